@@ -1,0 +1,10 @@
+//! dualdraw-solver: the pure core of dualdraw.
+//!
+//! No I/O, no async, no database, no clock (`DESIGN.md`, "Shape"): everything a third party
+//! needs to re-run a draw takes plain values and returns plain values.
+
+pub mod tier;
+pub mod uscc;
+
+pub use tier::Tier;
+pub use uscc::{Uscc, UsccError};

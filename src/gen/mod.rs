@@ -1,0 +1,1 @@
+//! Synthetic jurisdictions (being written).

@@ -1,0 +1,17 @@
+//! dualdraw: plans "double-random, one-public" (双随机、一公开) inspections under credit-based
+//! supervision and publishes every draw so anyone can re-run it.
+//!
+//! `main.rs` only parses the command line and calls [`cli::run`]; tests drive the same code.
+
+pub mod calendar;
+pub mod credit;
+pub mod gen;
+pub mod registry;
+
+/// Serializes a value through its `Display` form (codes, tiers).
+pub fn serde_display<T: std::fmt::Display, S: serde::Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}

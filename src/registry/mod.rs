@@ -1,0 +1,3 @@
+//! The enterprise, department, item, inspector and conflict directories.
+
+pub mod model;
