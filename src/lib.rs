@@ -3,10 +3,20 @@
 //!
 //! `main.rs` only parses the command line and calls [`cli::run`]; tests drive the same code.
 
+pub mod audit;
+pub mod auth;
 pub mod calendar;
+pub mod calendar_store;
+pub mod cli;
+pub mod clock;
 pub mod credit;
+pub mod db;
+pub mod demo;
 pub mod gen;
+pub mod http;
+pub mod import;
 pub mod registry;
+pub mod settings;
 
 /// Serializes a value through its `Display` form (codes, tiers).
 pub fn serde_display<T: std::fmt::Display, S: serde::Serializer>(

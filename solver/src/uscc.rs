@@ -27,7 +27,9 @@ pub enum UsccError {
     WrongLength(usize),
     #[error("lower-case letter '{ch}' at position {position}; codes are upper case")]
     LowerCase { position: usize, ch: char },
-    #[error("letter '{ch}' at position {position} is not used in codes (I, O, S, V and Z are excluded)")]
+    #[error(
+        "letter '{ch}' at position {position} is not used in codes (I, O, S, V and Z are excluded)"
+    )]
     ExcludedLetter { position: usize, ch: char },
     #[error("character '{ch}' at position {position} is not a digit or code letter")]
     InvalidCharacter { position: usize, ch: char },
@@ -146,7 +148,11 @@ mod tests {
     #[test]
     fn accepts_codes_of_listed_companies() {
         for (code, name) in LISTED {
-            assert!(Uscc::parse(code).is_ok(), "{name} {code}: {:?}", Uscc::parse(code));
+            assert!(
+                Uscc::parse(code).is_ok(),
+                "{name} {code}: {:?}",
+                Uscc::parse(code)
+            );
         }
     }
 
@@ -169,7 +175,10 @@ mod tests {
 
     #[test]
     fn refuses_wrong_length() {
-        assert_eq!(Uscc::parse("91440300708461136"), Err(UsccError::WrongLength(17)));
+        assert_eq!(
+            Uscc::parse("91440300708461136"),
+            Err(UsccError::WrongLength(17))
+        );
         assert_eq!(Uscc::parse(""), Err(UsccError::WrongLength(0)));
     }
 
@@ -177,7 +186,10 @@ mod tests {
     fn refuses_lower_case_without_fixing_it() {
         assert_eq!(
             Uscc::parse("91440300708461136t"),
-            Err(UsccError::LowerCase { position: 18, ch: 't' })
+            Err(UsccError::LowerCase {
+                position: 18,
+                ch: 't'
+            })
         );
     }
 
@@ -185,7 +197,10 @@ mod tests {
     fn refuses_excluded_letters() {
         assert_eq!(
             Uscc::parse("91440300708461136O"),
-            Err(UsccError::ExcludedLetter { position: 18, ch: 'O' })
+            Err(UsccError::ExcludedLetter {
+                position: 18,
+                ch: 'O'
+            })
         );
     }
 
@@ -193,7 +208,10 @@ mod tests {
     fn refuses_other_characters() {
         assert_eq!(
             Uscc::parse("91440300708461136-"),
-            Err(UsccError::InvalidCharacter { position: 18, ch: '-' })
+            Err(UsccError::InvalidCharacter {
+                position: 18,
+                ch: '-'
+            })
         );
         assert!(matches!(
             Uscc::parse("9144030070846113６T"),
@@ -205,7 +223,10 @@ mod tests {
     fn refuses_a_wrong_check_character() {
         assert_eq!(
             Uscc::parse("914403007084611360"),
-            Err(UsccError::WrongCheck { expected: 'T', got: '0' })
+            Err(UsccError::WrongCheck {
+                expected: 'T',
+                got: '0'
+            })
         );
     }
 }

@@ -3,4 +3,6 @@
 pub mod record;
 pub mod repair;
 pub mod rules;
+pub mod service;
+pub mod store;
 pub mod tier;

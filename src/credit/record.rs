@@ -143,7 +143,9 @@ impl CreditRecord {
     /// The first day the record is no longer in publicity.
     pub fn publicity_end(&self) -> NaiveDate {
         match self.ended_on {
-            Some(ended) if self.status != RecordStatus::Active => ended.min(self.publicity_max_until),
+            Some(ended) if self.status != RecordStatus::Active => {
+                ended.min(self.publicity_max_until)
+            }
             _ => self.publicity_max_until,
         }
     }

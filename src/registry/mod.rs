@@ -1,3 +1,4 @@
 //! The enterprise, department, item, inspector and conflict directories.
 
 pub mod model;
+pub mod store;

@@ -21,7 +21,10 @@ impl RegionCode {
         let province: u32 = s[..2].parse().expect("digits");
         if !matches!(province, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82)
         {
-            return Err(format!("region '{s}': '{}' is not a province code", &s[..2]));
+            return Err(format!(
+                "region '{s}': '{}' is not a province code",
+                &s[..2]
+            ));
         }
         Ok(RegionCode(s.to_string()))
     }
@@ -48,7 +51,8 @@ impl IndustryCode {
         let mut chars = s.chars();
         let section_ok = matches!(chars.next(), Some('A'..='T'));
         let digits = chars.as_str();
-        let digits_ok = matches!(digits.len(), 0 | 2 | 3 | 4) && digits.bytes().all(|b| b.is_ascii_digit());
+        let digits_ok =
+            matches!(digits.len(), 0 | 2 | 3 | 4) && digits.bytes().all(|b| b.is_ascii_digit());
         if !section_ok || !digits_ok {
             return Err(format!(
                 "industry must be a GB/T 4754 code: a section letter A-T and 0, 2, 3 or 4 digits (e.g. C1351), got '{s}'"
@@ -151,7 +155,9 @@ impl ItemKind {
         match s {
             "general" | "一般" | "一般检查事项" => Ok(ItemKind::General),
             "key" | "重点" | "重点检查事项" => Ok(ItemKind::Key),
-            _ => Err(format!("unknown item kind '{s}'; expected general (一般) or key (重点)")),
+            _ => Err(format!(
+                "unknown item kind '{s}'; expected general (一般) or key (重点)"
+            )),
         }
     }
 }

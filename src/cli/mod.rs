@@ -1,0 +1,212 @@
+//! The command line: nouns and verbs (`dualdraw import enterprises FILE`). `main.rs` parses and
+//! calls [`run`]; every command is a thin call into the library.
+//!
+//! Exit status: 0 success, 1 failed verification or operation, 2 bad input (`STYLE.md`).
+
+mod commands;
+mod credit;
+
+use crate::auth::Role;
+use crate::import::Kind;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "dualdraw", version, about = "Verifiable double-random, one-public inspection planning", long_about = None)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://dualdraw.db"
+    )]
+    pub db: String,
+    /// Logs as JSON lines (for log collectors) instead of text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Runs the HTTP service; on an empty database loads the demo city first.
+    ///
+    /// Example: dualdraw serve --bind 127.0.0.1:8080
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Do not load the demo city into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Imports a CSV file (UTF-8 or GB18030, English or Chinese headers) in one transaction.
+    ///
+    /// Example: dualdraw import enterprises enterprises.csv
+    Import { kind: Kind, file: PathBuf },
+    /// Writes a table as CSV to stdout (or --out), in the format import reads.
+    ///
+    /// Example: dualdraw export enterprises > enterprises.csv
+    Export {
+        kind: Kind,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Credit records and tiers.
+    #[command(subcommand)]
+    Credit(credit::CreditCommand),
+    /// Credit-repair requests (信用修复).
+    #[command(subcommand)]
+    Repair(credit::RepairCommand),
+    /// The official working-day calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Settings left to local authorities (deadlines in working days).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Loads the demo city (a no-op on a database that already has enterprises).
+    Demo,
+    /// Writes a synthetic jurisdiction as CSV files.
+    ///
+    /// Example: dualdraw gen --enterprises 1000000 --seed 7 --out bench-data/1m
+    Gen(GenArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarCommand {
+    /// Prints the date N working days after DATE (DATE itself not counted).
+    ///
+    /// Example: dualdraw calendar add-workdays 2025-09-30 1   # 2025-10-09
+    AddWorkdays { date: String, n: u32 },
+    /// Imports a year's official schedule (CSV: date,kind,note with kind off or work).
+    Import { file: PathBuf },
+    /// Lists the years that have a schedule.
+    Years,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Creates a token and prints it once; only its hash is stored.
+    ///
+    /// Example: dualdraw token create --role department --scope SCJG --label "市场监管 张三"
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Department code (department), inspector id (inspector) or USCC (enterprise).
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long)]
+        label: String,
+    },
+    /// Lists tokens (ids, roles, scopes; never the tokens).
+    List,
+    /// Revokes a token by its id.
+    Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recomputes the hash chain: exit 0 if intact, 1 naming the first problem.
+    Verify,
+    /// Prints entries as JSON lines.
+    List {
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCommand {
+    /// Lists every setting with its value and meaning.
+    List,
+    /// Changes a setting.
+    Set { key: String, value: String },
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    #[arg(long, default_value_t = 5000)]
+    pub enterprises: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The demo city's parameters (5,000 enterprises, 8 departments, 150 inspectors).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// A command's failure: message and exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            status: 2,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            status: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::failed(format!("{e:#}"))
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::failed(format!("database error: {e}"))
+    }
+}
+
+impl From<crate::db::DbError> for Failure {
+    fn from(e: crate::db::DbError) -> Self {
+        Failure::failed(e.to_string())
+    }
+}
+
+/// Runs a parsed command line; returns the exit status.
+pub async fn run(cli: Cli) -> u8 {
+    init_tracing(cli.log_json);
+    match commands::dispatch(cli).await {
+        Ok(()) => 0,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.status
+        }
+    }
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

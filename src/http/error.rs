@@ -1,0 +1,93 @@
+//! The HTTP layer's one error type: each variant maps to a status and a JSON body with a stable
+//! `code` and a human `message`. Database and internal errors are logged in full and returned
+//! without internals.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("authentication required: send `Authorization: Bearer TOKEN`")]
+    Unauthorized,
+    #[error("the token is unknown or revoked")]
+    BadToken,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    /// A request axum could not parse (bad JSON, query or path).
+    #[error("{1}")]
+    Rejected(StatusCode, String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Error {
+        Error::Unprocessable {
+            code,
+            message: message.into(),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Error::BadToken => (StatusCode::UNAUTHORIZED, "bad_token"),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Error::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::Rejected(status, _) if *status == StatusCode::UNPROCESSABLE_ENTITY => {
+                (*status, "invalid_request")
+            }
+            Error::Rejected(status, _) => (*status, "bad_request"),
+            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Internal(e.into())
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let Error::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let mut body = json!({ "code": code, "message": self.to_string() });
+        if let Error::Unprocessable { details, .. } = &self {
+            if !details.is_null() {
+                body["details"] = details.clone();
+            }
+        }
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

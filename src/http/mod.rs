@@ -1,0 +1,111 @@
+//! The HTTP API under `/api/v1`, JSON, described by the OpenAPI document at
+//! `/api/v1/openapi.json`. [`app`] builds the one router that `dualdraw serve` and every API
+//! test use.
+
+mod audit;
+mod calendar;
+mod caller;
+mod credit;
+mod directory;
+mod enterprises;
+pub mod error;
+mod extract;
+mod openapi;
+mod transfer;
+
+use crate::credit::rules::RuleTable;
+use crate::db::Db;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub rules: Arc<RuleTable>,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> AppState {
+        AppState {
+            db,
+            rules: Arc::new(RuleTable::builtin()),
+        }
+    }
+}
+
+/// Every route: (method, path) pairs, which the OpenAPI document must describe.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/enterprises"),
+    ("get", "/api/v1/enterprises/{uscc}"),
+    ("get", "/api/v1/enterprises/{uscc}/tier"),
+    ("get", "/api/v1/credit-records"),
+    ("post", "/api/v1/credit-records"),
+    ("get", "/api/v1/credit-records/{id}"),
+    ("get", "/api/v1/repairs"),
+    ("post", "/api/v1/repairs"),
+    ("get", "/api/v1/repairs/overdue"),
+    ("get", "/api/v1/repairs/{id}"),
+    ("post", "/api/v1/repairs/{id}/accept"),
+    ("post", "/api/v1/repairs/{id}/refuse"),
+    ("post", "/api/v1/repairs/{id}/approve"),
+    ("post", "/api/v1/repairs/{id}/deny"),
+    ("get", "/api/v1/departments"),
+    ("get", "/api/v1/items"),
+    ("get", "/api/v1/inspectors"),
+    ("get", "/api/v1/conflicts"),
+    ("post", "/api/v1/conflicts"),
+    ("post", "/api/v1/imports/{kind}"),
+    ("get", "/api/v1/exports/{kind}"),
+    ("get", "/api/v1/calendar/add-workdays"),
+    ("get", "/api/v1/calendar/years"),
+    ("get", "/api/v1/audit"),
+    ("get", "/api/v1/audit/verify"),
+];
+
+/// The router of the whole service.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/enterprises", get(enterprises::list))
+        .route("/enterprises/{uscc}", get(enterprises::one))
+        .route("/enterprises/{uscc}/tier", get(enterprises::tier))
+        .route(
+            "/credit-records",
+            get(credit::records).post(credit::add_record),
+        )
+        .route("/credit-records/{id}", get(credit::record))
+        .route("/repairs", get(credit::repairs).post(credit::file_repair))
+        .route("/repairs/overdue", get(credit::overdue))
+        .route("/repairs/{id}", get(credit::repair))
+        .route("/repairs/{id}/{action}", post(credit::repair_step))
+        .route("/departments", get(directory::departments))
+        .route("/items", get(directory::items))
+        .route("/inspectors", get(directory::inspectors))
+        .route(
+            "/conflicts",
+            get(directory::conflicts).post(directory::declare_conflict),
+        )
+        .route("/imports/{kind}", post(transfer::import))
+        .route("/exports/{kind}", get(transfer::export))
+        .route("/calendar/add-workdays", get(calendar::add_workdays))
+        .route("/calendar/years", get(calendar::years))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
+        .fallback(|| async {
+            error::Error::NotFound("no such endpoint; see /api/v1/openapi.json".into())
+        });
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
+        .nest("/api/v1", api)
+        .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,162 @@
+//! The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`. A test checks that
+//! every route of [`super::ROUTES`] is described here.
+
+use serde_json::{json, Value};
+
+fn op(summary: &str, who: &str, params: Value, body: Option<&str>, ok: (&str, Value)) -> Value {
+    let mut o = json!({
+        "summary": summary,
+        "description": format!("Who may call: {who}."),
+        "parameters": params,
+        "responses": {
+            ok.0: { "description": "success", "content": { "application/json": { "schema": ok.1 } } },
+            "400": { "$ref": "#/components/responses/Error" },
+            "401": { "$ref": "#/components/responses/Error" },
+            "403": { "$ref": "#/components/responses/Error" },
+            "404": { "$ref": "#/components/responses/Error" },
+            "422": { "$ref": "#/components/responses/Error" }
+        }
+    });
+    if who != "anyone" {
+        o["security"] = json!([{ "bearer": [] }]);
+    }
+    if let Some(schema) = body {
+        let content = if schema == "csv" {
+            json!({ "text/csv": { "schema": { "type": "string" } } })
+        } else {
+            json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } })
+        };
+        o["requestBody"] = json!({ "required": true, "content": content });
+    }
+    o
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn list(name: &str) -> Value {
+    json!({ "type": "array", "items": r(name) })
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn query(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
+}
+
+fn obj(props: &[(&str, &str)]) -> Value {
+    let mut p = serde_json::Map::new();
+    for (k, t) in props {
+        p.insert(k.to_string(), json!({ "type": t }));
+    }
+    json!({ "type": "object", "properties": p })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let uscc = path_param("uscc", "统一社会信用代码 (18 characters, GB 32100)");
+    let id = path_param("id", "numeric id");
+    let kind = path_param(
+        "kind",
+        "enterprises, credit-records, departments, items, inspectors or conflicts",
+    );
+    let on = query(
+        "on",
+        "date YYYY-MM-DD (default: today in China Standard Time)",
+    );
+    let staff = "admin, planner, department, credit, inspector";
+    let step = |summary: &str| {
+        op(
+            summary,
+            "admin, credit",
+            json!([id.clone()]),
+            Some("RepairStep"),
+            ("200", r("RepairRequest")),
+        )
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "dualdraw",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Enterprise directory, credit records and tiers, credit repair, inspection directories, working-day calendar and audit log of dualdraw. Errors are JSON {code, message[, details]}."
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "token from `dualdraw token create`" } },
+            "responses": {
+                "Error": { "description": "error", "content": { "application/json": { "schema": r("Error") } } }
+            },
+            "schemas": {
+                "Error": obj(&[("code", "string"), ("message", "string"), ("details", "object")]),
+                "Enterprise": obj(&[("uscc", "string"), ("name", "string"), ("region", "string"), ("industry", "string"), ("registered_on", "string"), ("status", "string"), ("base_tier", "string"), ("key_supervision", "boolean")]),
+                "EnterpriseDetail": obj(&[("enterprise", "object"), ("credit", "object"), ("records", "array")]),
+                "CreditRecord": obj(&[("id", "integer"), ("uscc", "string"), ("kind", "string"), ("department", "string"), ("document_no", "string"), ("decided_on", "string"), ("publicity_min_until", "string"), ("publicity_max_until", "string"), ("early_end_allowed", "boolean"), ("status", "string"), ("ended_on", "string"), ("summary", "string")]),
+                "NewCreditRecord": obj(&[("uscc", "string"), ("kind", "string"), ("department", "string"), ("document_no", "string"), ("decided_on", "string"), ("publicity_min_until", "string"), ("publicity_max_until", "string"), ("early_end_allowed", "boolean"), ("summary", "string")]),
+                "TierDecision": obj(&[("on", "string"), ("base", "string"), ("tier", "string"), ("reasons", "array"), ("explanation", "string")]),
+                "RepairRequest": obj(&[("id", "integer"), ("record_id", "integer"), ("uscc", "string"), ("state", "string"), ("commitment", "string"), ("proof", "string")]),
+                "NewRepair": obj(&[("record_id", "integer"), ("commitment", "string"), ("proof", "string"), ("on", "string")]),
+                "RepairStep": obj(&[("on", "string"), ("reasons", "array")]),
+                "Overdue": obj(&[("request", "object"), ("step", "string"), ("due", "string"), ("working_days_late", "integer")]),
+                "Department": obj(&[("code", "string"), ("name", "string")]),
+                "Item": obj(&[("code", "string"), ("department", "string"), ("name", "string"), ("kind", "string"), ("legal_basis", "string"), ("industries", "array"), ("specialty", "string")]),
+                "Inspector": obj(&[("id", "string"), ("name", "string"), ("department", "string"), ("region", "string"), ("certificate_no", "string"), ("certificate_valid_from", "string"), ("certificate_valid_until", "string"), ("specialties", "array"), ("capacity", "integer")]),
+                "Conflict": obj(&[("inspector", "string"), ("uscc", "string"), ("reason", "string"), ("declared_on", "string")]),
+                "ImportReport": obj(&[("kind", "string"), ("file", "string"), ("encoding", "string"), ("rows", "integer"), ("written", "integer"), ("unchanged", "integer"), ("ignored_columns", "array")]),
+                "AuditEntry": obj(&[("seq", "integer"), ("at", "string"), ("actor", "string"), ("action", "string"), ("subject", "string"), ("detail", "string"), ("prev_hash", "string"), ("hash", "string")]),
+                "AuditVerification": obj(&[("entries", "integer"), ("head_seq", "integer"), ("problem", "object")])
+            }
+        },
+        "paths": {
+            "/healthz": { "get": op("Liveness", "anyone", json!([]), None, ("200", obj(&[("status", "string")]))) },
+            "/api/v1/openapi.json": { "get": op("This document", "anyone", json!([]), None, ("200", json!({ "type": "object" }))) },
+            "/api/v1/enterprises": { "get": op("List enterprises in code order (keyset paging with `after`)", "anyone (base_tier and key_supervision only for staff)", json!([query("region", "6-digit division code"), query("industry", "GB/T 4754 code prefix"), query("base_tier", "A-D (staff only)"), query("status", "operating, revoked, deregistered"), query("q", "part of the name"), query("after", "last USCC of the previous page"), query("limit", "1-1000, default 50")]), None, ("200", list("Enterprise"))) },
+            "/api/v1/enterprises/{uscc}": { "get": op("One enterprise: registration, records in publicity; tier and reason for staff and the enterprise itself", "anyone", json!([uscc.clone(), on.clone()]), None, ("200", r("EnterpriseDetail"))) },
+            "/api/v1/enterprises/{uscc}/tier": { "get": op("Effective credit tier on a date, with the reason", "staff, or the enterprise itself", json!([uscc.clone(), on.clone()]), None, ("200", r("TierDecision"))) },
+            "/api/v1/credit-records": {
+                "get": op("List credit records (anonymous callers: only records in publicity today)", "anyone", json!([query("uscc", "USCC"), query("department", "source department"), query("kind", "record kind"), query("in_publicity_on", "date"), query("after_id", "paging"), query("limit", "1-1000")]), None, ("200", list("CreditRecord"))),
+                "post": op("Add one credit record (publicity window defaults from the rule table)", "admin, credit, department (its own records)", json!([]), Some("NewCreditRecord"), ("201", r("CreditRecord")))
+            },
+            "/api/v1/credit-records/{id}": { "get": op("One credit record", "anyone (staff for records not in publicity)", json!([id.clone()]), None, ("200", r("CreditRecord"))) },
+            "/api/v1/repairs": {
+                "get": op("List repair requests", "admin, credit; enterprise (its own)", json!([query("state", "submitted, accepted, refused, approved, denied"), query("uscc", "USCC")]), None, ("200", list("RepairRequest"))),
+                "post": op("File a repair request (eligibility checked; 422 names every reason)", "enterprise (its own records), credit, admin", json!([]), Some("NewRepair"), ("201", r("RepairRequest")))
+            },
+            "/api/v1/repairs/overdue": { "get": op("Requests past their intake or decision deadline (working days)", "admin, credit", json!([on.clone()]), None, ("200", list("Overdue"))) },
+            "/api/v1/repairs/{id}": { "get": op("One repair request with every step", "admin, credit; enterprise (its own)", json!([id.clone()]), None, ("200", r("RepairRequest"))) },
+            "/api/v1/repairs/{id}/accept": { "post": step("Accept at intake (re-checks eligibility)") },
+            "/api/v1/repairs/{id}/refuse": { "post": step("Refuse at intake, with reasons") },
+            "/api/v1/repairs/{id}/approve": { "post": step("Approve: ends the record's publicity and re-derives the tier at once") },
+            "/api/v1/repairs/{id}/deny": { "post": step("Deny, with reasons") },
+            "/api/v1/departments": { "get": op("Departments", "anyone", json!([]), None, ("200", list("Department"))) },
+            "/api/v1/items": { "get": op("Inspection items (抽查事项清单)", "anyone", json!([query("department", "department code")]), None, ("200", list("Item"))) },
+            "/api/v1/inspectors": { "get": op("Inspector directory", staff, json!([query("department", "department code")]), None, ("200", list("Inspector"))) },
+            "/api/v1/conflicts": {
+                "get": op("Conflicts (回避); department officers see their department's, inspectors their own", "admin, planner, department, inspector", json!([]), None, ("200", list("Conflict"))),
+                "post": op("Declare a conflict", "admin, planner, department (its inspectors), inspector (self)", json!([]), Some("Conflict"), ("201", r("Conflict")))
+            },
+            "/api/v1/imports/{kind}": { "post": op("Import a CSV file (the request body) in one transaction; 422 lists FILE:LINE: column: what is wrong", "admin, planner; credit-records: admin, credit", json!([kind.clone(), query("file", "file name used in messages")]), Some("csv"), ("200", r("ImportReport"))) },
+            "/api/v1/exports/{kind}": { "get": op("Export a table as CSV", "admin, planner; credit-records: admin, credit", json!([kind.clone()]), None, ("200", json!({ "type": "string" }))) },
+            "/api/v1/calendar/add-workdays": { "get": op("The date N official working days after DATE", "anyone", json!([query("date", "YYYY-MM-DD"), query("n", "working days")]), None, ("200", obj(&[("date", "string"), ("n", "integer"), ("result", "string")]))) },
+            "/api/v1/calendar/years": { "get": op("Years with an official schedule", "anyone", json!([]), None, ("200", obj(&[("years", "array")]))) },
+            "/api/v1/audit": { "get": op("Audit log entries", "admin, planner", json!([query("after", "seq"), query("limit", "1-1000")]), None, ("200", list("AuditEntry"))) },
+            "/api/v1/audit/verify": { "get": op("Recompute the audit hash chain", "admin, planner", json!([]), None, ("200", r("AuditVerification"))) }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn describes_every_route() {
+        let doc = super::document();
+        for (method, path) in super::super::ROUTES {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} is not in the OpenAPI document"
+            );
+        }
+    }
+}

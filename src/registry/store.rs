@@ -1,0 +1,287 @@
+//! Reading the directories: one enterprise, filtered and paged lists. Rows become domain
+//! values through `TryFrom`, so a corrupted row is an error, never a panic.
+
+use super::model::{
+    Conflict, Department, Enterprise, EnterpriseStatus, IndustryCode, Inspector, Item, ItemKind,
+    RegionCode,
+};
+use crate::import::source::split_list;
+use chrono::NaiveDate;
+use dualdraw_solver::{Tier, Uscc};
+use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
+
+/// A stored row that does not parse back into its domain type.
+fn corrupt(table: &str, what: String) -> sqlx::Error {
+    sqlx::Error::Decode(format!("corrupt {table} row: {what}").into())
+}
+
+fn date(table: &str, s: &str) -> Result<NaiveDate, sqlx::Error> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt(table, format!("bad date '{s}'")))
+}
+
+#[derive(FromRow)]
+struct EnterpriseRow {
+    uscc: String,
+    name: String,
+    region: String,
+    industry: String,
+    registered_on: String,
+    status: String,
+    base_tier: String,
+    key_supervision: i64,
+}
+
+impl TryFrom<EnterpriseRow> for Enterprise {
+    type Error = sqlx::Error;
+    fn try_from(r: EnterpriseRow) -> Result<Self, Self::Error> {
+        let bad = |e: String| corrupt("enterprises", e);
+        Ok(Enterprise {
+            uscc: Uscc::parse(&r.uscc).map_err(|e| bad(e.to_string()))?,
+            name: r.name,
+            region: RegionCode::parse(&r.region).map_err(bad)?,
+            industry: IndustryCode::parse(&r.industry).map_err(bad)?,
+            registered_on: date("enterprises", &r.registered_on)?,
+            status: EnterpriseStatus::parse(&r.status).map_err(bad)?,
+            base_tier: Tier::parse(&r.base_tier).map_err(|e| bad(e.to_string()))?,
+            key_supervision: r.key_supervision != 0,
+        })
+    }
+}
+
+const ENTERPRISE_COLUMNS: &str =
+    "uscc, name, region, industry, registered_on, status, base_tier, key_supervision";
+
+/// One enterprise by code.
+pub async fn enterprise(
+    conn: &mut AnyConnection,
+    uscc: &Uscc,
+) -> Result<Option<Enterprise>, sqlx::Error> {
+    let row = sqlx::query_as::<_, EnterpriseRow>(&format!(
+        "SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE uscc = $1"
+    ))
+    .bind(uscc.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(Enterprise::try_from).transpose()
+}
+
+/// Filters of the enterprise list; all optional.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct EnterpriseFilter {
+    pub region: Option<String>,
+    /// An industry code prefix (`C13` matches `C1351`).
+    pub industry: Option<String>,
+    pub base_tier: Option<String>,
+    pub status: Option<String>,
+    pub key_supervision: Option<bool>,
+    /// Part of the name.
+    pub q: Option<String>,
+    /// Return codes greater than this one (keyset paging).
+    pub after: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// A page of enterprises in code order.
+pub async fn enterprises(
+    conn: &mut AnyConnection,
+    f: &EnterpriseFilter,
+) -> Result<Vec<Enterprise>, sqlx::Error> {
+    let mut q = QueryBuilder::<Any>::new(format!(
+        "SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE 1 = 1"
+    ));
+    if let Some(v) = &f.region {
+        q.push(" AND region = ").push_bind(v.clone());
+    }
+    if let Some(v) = &f.industry {
+        q.push(" AND industry LIKE ")
+            .push_bind(format!("{}%", v.replace('%', "")));
+    }
+    if let Some(v) = &f.base_tier {
+        q.push(" AND base_tier = ").push_bind(v.clone());
+    }
+    if let Some(v) = &f.status {
+        q.push(" AND status = ").push_bind(v.clone());
+    }
+    if let Some(v) = f.key_supervision {
+        q.push(" AND key_supervision = ").push_bind(v as i64);
+    }
+    if let Some(v) = &f.q {
+        q.push(" AND name LIKE ")
+            .push_bind(format!("%{}%", v.replace('%', "")));
+    }
+    if let Some(v) = &f.after {
+        q.push(" AND uscc > ").push_bind(v.clone());
+    }
+    let limit = f.limit.unwrap_or(50).clamp(1, 1000);
+    q.push(" ORDER BY uscc LIMIT ").push_bind(limit);
+    let rows = q.build_query_as::<EnterpriseRow>().fetch_all(conn).await?;
+    rows.into_iter().map(Enterprise::try_from).collect()
+}
+
+/// The number of enterprises.
+pub async fn count_enterprises(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM enterprises")
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn departments(conn: &mut AnyConnection) -> Result<Vec<Department>, sqlx::Error> {
+    let rows =
+        sqlx::query_as::<_, (String, String)>("SELECT code, name FROM departments ORDER BY code")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name)| Department { code, name })
+        .collect())
+}
+
+#[derive(FromRow)]
+struct ItemRow {
+    code: String,
+    department: String,
+    name: String,
+    kind: String,
+    legal_basis: String,
+    industries: String,
+    specialty: String,
+}
+
+impl TryFrom<ItemRow> for Item {
+    type Error = sqlx::Error;
+    fn try_from(r: ItemRow) -> Result<Self, Self::Error> {
+        let bad = |e: String| corrupt("items", e);
+        Ok(Item {
+            kind: ItemKind::parse(&r.kind).map_err(bad)?,
+            industries: split_list(&r.industries)
+                .iter()
+                .map(|c| IndustryCode::parse(c))
+                .collect::<Result<_, _>>()
+                .map_err(bad)?,
+            code: r.code,
+            department: r.department,
+            name: r.name,
+            legal_basis: r.legal_basis,
+            specialty: r.specialty,
+        })
+    }
+}
+
+/// Items, optionally of one department.
+pub async fn items(
+    conn: &mut AnyConnection,
+    department: Option<&str>,
+) -> Result<Vec<Item>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, ItemRow>(
+        "SELECT code, department, name, kind, legal_basis, industries, specialty FROM items \
+         WHERE ($1 IS NULL OR department = $1) ORDER BY code",
+    )
+    .bind(department.map(String::from))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(Item::try_from).collect()
+}
+
+#[derive(FromRow)]
+struct InspectorRow {
+    id: String,
+    name: String,
+    department: String,
+    region: String,
+    certificate_no: String,
+    certificate_valid_from: String,
+    certificate_valid_until: String,
+    specialties: String,
+    capacity: i64,
+}
+
+impl TryFrom<InspectorRow> for Inspector {
+    type Error = sqlx::Error;
+    fn try_from(r: InspectorRow) -> Result<Self, Self::Error> {
+        Ok(Inspector {
+            region: RegionCode::parse(&r.region).map_err(|e| corrupt("inspectors", e))?,
+            certificate_valid_from: date("inspectors", &r.certificate_valid_from)?,
+            certificate_valid_until: date("inspectors", &r.certificate_valid_until)?,
+            specialties: split_list(&r.specialties),
+            capacity: u32::try_from(r.capacity)
+                .map_err(|e| corrupt("inspectors", e.to_string()))?,
+            id: r.id,
+            name: r.name,
+            department: r.department,
+            certificate_no: r.certificate_no,
+        })
+    }
+}
+
+/// Inspectors, optionally of one department.
+pub async fn inspectors(
+    conn: &mut AnyConnection,
+    department: Option<&str>,
+) -> Result<Vec<Inspector>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, InspectorRow>(
+        "SELECT id, name, department, region, certificate_no, certificate_valid_from, \
+         certificate_valid_until, specialties, capacity FROM inspectors \
+         WHERE ($1 IS NULL OR department = $1) ORDER BY id",
+    )
+    .bind(department.map(String::from))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(Inspector::try_from).collect()
+}
+
+/// One inspector by id.
+pub async fn inspector(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<Inspector>, sqlx::Error> {
+    let row = sqlx::query_as::<_, InspectorRow>(
+        "SELECT id, name, department, region, certificate_no, certificate_valid_from, \
+         certificate_valid_until, specialties, capacity FROM inspectors WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(Inspector::try_from).transpose()
+}
+
+/// Conflicts, optionally of one department's inspectors or of one inspector.
+pub async fn conflicts(
+    conn: &mut AnyConnection,
+    department: Option<&str>,
+    inspector: Option<&str>,
+) -> Result<Vec<Conflict>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, (String, String, String, String)>(
+        "SELECT c.inspector, c.uscc, c.reason, c.declared_on FROM conflicts c \
+         JOIN inspectors i ON i.id = c.inspector \
+         WHERE ($1 IS NULL OR i.department = $1) AND ($2 IS NULL OR c.inspector = $2) \
+         ORDER BY c.inspector, c.uscc",
+    )
+    .bind(department.map(String::from))
+    .bind(inspector.map(String::from))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(inspector, uscc, reason, declared_on)| {
+            Ok(Conflict {
+                uscc: Uscc::parse(&uscc).map_err(|e| corrupt("conflicts", e.to_string()))?,
+                declared_on: date("conflicts", &declared_on)?,
+                inspector,
+                reason,
+            })
+        })
+        .collect()
+}
+
+/// Declares a conflict (an inspector steps aside, or an enterprise asks for it).
+pub async fn insert_conflict(conn: &mut AnyConnection, c: &Conflict) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO conflicts (inspector, uscc, reason, declared_on) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&c.inspector)
+    .bind(c.uscc.as_str())
+    .bind(&c.reason)
+    .bind(c.declared_on.format("%Y-%m-%d").to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
