@@ -179,3 +179,79 @@ mod tests {
         ));
     }
 }
+
+/// A value to bind to a placeholder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+/// A statement built piece by piece with `$1, $2, …` placeholders, which both databases accept
+/// (sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL refuses).
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Sql {
+        Sql {
+            text: text.into(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: Bind) -> &mut Sql {
+        self.binds.push(value);
+        self.text.push('$');
+        self.text.push_str(&self.binds.len().to_string());
+        self
+    }
+
+    pub fn bind_text(&mut self, value: impl Into<String>) -> &mut Sql {
+        self.bind(Bind::Text(value.into()))
+    }
+
+    pub fn bind_int(&mut self, value: i64) -> &mut Sql {
+        self.bind(Bind::Int(value))
+    }
+
+    /// The query with every value bound.
+    pub fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for b in &self.binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+                Bind::Null => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+
+    /// The query mapped to rows of `T`.
+    pub fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, Any, T, sqlx::any::AnyArguments<'_>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_as::<_, T>(&self.text);
+        for b in &self.binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+                Bind::Null => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+}

@@ -4,7 +4,8 @@ use super::record::{CreditRecord, RecordKind, RecordStatus};
 use super::repair::RepairRow;
 use chrono::NaiveDate;
 use dualdraw_solver::Uscc;
-use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
+use crate::db::Sql;
+use sqlx::{AnyConnection, FromRow};
 
 fn corrupt(what: String) -> sqlx::Error {
     sqlx::Error::Decode(format!("corrupt credit record: {what}").into())
@@ -103,27 +104,27 @@ pub async fn records(
     f: &RecordFilter,
 ) -> Result<Vec<CreditRecord>, sqlx::Error> {
     let mut q =
-        QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM credit_records WHERE 1 = 1"));
+        Sql::new(format!("SELECT {COLUMNS} FROM credit_records WHERE 1 = 1"));
     if let Some(v) = &f.uscc {
-        q.push(" AND uscc = ").push_bind(v.clone());
+        q.push(" AND uscc = ").bind_text(v.clone());
     }
     if let Some(v) = &f.department {
-        q.push(" AND department = ").push_bind(v.clone());
+        q.push(" AND department = ").bind_text(v.clone());
     }
     if let Some(v) = &f.kind {
-        q.push(" AND kind = ").push_bind(v.clone());
+        q.push(" AND kind = ").bind_text(v.clone());
     }
     if let Some(on) = &f.in_publicity_on {
         q.push(" AND status = 'active' AND decided_on <= ")
-            .push_bind(on.clone());
-        q.push(" AND publicity_max_until > ").push_bind(on.clone());
+            .bind_text(on.clone());
+        q.push(" AND publicity_max_until > ").bind_text(on.clone());
     }
     if let Some(v) = f.after_id {
-        q.push(" AND id > ").push_bind(v);
+        q.push(" AND id > ").bind_int(v);
     }
     q.push(" ORDER BY id LIMIT ")
-        .push_bind(f.limit.unwrap_or(100).clamp(1, 1000));
-    let rows = q.build_query_as::<RecordRow>().fetch_all(conn).await?;
+        .bind_int(f.limit.unwrap_or(100).clamp(1, 1000));
+    let rows = q.query_as::<RecordRow>().fetch_all(conn).await?;
     rows.into_iter().map(CreditRecord::try_from).collect()
 }
 

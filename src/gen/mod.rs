@@ -275,17 +275,11 @@ fn write_conflicts(path: &Path, conflicts: inspectors::Conflicts) -> io::Result<
     Ok(sorted.len() as u64)
 }
 
-/// Writes `credit-records.csv` and, if asked, `repairs.csv` (whose approvals end records).
+/// Writes `credit-records.csv` and, if asked, `repairs.csv`.
 fn write_credit_records(out: &Path, params: &GenParams, spools: &spool::Spools) -> io::Result<(u64, u64)> {
-    let mut plan = if params.repairs {
-        let mut candidates = 0;
-        spools.visit(params.seed, |row, _| {
-            candidates += u64::from(repairs::is_candidate(row));
-            Ok(())
-        })?;
-        Some(repairs::RepairPlan::new(candidates, params.seed, &out.join(REPAIRS))?)
-    } else {
-        None
+    let mut plan = match params.repairs {
+        true => Some(repairs::RepairPlan::new(spools, params.seed, &out.join(REPAIRS))?),
+        false => None,
     };
     let mut w = writer(&out.join(CREDIT_RECORDS))?;
     w.write_record(spool::HEADER)?;

@@ -2,13 +2,14 @@
 //! (`DESIGN.md`, "Vocabulary": submitted → accepted or refused at intake → approved or denied).
 //!
 //! Requests are filed in autumn 2026 against active negative records whose minimum publicity
-//! has passed and that may end early (`DOMAIN.md`, "Credit repair"). Steps fall on official
-//! working days. An approved request ends its record's publicity, so that record is written as
-//! `repaired`, ended on the day of the decision.
+//! has passed, that may end early and that the enterprise did not repeat (`DOMAIN.md`, "Credit
+//! repair"). Steps fall on official working days within the default intake (3) and decision
+//! (10 working days) deadlines. Records stay `active` in `credit-records.csv`: loading the demo
+//! replays each request, and an approval ends its record then.
 
 use super::credit::{maximum_months, minimum_until};
 use super::rng::{add_months, add_working_days, working_day_on_or_after, ymd, Rng, Stream};
-use super::spool::RecordRow;
+use super::spool::{RecordRow, Spools};
 use crate::credit::record::RecordKind;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -62,7 +63,7 @@ pub const HEADER: [&str; 9] = [
 
 /// Whether a request filed any day from September to November 2026 may be made against `row`:
 /// negative, active, allowed to end early, past its minimum and before its maximum publicity.
-pub fn is_candidate(row: &RecordRow) -> bool {
+fn may_be_repaired(row: &RecordRow) -> bool {
     let Ok(kind) = RecordKind::parse(&row.kind) else {
         return false;
     };
@@ -77,9 +78,18 @@ pub fn is_candidate(row: &RecordRow) -> bool {
         && maximum > ymd(2026, 12, 1)
 }
 
+/// How many records each enterprise has of each kind: a request against a record whose kind
+/// the enterprise repeated would be ineligible.
+type KindCounts = BTreeMap<(String, String), u32>;
+
+fn is_candidate(row: &RecordRow, counts: &KindCounts) -> bool {
+    may_be_repaired(row) && counts[&(row.uscc.clone(), row.kind.clone())] == 1
+}
+
 /// Picks requests among the candidates in file order and writes `repairs.csv`.
 pub struct RepairPlan {
     chosen: BTreeMap<u64, RepairState>,
+    counts: KindCounts,
     seen: u64,
     rng: Rng,
     writer: csv::Writer<BufWriter<File>>,
@@ -87,8 +97,19 @@ pub struct RepairPlan {
 }
 
 impl RepairPlan {
-    /// A plan over `candidates` candidate records, writing to `path`.
-    pub fn new(candidates: u64, seed: u64, path: &Path) -> io::Result<RepairPlan> {
+    /// Looks at every record of `spools` and plans the requests, writing to `path`.
+    pub fn new(spools: &Spools, seed: u64, path: &Path) -> io::Result<RepairPlan> {
+        let mut counts = KindCounts::new();
+        let mut eligible = Vec::new();
+        spools.visit(seed, |row, _| {
+            *counts.entry((row.uscc.clone(), row.kind.clone())).or_default() += 1;
+            eligible.push((row.uscc.clone(), row.kind.clone(), may_be_repaired(row)));
+            Ok(())
+        })?;
+        let candidates = eligible
+            .into_iter()
+            .filter(|(uscc, kind, ok)| *ok && counts[&(uscc.clone(), kind.clone())] == 1)
+            .count() as u64;
         let mut rng = Rng::new(seed, Stream::Repairs);
         let mut states: Vec<RepairState> = STATES
             .iter()
@@ -100,6 +121,7 @@ impl RepairPlan {
         writer.write_record(HEADER)?;
         Ok(RepairPlan {
             chosen: picks.into_iter().zip(states).collect(),
+            counts,
             seen: 0,
             rng,
             writer,
@@ -108,8 +130,8 @@ impl RepairPlan {
     }
 
     /// Looks at the next record of the file; files a request against it if it was picked.
-    pub fn visit(&mut self, row: &mut RecordRow, document_no: &str) -> io::Result<()> {
-        if !is_candidate(row) {
+    pub fn visit(&mut self, row: &RecordRow, document_no: &str) -> io::Result<()> {
+        if !is_candidate(row, &self.counts) {
             return Ok(());
         }
         let ordinal = self.seen;
@@ -118,10 +140,6 @@ impl RepairPlan {
             return Ok(());
         };
         let request = self.request(row, state);
-        if state == RepairState::Approved {
-            row.status = "repaired".to_string();
-            row.ended_on = request.decided_on;
-        }
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         self.writer.write_record([
             row.department.as_str(),
@@ -164,7 +182,7 @@ impl RepairPlan {
             ]),
             Denied => *self.rng.pick(&[
                 "经核查，失信行为尚未完成整改",
-                "申请人在公示期间再次发生同类违法行为",
+                "未全部履行行政处罚决定确定的义务",
             ]),
             _ => "",
         };

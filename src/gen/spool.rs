@@ -134,7 +134,7 @@ impl Spools {
     pub fn visit(
         &self,
         seed: u64,
-        mut visit: impl FnMut(&mut RecordRow, &str) -> io::Result<()>,
+        mut visit: impl FnMut(&RecordRow, &str) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut rng = Rng::new(seed, Stream::Numbering);
         for ((_, head), (path, _)) in &self.files {
@@ -151,7 +151,7 @@ impl Spools {
             while last >= 9 * base {
                 base *= 10;
             }
-            for (row, offset) in rows.iter_mut().zip(offsets) {
+            for (row, offset) in rows.iter().zip(offsets) {
                 visit(row, &format!("{head}{}号", base + offset))?;
             }
         }

@@ -12,11 +12,11 @@ pub mod source;
 pub mod table;
 
 use crate::credit::rules::RuleTable;
-use crate::db::Db;
+use crate::db::{Db, Sql};
 use csv::StringRecord;
 use serde::Serialize;
 use source::{FieldError, Header, Row};
-use sqlx::{Any, AnyConnection, QueryBuilder, Row as _};
+use sqlx::{AnyConnection, Row as _};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use table::{ColType, TableSpec, Target, Value};
@@ -377,13 +377,15 @@ async fn existing_keys<'v>(
         })
         .collect();
     let (table, key, _) = target.table();
-    let mut q = QueryBuilder::<Any>::new(format!("SELECT {key} FROM {table} WHERE {key} IN ("));
-    let mut sep = q.separated(", ");
-    for k in &wanted {
-        sep.push_bind(k.to_string());
+    let mut q = Sql::new(format!("SELECT {key} FROM {table} WHERE {key} IN ("));
+    for (i, k) in wanted.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind_text(*k);
     }
     q.push(")");
-    let rows = q.build().fetch_all(conn).await?;
+    let rows = q.query().fetch_all(conn).await?;
     rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
 }
 
@@ -394,20 +396,21 @@ async fn upsert(
     chunk: &[(u64, Vec<Value>)],
 ) -> Result<u64, sqlx::Error> {
     let names: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
-    let mut q = QueryBuilder::<Any>::new(format!(
-        "INSERT INTO {} ({}) ",
+    let mut q = Sql::new(format!(
+        "INSERT INTO {} ({}) VALUES ",
         spec.table,
         names.join(", ")
     ));
-    q.push_values(chunk, |mut b, (_, values)| {
-        for v in values {
-            match v {
-                Value::Text(s) => b.push_bind(s.clone()),
-                Value::Int(i) => b.push_bind(*i),
-                Value::Null => b.push_bind(None::<String>),
-            };
+    for (r, (_, values)) in chunk.iter().enumerate() {
+        q.push(if r == 0 { "(" } else { ", (" });
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(v.clone());
         }
-    });
+        q.push(")");
+    }
     let others: Vec<&str> = names
         .iter()
         .copied()
@@ -421,13 +424,13 @@ async fn upsert(
         .iter()
         .map(|c| format!("{t}.{c} IS DISTINCT FROM excluded.{c}", t = spec.table))
         .collect();
-    q.push(format!(
+    q.push(&format!(
         " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
         spec.key.join(", "),
         set.join(", "),
         changed.join(" OR ")
     ));
-    Ok(q.build().execute(conn).await?.rows_affected())
+    Ok(q.query().execute(conn).await?.rows_affected())
 }
 
 /// The column types of a spec, by name (for export).

@@ -13,12 +13,7 @@ pub enum ColType {
 }
 
 /// A value ready to bind.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
-    Text(String),
-    Null,
-    Int(i64),
-}
+pub use crate::db::Bind as Value;
 
 /// What a column refers to, checked before anything is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,7 +8,8 @@ use super::model::{
 use crate::import::source::split_list;
 use chrono::NaiveDate;
 use dualdraw_solver::{Tier, Uscc};
-use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
+use crate::db::Sql;
+use sqlx::{AnyConnection, FromRow};
 
 /// A stored row that does not parse back into its domain type.
 fn corrupt(table: &str, what: String) -> sqlx::Error {
@@ -86,35 +87,35 @@ pub async fn enterprises(
     conn: &mut AnyConnection,
     f: &EnterpriseFilter,
 ) -> Result<Vec<Enterprise>, sqlx::Error> {
-    let mut q = QueryBuilder::<Any>::new(format!(
+    let mut q = Sql::new(format!(
         "SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE 1 = 1"
     ));
     if let Some(v) = &f.region {
-        q.push(" AND region = ").push_bind(v.clone());
+        q.push(" AND region = ").bind_text(v.clone());
     }
     if let Some(v) = &f.industry {
         q.push(" AND industry LIKE ")
-            .push_bind(format!("{}%", v.replace('%', "")));
+            .bind_text(format!("{}%", v.replace('%', "")));
     }
     if let Some(v) = &f.base_tier {
-        q.push(" AND base_tier = ").push_bind(v.clone());
+        q.push(" AND base_tier = ").bind_text(v.clone());
     }
     if let Some(v) = &f.status {
-        q.push(" AND status = ").push_bind(v.clone());
+        q.push(" AND status = ").bind_text(v.clone());
     }
     if let Some(v) = f.key_supervision {
-        q.push(" AND key_supervision = ").push_bind(v as i64);
+        q.push(" AND key_supervision = ").bind_int(v as i64);
     }
     if let Some(v) = &f.q {
         q.push(" AND name LIKE ")
-            .push_bind(format!("%{}%", v.replace('%', "")));
+            .bind_text(format!("%{}%", v.replace('%', "")));
     }
     if let Some(v) = &f.after {
-        q.push(" AND uscc > ").push_bind(v.clone());
+        q.push(" AND uscc > ").bind_text(v.clone());
     }
     let limit = f.limit.unwrap_or(50).clamp(1, 1000);
-    q.push(" ORDER BY uscc LIMIT ").push_bind(limit);
-    let rows = q.build_query_as::<EnterpriseRow>().fetch_all(conn).await?;
+    q.push(" ORDER BY uscc LIMIT ").bind_int(limit);
+    let rows = q.query_as::<EnterpriseRow>().fetch_all(conn).await?;
     rows.into_iter().map(Enterprise::try_from).collect()
 }
 

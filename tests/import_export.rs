@@ -1,0 +1,149 @@
+//! Import and export: CSV in both encodings and header languages, every error located, nothing
+//! imported unless everything is (also when the process is killed), exact round trips.
+
+mod common;
+use common::{fixture, TestApp};
+use dualdraw::auth::Role;
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+both!(export_then_import_round_trips_exactly, |app| {
+    app.load_fixtures().await;
+    for kind in ["departments", "enterprises", "items", "inspectors", "conflicts", "credit-records"] {
+        let first = app.cli(&["export", kind]);
+        assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+        let path = app.dir.path().join(format!("{kind}.csv"));
+        std::fs::write(&path, &first.stdout).unwrap();
+        let again = app.cli(&["import", kind, path.to_str().unwrap()]);
+        let msg = String::from_utf8_lossy(&again.stderr);
+        assert!(again.status.success(), "{msg}");
+        assert!(msg.contains("0 inserted or changed"), "{kind}: re-import changed something: {msg}");
+        let second = app.cli(&["export", kind]);
+        assert_eq!(first.stdout, second.stdout, "{kind}: export differs after round trip");
+    }
+    // The fixture is already canonical, so its export is byte-identical to it.
+    let exported = app.cli(&["export", "enterprises"]).stdout;
+    assert_eq!(exported, std::fs::read(fixture("enterprises.csv")).unwrap());
+});
+
+both!(reimporting_the_same_file_changes_nothing, |app| {
+    let admin = app.load_fixtures().await;
+    let head_before = count(app, "audit_log").await;
+    let report = app.import_fixture(&admin, "enterprises", "enterprises.csv").await;
+    assert_eq!(report["written"], 0);
+    assert_eq!(report["unchanged"], 11);
+    assert_eq!(count(app, "audit_log").await, head_before, "an import that changed nothing left an audit entry");
+});
+
+both!(reports_every_error_as_file_line_column, |app| {
+    let bad = fixture("enterprises-bad.csv");
+    let out = app.cli(&["import", "enterprises", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let f = bad.display().to_string();
+    for expected in [
+        format!("{f}:2: uscc: lower-case letter 't' at position 18; codes are upper case"),
+        format!("{f}:3: uscc: check character is 'T', got '0'"),
+        format!("{f}:4: region: region must be a 6-digit division code, got '99305'"),
+        format!("{f}:5: registered_on: '2015-02-30' is not a date"),
+        format!("{f}:5: base_tier: credit tier must be one of A, B, C, D"),
+        format!("{f}:5: key_supervision: 'maybe' is not a yes/no value"),
+        format!("{f}:6: has 2 fields, the header has 8"),
+        format!("{f}:8: uscc: same uscc as line 7"),
+        format!("{f}: 8 error(s); nothing was imported"),
+    ] {
+        assert!(stderr.contains(&expected), "missing `{expected}` in:\n{stderr}");
+    }
+    assert_eq!(count(app, "enterprises").await, 0, "the valid row of a bad file was imported");
+});
+
+both!(refuses_credit_records_with_unknown_references, |app| {
+    app.load_fixtures().await;
+    let before = count(app, "credit_records").await;
+    let bad = fixture("credit-records-bad.csv");
+    let out = app.cli(&["import", "credit-records", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let f = bad.display().to_string();
+    for expected in [
+        format!("{f}:2: kind: unknown record kind 'penalty-huge'"),
+        format!("{f}:3: department: 'NOPE' is not in the departments directory; import departments first"),
+        format!("{f}:4: uscc: '91440305MA5DA0009K' is not in the enterprises directory"),
+        format!("{f}:5: publicity_min_until: 2026-01-01 is before the decision date 2026-03-02"),
+        format!("{f}:5: ended_on: is required when the status is repaired"),
+    ] {
+        assert!(stderr.contains(&expected), "missing `{expected}` in:\n{stderr}");
+    }
+    assert_eq!(count(app, "credit_records").await, before);
+});
+
+both!(reads_gbk_files_with_chinese_headers, |app| {
+    let admin = app.token(Role::Admin, None).await;
+    let report = app.import_fixture(&admin, "enterprises", "enterprises-gbk.csv").await;
+    assert_eq!(report["encoding"], "Gb18030");
+    assert_eq!(report["written"], 4);
+    let e: serde_json::Value = app
+        .get("/api/v1/enterprises/91440300708461136T")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["enterprise"]["name"], "腾讯科技（深圳）有限公司");
+    assert_eq!(e["enterprise"]["status"], "operating");
+});
+
+both!(http_import_errors_are_listed_in_json, |app| {
+    let admin = app.token(Role::Admin, None).await;
+    let res = app
+        .post("/api/v1/imports/enterprises?file=upload.csv")
+        .bearer_auth(&admin)
+        .body(std::fs::read(fixture("enterprises-bad.csv")).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_file");
+    assert_eq!(body["details"]["total"], 8);
+    assert_eq!(body["details"]["errors"][1], "upload.csv:3: uscc: check character is 'T', got '0'");
+});
+
+/// Writes `rows` valid enterprise rows.
+fn big_file(path: &std::path::Path, rows: u32) {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(w, "uscc,name,region,industry,registered_on,status,base_tier,key_supervision").unwrap();
+    for i in 0..rows {
+        let code = dualdraw_solver::Uscc::with_check(&format!("91440305MA{i:07}")).unwrap();
+        writeln!(w, "{code},企业{i},440305,C1391,2015-01-01,operating,B,false").unwrap();
+    }
+}
+
+both!(a_killed_import_leaves_nothing, |app| {
+    let path = app.dir.path().join("big.csv");
+    big_file(&path, 400_000);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dualdraw"))
+        .args(["import", "enterprises", path.to_str().unwrap()])
+        .env("DATABASE_URL", &app.url)
+        .spawn()
+        .unwrap();
+    // Kill it once it has written part of the file inside its transaction.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(still_running, "the import finished before it could be killed; make the file bigger");
+    assert_eq!(count(app, "enterprises").await, 0);
+    // The database is usable afterwards.
+    let admin = app.token(Role::Admin, None).await;
+    app.import_fixture(&admin, "enterprises", "enterprises.csv").await;
+    assert_eq!(count(app, "enterprises").await, 11);
+});
