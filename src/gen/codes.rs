@@ -233,10 +233,11 @@ impl BodySequence {
     pub fn new(kind: BodyKind, count: u64, rng: &mut Rng) -> BodySequence {
         let (lo, hi) = kind.range();
         let span = hi - lo;
-        let mean_gap = (span / (2 * count.max(1))).clamp(1, 1 << 20);
-        // Start inside the first tenth of the span left over by the gaps.
+        // Gaps average a third of the span per code, so the run starts anywhere in the first
+        // third and still cannot pass the end.
+        let mean_gap = (span / (3 * count.max(1))).clamp(1, 1 << 20);
         let slack = span - (2 * mean_gap - 1) * count;
-        let next = lo + rng.below(slack / 10 + 1);
+        let next = lo + rng.below(slack / 2 + 1);
         BodySequence { kind, next, mean_gap }
     }
 

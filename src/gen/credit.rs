@@ -140,8 +140,7 @@ impl CreditGenerator {
         let earliest = (e.registered_on + Days::new(30)).max(ymd(2024, 1, 1));
         let department = match kind {
             RecordKind::AbnormalList | RecordKind::SeriousList => 0,
-            RecordKind::Commendation => self.commending_department(),
-            _ => self.penalty_department(g),
+            _ => self.deciding_department(g),
         };
         let (decided_on, mut summary) = match kind {
             RecordKind::AbnormalList => self.abnormal_listing(e.registered_on, earliest),
@@ -185,7 +184,9 @@ impl CreditGenerator {
         (self.rng.date(earliest, LAST_DECISION), reason.to_string())
     }
 
-    fn penalty_department(&mut self, g: &Generated) -> usize {
+    /// Market regulation half of the time; else a department with an item for the industry,
+    /// or now and then one whose items cover every industry.
+    fn deciding_department(&mut self, g: &Generated) -> usize {
         if self.rng.chance(5_000) {
             return 0;
         }
@@ -204,14 +205,6 @@ impl CreditGenerator {
             return 0;
         }
         self.rng.weighted(&weights)
-    }
-
-    fn commending_department(&mut self) -> usize {
-        if self.rng.chance(5_000) {
-            0
-        } else {
-            self.rng.below(self.departments.len() as u64) as usize
-        }
     }
 
     fn summary(&mut self, g: &Generated, kind: RecordKind, department: usize) -> String {

@@ -106,17 +106,21 @@ impl RepairPlan {
             eligible.push((row.uscc.clone(), row.kind.clone(), may_be_repaired(row)));
             Ok(())
         })?;
+        // Candidates by kind, so the demo shows requests against several kinds of record.
+        let mut by_kind: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         let candidates = eligible
             .into_iter()
-            .filter(|(uscc, kind, ok)| *ok && counts[&(uscc.clone(), kind.clone())] == 1)
-            .count() as u64;
+            .filter(|(uscc, kind, ok)| *ok && counts[&(uscc.clone(), kind.clone())] == 1);
+        for (ordinal, (_, kind, _)) in candidates.enumerate() {
+            by_kind.entry(kind).or_default().push(ordinal as u64);
+        }
         let mut rng = Rng::new(seed, Stream::Repairs);
         let mut states: Vec<RepairState> = STATES
             .iter()
             .flat_map(|&(s, n)| std::iter::repeat_n(s, n))
             .collect();
         rng.shuffle(&mut states);
-        let picks = rng.sample(candidates, states.len() as u64);
+        let picks = round_robin(&mut rng, by_kind.into_values().collect(), states.len());
         let mut writer = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
         writer.write_record(HEADER)?;
         Ok(RepairPlan {
@@ -165,8 +169,8 @@ impl RepairPlan {
     fn request(&mut self, row: &RecordRow, state: RepairState) -> Request {
         use RepairState::*;
         let (from, until) = match state {
-            Submitted => (ymd(2026, 11, 16), ymd(2026, 11, 27)),
-            Accepted => (ymd(2026, 10, 26), ymd(2026, 11, 13)),
+            Submitted => (ymd(2026, 11, 16), ymd(2026, 11, 20)),
+            Accepted => (ymd(2026, 10, 26), ymd(2026, 11, 10)),
             Refused => (ymd(2026, 9, 1), ymd(2026, 11, 6)),
             Approved | Denied => (ymd(2026, 9, 1), ymd(2026, 10, 20)),
         };
@@ -188,6 +192,27 @@ impl RepairPlan {
         };
         Request { filed_on, intake_on, decided_on, proof: proof(row), reason }
     }
+}
+
+/// Up to `wanted` ordinals, taken from the groups in turn, each group in random order; sorted.
+fn round_robin(rng: &mut Rng, mut groups: Vec<Vec<u64>>, wanted: usize) -> Vec<u64> {
+    for group in &mut groups {
+        rng.shuffle(group);
+    }
+    let mut picks = Vec::new();
+    for turn in 0.. {
+        let before = picks.len();
+        for group in &groups {
+            if picks.len() < wanted {
+                picks.extend(group.get(turn).copied());
+            }
+        }
+        if picks.len() == before || picks.len() == wanted {
+            break;
+        }
+    }
+    picks.sort_unstable();
+    picks
 }
 
 struct Request {
