@@ -6,7 +6,7 @@
 use super::caller::Caller;
 use super::enterprises::{parse_on, record_view};
 use super::error::{Error, Result};
-use super::extract::{JsonBody, Path, Query};
+use super::extract::{json_body, Path, Query};
 use super::AppState;
 use crate::auth::{Principal, Role};
 use crate::credit::service::{self, Act, CreditError, Filing, NewRecord};
@@ -94,9 +94,10 @@ pub async fn record(
 pub async fn add_record(
     State(s): State<AppState>,
     caller: Caller,
-    JsonBody(new): JsonBody<NewRecord>,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>)> {
     let p = caller.require(&[Role::Admin, Role::Credit, Role::Department])?;
+    let new: NewRecord = json_body(&body)?;
     if p.role == Role::Department && !p.acts_for_department(&new.department) {
         return Err(Error::Forbidden(format!(
             "a department officer may record only for department {}",
@@ -153,9 +154,10 @@ pub struct NewRepair {
 pub async fn file_repair(
     State(s): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<NewRepair>,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>)> {
     let p = caller.require(&[Role::Admin, Role::Credit, Role::Enterprise])?;
+    let body: NewRepair = json_body(&body)?;
     let act = act(p, body.on.as_deref())?;
     let r = service::file(&s.db, &s.rules, body.filing, &act).await?;
     Ok((StatusCode::CREATED, Json(r.view())))

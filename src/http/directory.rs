@@ -6,7 +6,7 @@
 
 use super::caller::Caller;
 use super::error::{Error, Result};
-use super::extract::JsonBody;
+use super::extract::json_body;
 use super::extract::Query;
 use super::AppState;
 use crate::auth::Role;
@@ -87,7 +87,7 @@ pub struct NewConflict {
 pub async fn declare_conflict(
     State(s): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<NewConflict>,
+    body: axum::body::Bytes,
 ) -> Result<(axum::http::StatusCode, Json<Conflict>)> {
     let p = caller
         .require(&[
@@ -97,6 +97,7 @@ pub async fn declare_conflict(
             Role::Inspector,
         ])?
         .clone();
+    let body: NewConflict = json_body(&body)?;
     let uscc = Uscc::parse(&body.uscc)
         .map_err(|e| Error::unprocessable("invalid_uscc", format!("uscc: {e}")))?;
     if body.reason.trim().is_empty() {

@@ -33,3 +33,16 @@ impl From<PathRejection> for Error {
         Error::Rejected(r.status(), r.body_text())
     }
 }
+
+/// Parses a JSON body after the caller has been authorized, so a bad body from someone who may
+/// not call at all gets 401/403, not 400/422.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| {
+        let status = if e.is_data() {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            axum::http::StatusCode::BAD_REQUEST
+        };
+        Error::Rejected(status, format!("request body: {e}"))
+    })
+}
