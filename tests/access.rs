@@ -8,13 +8,21 @@ use reqwest::Method;
 const OWN: &str = "91440305MA5DA00044";
 const OTHER: &str = "91440305MA5DA0006A";
 
-async fn status(app: &TestApp, method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> u16 {
+async fn status(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> u16 {
     let mut req = app.client.request(method, format!("{}{}", app.base, path));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
     if let Some(b) = body {
-        req = req.header("content-type", "application/json").body(b.to_string());
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_string());
     }
     req.send().await.unwrap().status().as_u16()
 }
@@ -32,7 +40,11 @@ fn guarded() -> Vec<(Method, String, Option<&'static str>)> {
         (Method::GET, format!("/api/v1/enterprises/{OWN}/tier"), None),
         (Method::GET, "/api/v1/repairs".into(), None),
         (Method::GET, "/api/v1/repairs/overdue".into(), None),
-        (Method::POST, "/api/v1/repairs".into(), Some(r#"{"record_id":1,"commitment":"x","proof":"y"}"#)),
+        (
+            Method::POST,
+            "/api/v1/repairs".into(),
+            Some(r#"{"record_id":1,"commitment":"x","proof":"y"}"#),
+        ),
         (Method::POST, "/api/v1/repairs/1/accept".into(), Some("{}")),
         (Method::POST, "/api/v1/credit-records".into(), Some("{}")),
         (Method::POST, "/api/v1/conflicts".into(), Some("{}")),
@@ -42,23 +54,52 @@ fn guarded() -> Vec<(Method, String, Option<&'static str>)> {
 both!(anonymous_and_unknown_tokens_get_401, |app| {
     app.load_fixtures().await;
     for (method, path, body) in guarded() {
-        assert_eq!(status(app, method.clone(), &path, None, body).await, 401, "anonymous {method} {path}");
-        assert_eq!(status(app, method.clone(), &path, Some("dd_not_a_token"), body).await, 401, "bad token {method} {path}");
+        assert_eq!(
+            status(app, method.clone(), &path, None, body).await,
+            401,
+            "anonymous {method} {path}"
+        );
+        assert_eq!(
+            status(app, method.clone(), &path, Some("dd_not_a_token"), body).await,
+            401,
+            "bad token {method} {path}"
+        );
     }
     // What is public stays open.
-    for path in ["/api/v1/departments", "/api/v1/items", "/api/v1/enterprises", "/api/v1/credit-records", "/api/v1/openapi.json", "/api/v1/calendar/years"] {
-        assert_eq!(status(app, Method::GET, path, None, None).await, 200, "{path}");
+    for path in [
+        "/api/v1/departments",
+        "/api/v1/items",
+        "/api/v1/enterprises",
+        "/api/v1/credit-records",
+        "/api/v1/openapi.json",
+        "/api/v1/calendar/years",
+    ] {
+        assert_eq!(
+            status(app, Method::GET, path, None, None).await,
+            200,
+            "{path}"
+        );
     }
 });
 
 both!(revoked_tokens_get_401, |app| {
     app.load_fixtures().await;
     let token = app.token(Role::Planner, None).await;
-    assert_eq!(status(app, Method::GET, "/api/v1/inspectors", Some(&token), None).await, 200);
+    assert_eq!(
+        status(app, Method::GET, "/api/v1/inspectors", Some(&token), None).await,
+        200
+    );
     let id = &dualdraw::auth::hash_token(&token)[..12];
     let out = app.cli(&["token", "revoke", id]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(status(app, Method::GET, "/api/v1/inspectors", Some(&token), None).await, 401);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        status(app, Method::GET, "/api/v1/inspectors", Some(&token), None).await,
+        401
+    );
 });
 
 /// Each role against the calls it must not make: all 403.
@@ -70,30 +111,164 @@ both!(every_role_boundary_is_403, |app| {
     let planner = app.token(Role::Planner, None).await;
     let credit = app.token(Role::Credit, None).await;
     let forbidden: Vec<(&str, &String, Method, String, Option<&str>)> = vec![
-        ("enterprise", &enterprise, Method::GET, "/api/v1/inspectors".into(), None),
-        ("enterprise", &enterprise, Method::GET, format!("/api/v1/enterprises/{OTHER}/tier"), None),
-        ("enterprise", &enterprise, Method::POST, "/api/v1/imports/enterprises".into(), None),
-        ("enterprise", &enterprise, Method::POST, "/api/v1/repairs/1/accept".into(), Some("{}")),
-        ("enterprise", &enterprise, Method::GET, "/api/v1/repairs/overdue".into(), None),
-        ("enterprise", &enterprise, Method::POST, "/api/v1/credit-records".into(), Some(r#"{"uscc":"91440305MA5DA00044","kind":"commendation","department":"SCJG","document_no":"x","decided_on":"2026-01-01"}"#)),
-        ("department", &department, Method::POST, "/api/v1/imports/credit-records".into(), None),
-        ("department", &department, Method::POST, "/api/v1/imports/enterprises".into(), None),
-        ("department", &department, Method::GET, "/api/v1/audit".into(), None),
-        ("department", &department, Method::POST, "/api/v1/repairs/1/approve".into(), Some("{}")),
-        ("department", &department, Method::POST, "/api/v1/credit-records".into(), Some(r#"{"uscc":"91440305MA5DA00044","kind":"penalty-minor","department":"SCJG","document_no":"x","decided_on":"2026-01-01"}"#)),
-        ("department", &department, Method::POST, "/api/v1/conflicts".into(), Some(r#"{"inspector":"SCJG-440305-0001","uscc":"91440305MA5DA00044","reason":"亲属"}"#)),
-        ("inspector", &inspector, Method::POST, "/api/v1/conflicts".into(), Some(r#"{"inspector":"SCJG-440305-0001","uscc":"91440305MA5DA00044","reason":"亲属"}"#)),
-        ("inspector", &inspector, Method::GET, "/api/v1/audit".into(), None),
-        ("inspector", &inspector, Method::POST, "/api/v1/imports/inspectors".into(), None),
-        ("planner", &planner, Method::POST, "/api/v1/imports/credit-records".into(), None),
-        ("planner", &planner, Method::POST, "/api/v1/repairs/1/accept".into(), Some("{}")),
-        ("planner", &planner, Method::POST, "/api/v1/credit-records".into(), Some("{}")),
-        ("credit", &credit, Method::POST, "/api/v1/imports/enterprises".into(), None),
-        ("credit", &credit, Method::GET, "/api/v1/conflicts".into(), None),
-        ("credit", &credit, Method::GET, "/api/v1/audit/verify".into(), None),
+        (
+            "enterprise",
+            &enterprise,
+            Method::GET,
+            "/api/v1/inspectors".into(),
+            None,
+        ),
+        (
+            "enterprise",
+            &enterprise,
+            Method::GET,
+            format!("/api/v1/enterprises/{OTHER}/tier"),
+            None,
+        ),
+        (
+            "enterprise",
+            &enterprise,
+            Method::POST,
+            "/api/v1/imports/enterprises".into(),
+            None,
+        ),
+        (
+            "enterprise",
+            &enterprise,
+            Method::POST,
+            "/api/v1/repairs/1/accept".into(),
+            Some("{}"),
+        ),
+        (
+            "enterprise",
+            &enterprise,
+            Method::GET,
+            "/api/v1/repairs/overdue".into(),
+            None,
+        ),
+        (
+            "enterprise",
+            &enterprise,
+            Method::POST,
+            "/api/v1/credit-records".into(),
+            Some(
+                r#"{"uscc":"91440305MA5DA00044","kind":"commendation","department":"SCJG","document_no":"x","decided_on":"2026-01-01"}"#,
+            ),
+        ),
+        (
+            "department",
+            &department,
+            Method::POST,
+            "/api/v1/imports/credit-records".into(),
+            None,
+        ),
+        (
+            "department",
+            &department,
+            Method::POST,
+            "/api/v1/imports/enterprises".into(),
+            None,
+        ),
+        (
+            "department",
+            &department,
+            Method::GET,
+            "/api/v1/audit".into(),
+            None,
+        ),
+        (
+            "department",
+            &department,
+            Method::POST,
+            "/api/v1/repairs/1/approve".into(),
+            Some("{}"),
+        ),
+        (
+            "department",
+            &department,
+            Method::POST,
+            "/api/v1/credit-records".into(),
+            Some(
+                r#"{"uscc":"91440305MA5DA00044","kind":"penalty-minor","department":"SCJG","document_no":"x","decided_on":"2026-01-01"}"#,
+            ),
+        ),
+        (
+            "department",
+            &department,
+            Method::POST,
+            "/api/v1/conflicts".into(),
+            Some(r#"{"inspector":"SCJG-440305-0001","uscc":"91440305MA5DA00044","reason":"亲属"}"#),
+        ),
+        (
+            "inspector",
+            &inspector,
+            Method::POST,
+            "/api/v1/conflicts".into(),
+            Some(r#"{"inspector":"SCJG-440305-0001","uscc":"91440305MA5DA00044","reason":"亲属"}"#),
+        ),
+        (
+            "inspector",
+            &inspector,
+            Method::GET,
+            "/api/v1/audit".into(),
+            None,
+        ),
+        (
+            "inspector",
+            &inspector,
+            Method::POST,
+            "/api/v1/imports/inspectors".into(),
+            None,
+        ),
+        (
+            "planner",
+            &planner,
+            Method::POST,
+            "/api/v1/imports/credit-records".into(),
+            None,
+        ),
+        (
+            "planner",
+            &planner,
+            Method::POST,
+            "/api/v1/repairs/1/accept".into(),
+            Some("{}"),
+        ),
+        (
+            "planner",
+            &planner,
+            Method::POST,
+            "/api/v1/credit-records".into(),
+            Some("{}"),
+        ),
+        (
+            "credit",
+            &credit,
+            Method::POST,
+            "/api/v1/imports/enterprises".into(),
+            None,
+        ),
+        (
+            "credit",
+            &credit,
+            Method::GET,
+            "/api/v1/conflicts".into(),
+            None,
+        ),
+        (
+            "credit",
+            &credit,
+            Method::GET,
+            "/api/v1/audit/verify".into(),
+            None,
+        ),
     ];
     for (role, token, method, path, body) in forbidden {
-        assert_eq!(status(app, method.clone(), &path, Some(token), body).await, 403, "{role} {method} {path}");
+        assert_eq!(
+            status(app, method.clone(), &path, Some(token), body).await,
+            403,
+            "{role} {method} {path}"
+        );
     }
 });
 
@@ -101,16 +276,67 @@ both!(each_role_can_do_its_own_work, |app| {
     app.load_fixtures().await;
     let inspector = app.token(Role::Inspector, Some("SCJG-440305-0002")).await;
     let own = r#"{"inspector":"SCJG-440305-0002","uscc":"91440305MA5DA00044","reason":"曾任职该企业","declared_on":"2026-11-20"}"#;
-    assert_eq!(status(app, Method::POST, "/api/v1/conflicts", Some(&inspector), Some(own)).await, 201);
-    assert_eq!(status(app, Method::POST, "/api/v1/conflicts", Some(&inspector), Some(own)).await, 409, "declared twice");
+    assert_eq!(
+        status(
+            app,
+            Method::POST,
+            "/api/v1/conflicts",
+            Some(&inspector),
+            Some(own)
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        status(
+            app,
+            Method::POST,
+            "/api/v1/conflicts",
+            Some(&inspector),
+            Some(own)
+        )
+        .await,
+        409,
+        "declared twice"
+    );
     let department = app.token(Role::Department, Some("SCJG")).await;
-    let conflicts: serde_json::Value = app.get("/api/v1/conflicts").bearer_auth(&department).send().await.unwrap().json().await.unwrap();
+    let conflicts: serde_json::Value = app
+        .get("/api/v1/conflicts")
+        .bearer_auth(&department)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(conflicts.as_array().unwrap().len(), 2);
     let sthj = app.token(Role::Department, Some("STHJ")).await;
-    let none: serde_json::Value = app.get("/api/v1/conflicts").bearer_auth(&sthj).send().await.unwrap().json().await.unwrap();
-    assert_eq!(none.as_array().unwrap().len(), 0, "a department sees only its own inspectors' conflicts");
+    let none: serde_json::Value = app
+        .get("/api/v1/conflicts")
+        .bearer_auth(&sthj)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        none.as_array().unwrap().len(),
+        0,
+        "a department sees only its own inspectors' conflicts"
+    );
     let enterprise = app.token(Role::Enterprise, Some(OWN)).await;
-    assert_eq!(status(app, Method::GET, &format!("/api/v1/enterprises/{OWN}/tier"), Some(&enterprise), None).await, 200);
+    assert_eq!(
+        status(
+            app,
+            Method::GET,
+            &format!("/api/v1/enterprises/{OWN}/tier"),
+            Some(&enterprise),
+            None
+        )
+        .await,
+        200
+    );
 });
 
 both!(tokens_need_a_valid_scope, |app| {
@@ -118,7 +344,16 @@ both!(tokens_need_a_valid_scope, |app| {
     let out = app.cli(&["token", "create", "--role", "department", "--label", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs --scope"));
-    let out = app.cli(&["token", "create", "--role", "department", "--scope", "NOPE", "--label", "x"]);
+    let out = app.cli(&[
+        "token",
+        "create",
+        "--role",
+        "department",
+        "--scope",
+        "NOPE",
+        "--label",
+        "x",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("department 'NOPE' does not exist"));
     let out = app.cli(&["token", "create", "--role", "admin", "--label", "ops"]);
@@ -126,6 +361,12 @@ both!(tokens_need_a_valid_scope, |app| {
     let token = String::from_utf8(out.stdout).unwrap();
     assert!(token.trim().starts_with("dd_") && token.trim().len() == 67);
     let mut conn = app.db.pool.acquire().await.unwrap();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT hash FROM tokens").fetch_all(&mut *conn).await.unwrap();
-    assert!(!stored.iter().any(|h| h == token.trim()), "the token itself is stored");
+    let stored: Vec<String> = sqlx::query_scalar("SELECT hash FROM tokens")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    assert!(
+        !stored.iter().any(|h| h == token.trim()),
+        "the token itself is stored"
+    );
 });

@@ -10,7 +10,11 @@ async fn exec(app: &TestApp, sql: &str) {
 
 fn verify(app: &TestApp) -> (Option<i32>, String) {
     let out = app.cli(&["audit", "verify"]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code(), text)
 }
 
@@ -38,7 +42,10 @@ both!(audit_verify_detects_a_deleted_tail, |app| {
     exec(app, "DELETE FROM audit_log WHERE seq >= 7").await;
     let (code, text) = verify(app);
     assert_eq!(code, Some(1));
-    assert!(text.contains("entries 7 to 8 were deleted from the end"), "{text}");
+    assert!(
+        text.contains("entries 7 to 8 were deleted from the end"),
+        "{text}"
+    );
 });
 
 both!(audit_verify_detects_reordered_entries, |app| {
@@ -53,45 +60,104 @@ both!(audit_verify_detects_reordered_entries, |app| {
 
 both!(audit_log_is_served_to_admins, |app| {
     let admin = app.load_fixtures().await;
-    let entries: serde_json::Value = app.get("/api/v1/audit?limit=3").bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let entries: serde_json::Value = app
+        .get("/api/v1/audit?limit=3")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(entries.as_array().unwrap().len(), 3);
     assert_eq!(entries[0]["prev_hash"], "0".repeat(64));
     assert_eq!(entries[1]["prev_hash"], entries[0]["hash"]);
-    let check: serde_json::Value = app.get("/api/v1/audit/verify").bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let check: serde_json::Value = app
+        .get("/api/v1/audit/verify")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(check["problem"], serde_json::Value::Null);
 });
 
 both!(calendar_counts_official_working_days, |app| {
     let out = app.cli(&["calendar", "add-workdays", "2025-09-30", "1"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2025-10-09", "National Day holiday Oct 1-8");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2025-10-09",
+        "National Day holiday Oct 1-8"
+    );
     let out = app.cli(&["calendar", "add-workdays", "2026-02-13", "1"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2026-02-14", "Saturday make-up day");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2026-02-14",
+        "Saturday make-up day"
+    );
     let out = app.cli(&["calendar", "add-workdays", "2026-12-31", "1"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no official working-day schedule for 2027"));
-    let res: serde_json::Value = app.get("/api/v1/calendar/add-workdays?date=2025-09-30&n=1").send().await.unwrap().json().await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no official working-day schedule for 2027")
+    );
+    let res: serde_json::Value = app
+        .get("/api/v1/calendar/add-workdays?date=2025-09-30&n=1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(res["result"], "2025-10-09");
 });
 
 both!(calendar_imports_a_new_year, |app| {
     let file = fixture("calendar-2027-test.csv");
     let out = app.cli(&["calendar", "import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = app.cli(&["calendar", "add-workdays", "2026-12-31", "1"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2027-01-04", "Jan 1 off, then the weekend");
-    let years: serde_json::Value = app.get("/api/v1/calendar/years").send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2027-01-04",
+        "Jan 1 off, then the weekend"
+    );
+    let years: serde_json::Value = app
+        .get("/api/v1/calendar/years")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(years["years"], serde_json::json!([2025, 2026, 2027]));
     let bad = app.dir.path().join("bad.csv");
-    std::fs::write(&bad, "date,kind,note\n2027-13-01,off,x\n2027-01-02,work,周六\n2027-01-04,work,周一\n").unwrap();
+    std::fs::write(
+        &bad,
+        "date,kind,note\n2027-13-01,off,x\n2027-01-02,work,周六\n2027-01-04,work,周一\n",
+    )
+    .unwrap();
     let out = app.cli(&["calendar", "import", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(":2: date:") && err.contains(":4: kind:"), "{err}");
+    assert!(
+        err.contains(":2: date:") && err.contains(":4: kind:"),
+        "{err}"
+    );
 });
 
 both!(settings_change_repair_deadlines, |app| {
     let out = app.cli(&["settings", "set", "repair.intake_workdays", "5"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = app.cli(&["settings", "list"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("repair.intake_workdays = 5"));
     let out = app.cli(&["settings", "set", "repair.nonsense", "5"]);

@@ -29,7 +29,15 @@ async fn record_id(app: &TestApp, token: &str, uscc: &str, kind: &str) -> i64 {
 
 async fn file(app: &TestApp, token: &str, record: i64, on: &str) -> (u16, Value) {
     let body = json!({ "record_id": record, "commitment": "本企业承诺依法诚信经营", "proof": "年度报告已补报", "on": on });
-    json(app.post("/api/v1/repairs").bearer_auth(token).json(&body).send().await.unwrap()).await
+    json(
+        app.post("/api/v1/repairs")
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> (u16, Value) {
@@ -64,68 +72,122 @@ both!(says_why_an_enterprise_has_its_tier, |app| {
     assert_eq!(t["tier"], "C");
     assert_eq!(t["base"], "B");
     let why = t["explanation"].as_str().unwrap();
-    assert!(why.contains("经营异常名录") && why.contains("深市监异〔2026〕55号") && why.contains("2026-05-20"), "{why}");
+    assert!(
+        why.contains("经营异常名录")
+            && why.contains("深市监异〔2026〕55号")
+            && why.contains("2026-05-20"),
+        "{why}"
+    );
     // Before the listing the base classification holds.
-    assert_eq!(tier(app, &credit, ABNORMAL_LISTED, "2026-05-19").await["tier"], "B");
+    assert_eq!(
+        tier(app, &credit, ABNORMAL_LISTED, "2026-05-19").await["tier"],
+        "B"
+    );
     // A commendation makes an A stay A, and a clean B one tier better.
-    assert_eq!(tier(app, &credit, COMMENDED, "2026-06-01").await["tier"], "A");
+    assert_eq!(
+        tier(app, &credit, COMMENDED, "2026-06-01").await["tier"],
+        "A"
+    );
 });
 
 both!(anonymous_callers_see_only_what_is_public, |app| {
     app.load_fixtures().await;
-    let (status, body) = json(app.get(&format!("/api/v1/enterprises/{ABNORMAL_LISTED}")).send().await.unwrap()).await;
-    assert_eq!(status, 200);
-    assert!(body.get("credit").is_none(), "tier shown to anonymous caller: {body}");
-    assert!(body["enterprise"].get("base_tier").is_none());
-    let own = app.token(Role::Enterprise, Some(ABNORMAL_LISTED)).await;
-    let (_, body) = json(
-        app.get(&format!("/api/v1/enterprises/{ABNORMAL_LISTED}?on=2026-06-01"))
-            .bearer_auth(&own)
+    let (status, body) = json(
+        app.get(&format!("/api/v1/enterprises/{ABNORMAL_LISTED}"))
             .send()
             .await
             .unwrap(),
     )
     .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.get("credit").is_none(),
+        "tier shown to anonymous caller: {body}"
+    );
+    assert!(body["enterprise"].get("base_tier").is_none());
+    let own = app.token(Role::Enterprise, Some(ABNORMAL_LISTED)).await;
+    let (_, body) = json(
+        app.get(&format!(
+            "/api/v1/enterprises/{ABNORMAL_LISTED}?on=2026-06-01"
+        ))
+        .bearer_auth(&own)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
     assert_eq!(body["credit"]["tier"], "C");
 });
 
-both!(repair_runs_from_filing_to_approval_and_rederives_the_tier, |app| {
-    app.load_fixtures().await;
-    let credit = app.token(Role::Credit, None).await;
-    let owner = app.token(Role::Enterprise, Some(ABNORMAL_LISTED)).await;
-    let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
+both!(
+    repair_runs_from_filing_to_approval_and_rederives_the_tier,
+    |app| {
+        app.load_fixtures().await;
+        let credit = app.token(Role::Credit, None).await;
+        let owner = app.token(Role::Enterprise, Some(ABNORMAL_LISTED)).await;
+        let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
 
-    let (status, filed) = file(app, &owner, record, "2026-06-01").await;
-    assert_eq!(status, 201, "{filed}");
-    assert_eq!(filed["state"], "submitted");
-    assert_eq!(filed["intake_due"], "2026-06-04", "3 working days after Monday 2026-06-01");
-    let id = filed["id"].as_i64().unwrap();
+        let (status, filed) = file(app, &owner, record, "2026-06-01").await;
+        assert_eq!(status, 201, "{filed}");
+        assert_eq!(filed["state"], "submitted");
+        assert_eq!(
+            filed["intake_due"], "2026-06-04",
+            "3 working days after Monday 2026-06-01"
+        );
+        let id = filed["id"].as_i64().unwrap();
 
-    let (status, again) = file(app, &owner, record, "2026-06-01").await;
-    assert_eq!(status, 409, "a second open request for one record: {again}");
+        let (status, again) = file(app, &owner, record, "2026-06-01").await;
+        assert_eq!(status, 409, "a second open request for one record: {again}");
 
-    let (status, accepted) = step(app, &credit, id, "accept", json!({ "on": "2026-06-03" })).await;
-    assert_eq!(status, 200, "{accepted}");
-    assert_eq!(accepted["state"], "accepted");
-    assert_eq!(accepted["decision_due"], "2026-06-17");
-    assert!(accepted["intake"]["by"].as_str().unwrap().starts_with("credit:"));
+        let (status, accepted) =
+            step(app, &credit, id, "accept", json!({ "on": "2026-06-03" })).await;
+        assert_eq!(status, 200, "{accepted}");
+        assert_eq!(accepted["state"], "accepted");
+        assert_eq!(accepted["decision_due"], "2026-06-17");
+        assert!(accepted["intake"]["by"]
+            .as_str()
+            .unwrap()
+            .starts_with("credit:"));
 
-    let (status, approved) = step(app, &credit, id, "approve", json!({ "on": "2026-06-05" })).await;
-    assert_eq!(status, 200, "{approved}");
-    assert_eq!(approved["request"]["state"], "approved");
-    assert_eq!(approved["tier"]["tier"], "B", "approval re-derives the tier at once");
-    assert_eq!(tier(app, &credit, ABNORMAL_LISTED, "2026-06-05").await["tier"], "B");
-    assert_eq!(tier(app, &credit, ABNORMAL_LISTED, "2026-06-04").await["tier"], "C", "history keeps the listing");
+        let (status, approved) =
+            step(app, &credit, id, "approve", json!({ "on": "2026-06-05" })).await;
+        assert_eq!(status, 200, "{approved}");
+        assert_eq!(approved["request"]["state"], "approved");
+        assert_eq!(
+            approved["tier"]["tier"], "B",
+            "approval re-derives the tier at once"
+        );
+        assert_eq!(
+            tier(app, &credit, ABNORMAL_LISTED, "2026-06-05").await["tier"],
+            "B"
+        );
+        assert_eq!(
+            tier(app, &credit, ABNORMAL_LISTED, "2026-06-04").await["tier"],
+            "C",
+            "history keeps the listing"
+        );
 
-    let (_, rec) = json(app.get(&format!("/api/v1/credit-records/{record}")).bearer_auth(&credit).send().await.unwrap()).await;
-    assert_eq!(rec["status"], "repaired");
-    assert_eq!(rec["ended_on"], "2026-06-05");
+        let (_, rec) = json(
+            app.get(&format!("/api/v1/credit-records/{record}"))
+                .bearer_auth(&credit)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(rec["status"], "repaired");
+        assert_eq!(rec["ended_on"], "2026-06-05");
 
-    let (status, _) = step(app, &credit, id, "deny", json!({ "reasons": ["too late"] })).await;
-    assert_eq!(status, 409, "a decided request cannot be denied");
-    let out = app.cli(&["audit", "verify"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-});
+        let (status, _) = step(app, &credit, id, "deny", json!({ "reasons": ["too late"] })).await;
+        assert_eq!(status, 409, "a decided request cannot be denied");
+        let out = app.cli(&["audit", "verify"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+);
 
 both!(refusals_name_every_reason, |app| {
     app.load_fixtures().await;
@@ -134,12 +196,21 @@ both!(refusals_name_every_reason, |app| {
     let (status, body) = file(app, &credit, listed, "2026-06-01").await;
     assert_eq!(status, 422);
     assert_eq!(body["code"], "not_eligible");
-    assert!(body["message"].as_str().unwrap().contains("2027-03-02"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("2027-03-02"),
+        "{body}"
+    );
 
     let never = record_id(app, &credit, PENALIZED, "penalty-serious").await;
     let (status, body) = file(app, &credit, never, "2026-06-01").await;
     assert_eq!(status, 422);
-    assert!(body["message"].as_str().unwrap().contains("never end early"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("never end early"),
+        "{body}"
+    );
 
     let commendation = record_id(app, &credit, COMMENDED, "commendation").await;
     let (status, body) = file(app, &credit, commendation, "2026-06-01").await;
@@ -147,9 +218,22 @@ both!(refusals_name_every_reason, |app| {
 
     let general = record_id(app, &credit, PENALIZED, "penalty-general").await;
     let body = json!({ "record_id": general, "commitment": " ", "proof": "", "on": "2026-03-02" });
-    let (status, body) = json(app.post("/api/v1/repairs").bearer_auth(&credit).json(&body).send().await.unwrap()).await;
+    let (status, body) = json(
+        app.post("/api/v1/repairs")
+            .bearer_auth(&credit)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 422);
-    let reasons: Vec<String> = body["details"]["reasons"].as_array().unwrap().iter().map(|r| r["message"].as_str().unwrap().to_string()).collect();
+    let reasons: Vec<String> = body["details"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(reasons.len(), 2, "{reasons:?}");
     assert!(reasons[0].contains("信用承诺书"), "{reasons:?}");
 
@@ -158,7 +242,14 @@ both!(refusals_name_every_reason, |app| {
     let id = filed["id"].as_i64().unwrap();
     let (status, body) = step(app, &credit, id, "refuse", json!({ "reasons": [] })).await;
     assert_eq!(status, 422, "a refusal without reasons: {body}");
-    let (status, refused) = step(app, &credit, id, "refuse", json!({ "reasons": ["整改证明不全"], "on": "2026-03-03" })).await;
+    let (status, refused) = step(
+        app,
+        &credit,
+        id,
+        "refuse",
+        json!({ "reasons": ["整改证明不全"], "on": "2026-03-03" }),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(refused["state"], "refused");
     assert_eq!(refused["reasons"][0], "整改证明不全");
@@ -169,14 +260,28 @@ both!(lists_overdue_requests_in_working_days, |app| {
     let credit = app.token(Role::Credit, None).await;
     let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
     let (_, filed) = file(app, &credit, record, "2026-06-01").await;
-    let (status, late) = json(app.get("/api/v1/repairs/overdue?on=2026-06-10").bearer_auth(&credit).send().await.unwrap()).await;
+    let (status, late) = json(
+        app.get("/api/v1/repairs/overdue?on=2026-06-10")
+            .bearer_auth(&credit)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
     assert_eq!(late[0]["request"]["id"], filed["id"]);
     assert_eq!(late[0]["step"], "intake");
     assert_eq!(late[0]["due"], "2026-06-04");
     assert_eq!(late[0]["working_days_late"], 4, "Jun 5, 8, 9, 10");
-    let (_, none) = json(app.get("/api/v1/repairs/overdue?on=2026-06-04").bearer_auth(&credit).send().await.unwrap()).await;
+    let (_, none) = json(
+        app.get("/api/v1/repairs/overdue?on=2026-06-04")
+            .bearer_auth(&credit)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(none.as_array().unwrap().len(), 0);
 });
 
@@ -189,11 +294,32 @@ both!(an_enterprise_acts_only_for_itself, |app| {
     assert_eq!(status, 404);
     let (_, filed) = file(app, &credit, record, "2026-06-01").await;
     let id = filed["id"].as_i64().unwrap();
-    let (status, _) = json(app.get(&format!("/api/v1/repairs/{id}")).bearer_auth(&other).send().await.unwrap()).await;
+    let (status, _) = json(
+        app.get(&format!("/api/v1/repairs/{id}"))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
-    let (status, _) = json(app.get(&format!("/api/v1/enterprises/{ABNORMAL_LISTED}/tier")).bearer_auth(&other).send().await.unwrap()).await;
+    let (status, _) = json(
+        app.get(&format!("/api/v1/enterprises/{ABNORMAL_LISTED}/tier"))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 403);
-    let (_, mine) = json(app.get("/api/v1/repairs").bearer_auth(&other).send().await.unwrap()).await;
+    let (_, mine) = json(
+        app.get("/api/v1/repairs")
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(mine.as_array().unwrap().len(), 0);
 });
 
@@ -201,16 +327,49 @@ both!(adds_records_with_default_publicity_windows, |app| {
     app.load_fixtures().await;
     let dept = app.token(Role::Department, Some("STHJ")).await;
     let body = json!({ "uscc": COMMENDED, "kind": "penalty-general", "department": "STHJ", "document_no": "深环罚〔2026〕88号", "decided_on": "2026-04-10", "summary": "超标排放" });
-    let (status, rec) = json(app.post("/api/v1/credit-records").bearer_auth(&dept).json(&body).send().await.unwrap()).await;
+    let (status, rec) = json(
+        app.post("/api/v1/credit-records")
+            .bearer_auth(&dept)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 201, "{rec}");
     assert_eq!(rec["publicity_min_until"], "2026-07-10");
     assert_eq!(rec["publicity_max_until"], "2027-04-10");
-    let (status, _) = json(app.post("/api/v1/credit-records").bearer_auth(&dept).json(&body).send().await.unwrap()).await;
+    let (status, _) = json(
+        app.post("/api/v1/credit-records")
+            .bearer_auth(&dept)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 409, "same document number twice");
     let other = json!({ "uscc": COMMENDED, "kind": "penalty-general", "department": "SCJG", "document_no": "X1", "decided_on": "2026-04-10" });
-    let (status, _) = json(app.post("/api/v1/credit-records").bearer_auth(&dept).json(&other).send().await.unwrap()).await;
+    let (status, _) = json(
+        app.post("/api/v1/credit-records")
+            .bearer_auth(&dept)
+            .json(&other)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 403, "a department records only for itself");
-    let (status, body) = json(app.post("/api/v1/credit-records").bearer_auth(&dept).body("{not json").header("content-type", "application/json").send().await.unwrap()).await;
+    let (status, body) = json(
+        app.post("/api/v1/credit-records")
+            .bearer_auth(&dept)
+            .body("{not json")
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "bad_request");
 });

@@ -15,17 +15,34 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 
 both!(export_then_import_round_trips_exactly, |app| {
     app.load_fixtures().await;
-    for kind in ["departments", "enterprises", "items", "inspectors", "conflicts", "credit-records"] {
+    for kind in [
+        "departments",
+        "enterprises",
+        "items",
+        "inspectors",
+        "conflicts",
+        "credit-records",
+    ] {
         let first = app.cli(&["export", kind]);
-        assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+        assert!(
+            first.status.success(),
+            "{}",
+            String::from_utf8_lossy(&first.stderr)
+        );
         let path = app.dir.path().join(format!("{kind}.csv"));
         std::fs::write(&path, &first.stdout).unwrap();
         let again = app.cli(&["import", kind, path.to_str().unwrap()]);
         let msg = String::from_utf8_lossy(&again.stderr);
         assert!(again.status.success(), "{msg}");
-        assert!(msg.contains("0 inserted or changed"), "{kind}: re-import changed something: {msg}");
+        assert!(
+            msg.contains("0 inserted or changed"),
+            "{kind}: re-import changed something: {msg}"
+        );
         let second = app.cli(&["export", kind]);
-        assert_eq!(first.stdout, second.stdout, "{kind}: export differs after round trip");
+        assert_eq!(
+            first.stdout, second.stdout,
+            "{kind}: export differs after round trip"
+        );
     }
     // The fixture is already canonical, so its export is byte-identical to it.
     let exported = app.cli(&["export", "enterprises"]).stdout;
@@ -35,10 +52,16 @@ both!(export_then_import_round_trips_exactly, |app| {
 both!(reimporting_the_same_file_changes_nothing, |app| {
     let admin = app.load_fixtures().await;
     let head_before = count(app, "audit_log").await;
-    let report = app.import_fixture(&admin, "enterprises", "enterprises.csv").await;
+    let report = app
+        .import_fixture(&admin, "enterprises", "enterprises.csv")
+        .await;
     assert_eq!(report["written"], 0);
     assert_eq!(report["unchanged"], 11);
-    assert_eq!(count(app, "audit_log").await, head_before, "an import that changed nothing left an audit entry");
+    assert_eq!(
+        count(app, "audit_log").await,
+        head_before,
+        "an import that changed nothing left an audit entry"
+    );
 });
 
 both!(reports_every_error_as_file_line_column, |app| {
@@ -58,9 +81,16 @@ both!(reports_every_error_as_file_line_column, |app| {
         format!("{f}:8: uscc: same uscc as line 7"),
         format!("{f}: 8 error(s); nothing was imported"),
     ] {
-        assert!(stderr.contains(&expected), "missing `{expected}` in:\n{stderr}");
+        assert!(
+            stderr.contains(&expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
     }
-    assert_eq!(count(app, "enterprises").await, 0, "the valid row of a bad file was imported");
+    assert_eq!(
+        count(app, "enterprises").await,
+        0,
+        "the valid row of a bad file was imported"
+    );
 });
 
 both!(refuses_credit_records_with_unknown_references, |app| {
@@ -85,7 +115,9 @@ both!(refuses_credit_records_with_unknown_references, |app| {
 
 both!(reads_gbk_files_with_chinese_headers, |app| {
     let admin = app.token(Role::Admin, None).await;
-    let report = app.import_fixture(&admin, "enterprises", "enterprises-gbk.csv").await;
+    let report = app
+        .import_fixture(&admin, "enterprises", "enterprises-gbk.csv")
+        .await;
     assert_eq!(report["encoding"], "Gb18030");
     assert_eq!(report["written"], 4);
     let e: serde_json::Value = app
@@ -113,17 +145,28 @@ both!(http_import_errors_are_listed_in_json, |app| {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["code"], "invalid_file");
     assert_eq!(body["details"]["total"], 8);
-    assert_eq!(body["details"]["errors"][1], "upload.csv:3: uscc: check character is 'T', got '0'");
+    assert_eq!(
+        body["details"]["errors"][1],
+        "upload.csv:3: uscc: check character is 'T', got '0'"
+    );
 });
 
 /// Writes `rows` valid enterprise rows.
 fn big_file(path: &std::path::Path, rows: u32) {
     use std::io::Write;
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(w, "uscc,name,region,industry,registered_on,status,base_tier,key_supervision").unwrap();
+    writeln!(
+        w,
+        "uscc,name,region,industry,registered_on,status,base_tier,key_supervision"
+    )
+    .unwrap();
     for i in 0..rows {
         let code = dualdraw_solver::Uscc::with_check(&format!("91440305MA{i:07}")).unwrap();
-        writeln!(w, "{code},企业{i},440305,C1391,2015-01-01,operating,B,false").unwrap();
+        writeln!(
+            w,
+            "{code},企业{i},440305,C1391,2015-01-01,operating,B,false"
+        )
+        .unwrap();
     }
 }
 
@@ -140,10 +183,14 @@ both!(a_killed_import_leaves_nothing, |app| {
     let still_running = child.try_wait().unwrap().is_none();
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(still_running, "the import finished before it could be killed; make the file bigger");
+    assert!(
+        still_running,
+        "the import finished before it could be killed; make the file bigger"
+    );
     assert_eq!(count(app, "enterprises").await, 0);
     // The database is usable afterwards.
     let admin = app.token(Role::Admin, None).await;
-    app.import_fixture(&admin, "enterprises", "enterprises.csv").await;
+    app.import_fixture(&admin, "enterprises", "enterprises.csv")
+        .await;
     assert_eq!(count(app, "enterprises").await, 11);
 });

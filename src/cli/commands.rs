@@ -10,7 +10,11 @@ use crate::{audit, auth, calendar_store, clock, settings};
 use std::io::Write;
 
 pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Serve {
+        bind: "127.0.0.1:8080".into(),
+        no_demo: false,
+    });
+    match command {
         Command::Serve { bind, no_demo } => serve(&cli.db, &bind, no_demo).await,
         Command::Import { kind, file } => {
             let db = Db::connect(&cli.db).await?;

@@ -25,8 +25,9 @@ pub struct Cli {
     /// Logs as JSON lines (for log collectors) instead of text.
     #[arg(long, global = true)]
     pub log_json: bool,
+    /// Without a command, `serve` with its defaults.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,9 +2,9 @@
 
 use super::record::{CreditRecord, RecordKind, RecordStatus};
 use super::repair::RepairRow;
+use crate::db::Sql;
 use chrono::NaiveDate;
 use dualdraw_solver::Uscc;
-use crate::db::Sql;
 use sqlx::{AnyConnection, FromRow};
 
 fn corrupt(what: String) -> sqlx::Error {
@@ -103,8 +103,7 @@ pub async fn records(
     conn: &mut AnyConnection,
     f: &RecordFilter,
 ) -> Result<Vec<CreditRecord>, sqlx::Error> {
-    let mut q =
-        Sql::new(format!("SELECT {COLUMNS} FROM credit_records WHERE 1 = 1"));
+    let mut q = Sql::new(format!("SELECT {COLUMNS} FROM credit_records WHERE 1 = 1"));
     if let Some(v) = &f.uscc {
         q.push(" AND uscc = ").bind_text(v.clone());
     }

@@ -116,7 +116,9 @@ pub fn region_count(enterprises: u64) -> usize {
 pub fn regions(city: City, enterprises: u64, rng: &mut Rng) -> Vec<Region> {
     let wanted = region_count(enterprises);
     let mut out: Vec<Region> = Vec::new();
-    let known = KNOWN.iter().filter(|k| city == City::Guangdong || k.1 == "深圳市");
+    let known = KNOWN
+        .iter()
+        .filter(|k| city == City::Guangdong || k.1 == "深圳市");
     for &(code, city_name, district, weight) in known.take(wanted) {
         out.push(region(code, format!("{city_name}{district}"), weight));
     }
@@ -174,7 +176,11 @@ fn org_value(c: u8) -> u32 {
 /// Completes an 8-character organisation-code body with its GB 11714 check character.
 pub fn org_check(body: &[u8; 8]) -> u8 {
     const WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.iter().zip(WEIGHTS).map(|(&c, w)| org_value(c) * w).sum();
+    let sum: u32 = body
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(&c, w)| org_value(c) * w)
+        .sum();
     match 11 - sum % 11 {
         10 => b'X',
         11 => b'0',
@@ -238,7 +244,11 @@ impl BodySequence {
         let mean_gap = (span / (3 * count.max(1))).clamp(1, 1 << 20);
         let slack = span - (2 * mean_gap - 1) * count;
         let next = lo + rng.below(slack / 2 + 1);
-        BodySequence { kind, next, mean_gap }
+        BodySequence {
+            kind,
+            next,
+            mean_gap,
+        }
     }
 
     /// The next body; each call returns a larger one.
@@ -292,7 +302,12 @@ mod tests {
     #[test]
     fn apportions_exactly() {
         assert_eq!(apportion(10, &[1, 1, 1]), vec![4, 3, 3]);
-        assert_eq!(apportion(5_000, &[5, 10, 10, 18, 16, 1]).iter().sum::<u64>(), 5_000);
+        assert_eq!(
+            apportion(5_000, &[5, 10, 10, 18, 16, 1])
+                .iter()
+                .sum::<u64>(),
+            5_000
+        );
     }
 
     #[test]
@@ -303,6 +318,9 @@ mod tests {
         assert!(rs.windows(2).all(|w| w[0].code < w[1].code));
         let demo = regions(City::Shenzhen, 5_000, &mut rng);
         let codes: Vec<&str> = demo.iter().map(|r| r.code.as_str()).collect();
-        assert_eq!(codes, ["440303", "440304", "440305", "440306", "440307", "440308"]);
+        assert_eq!(
+            codes,
+            ["440303", "440304", "440305", "440306", "440307", "440308"]
+        );
     }
 }

@@ -56,7 +56,11 @@ pub fn maximum_months(kind: RecordKind) -> u32 {
 }
 
 /// The first day repair may be asked for a record.
-pub fn minimum_until(kind: RecordKind, decided_on: NaiveDate, window: Option<(NaiveDate, NaiveDate)>) -> NaiveDate {
+pub fn minimum_until(
+    kind: RecordKind,
+    decided_on: NaiveDate,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> NaiveDate {
     window.map_or_else(|| add_months(decided_on, minimum_months(kind)), |w| w.0)
 }
 
@@ -80,8 +84,14 @@ impl CreditGenerator {
     /// The generator for a jurisdiction whose departments are `departments` (market regulation
     /// first).
     pub fn new(seed: u64, departments: Vec<&'static DepartmentSpec>) -> CreditGenerator {
-        assert_eq!(departments[0].code, "SCJG", "market regulation keeps the credit lists");
-        CreditGenerator { rng: Rng::new(seed, Stream::Credit), departments }
+        assert_eq!(
+            departments[0].code, "SCJG",
+            "market regulation keeps the credit lists"
+        );
+        CreditGenerator {
+            rng: Rng::new(seed, Stream::Credit),
+            departments,
+        }
     }
 
     /// The records of one enterprise, and whether one of them revoked its business licence.
@@ -98,7 +108,11 @@ impl CreditGenerator {
                     _ => AbnormalList,
                 });
                 if self.rng.chance(3_000) {
-                    kinds.push(if self.rng.chance(5_000) { AbnormalList } else { PenaltyGeneral });
+                    kinds.push(if self.rng.chance(5_000) {
+                        AbnormalList
+                    } else {
+                        PenaltyGeneral
+                    });
                 }
             }
             Tier::C => {
@@ -144,11 +158,18 @@ impl CreditGenerator {
         };
         let (decided_on, mut summary) = match kind {
             RecordKind::AbnormalList => self.abnormal_listing(e.registered_on, earliest),
-            _ => (self.rng.date(earliest, LAST_DECISION), self.summary(g, kind, department)),
+            _ => (
+                self.rng.date(earliest, LAST_DECISION),
+                self.summary(g, kind, department),
+            ),
         };
         let early_end_allowed = !(kind == RecordKind::PenaltySerious && self.rng.chance(500));
         if !early_end_allowed {
-            summary.push_str(if department == 0 { "，依法吊销营业执照" } else { "，依法吊销相关许可证件" });
+            summary.push_str(if department == 0 {
+                "，依法吊销营业执照"
+            } else {
+                "，依法吊销相关许可证件"
+            });
         }
         let strict = matches!(g.risk, Risk::Food | Risk::Drug | Risk::SpecialEquipment);
         let window = (department == 0 && kind == RecordKind::PenaltyGeneral && strict)
@@ -169,8 +190,14 @@ impl CreditGenerator {
 
     /// A listing for a missing annual report, decided in July–September after the June 30
     /// deadline; or, for enterprises too young to owe a report, for an unreachable address.
-    fn abnormal_listing(&mut self, registered_on: NaiveDate, earliest: NaiveDate) -> (NaiveDate, String) {
-        let years: Vec<i32> = (2024..=2026).filter(|&y| y > registered_on.year()).collect();
+    fn abnormal_listing(
+        &mut self,
+        registered_on: NaiveDate,
+        earliest: NaiveDate,
+    ) -> (NaiveDate, String) {
+        let years: Vec<i32> = (2024..=2026)
+            .filter(|&y| y > registered_on.year())
+            .collect();
         if !years.is_empty() && self.rng.chance(7_500) {
             let y = *self.rng.pick(&years);
             let decided = self.rng.date(ymd(y, 7, 1), ymd(y, 9, 30));
@@ -257,11 +284,20 @@ impl CreditGenerator {
 /// Facts of market-regulation penalties, by the risk of the enterprise's industry.
 fn market_penalties(risk: Risk, serious: bool) -> &'static [&'static str] {
     match (risk, serious) {
-        (Risk::Food, false) => &["销售不符合食品安全标准的食品", "经营超过保质期的食品", "未按规定公示食品经营许可证"],
-        (Risk::Food, true) => &["生产经营添加非食用物质的食品", "未取得食品生产许可从事食品生产活动"],
+        (Risk::Food, false) => &[
+            "销售不符合食品安全标准的食品",
+            "经营超过保质期的食品",
+            "未按规定公示食品经营许可证",
+        ],
+        (Risk::Food, true) => &[
+            "生产经营添加非食用物质的食品",
+            "未取得食品生产许可从事食品生产活动",
+        ],
         (Risk::Drug, false) => &["未凭处方销售处方药", "未按规定储存药品"],
         (Risk::Drug, true) => &["销售假药", "未取得药品经营许可证销售药品"],
-        (Risk::SpecialEquipment, false) => &["使用未经定期检验的特种设备", "特种设备未按规定办理使用登记"],
+        (Risk::SpecialEquipment, false) => {
+            &["使用未经定期检验的特种设备", "特种设备未按规定办理使用登记"]
+        }
         (Risk::SpecialEquipment, true) => &["未取得许可生产特种设备"],
         (_, false) => &["发布虚假广告", "销售不合格产品", "不正当价格行为"],
         (_, true) => &["生产销售伪劣产品货值金额较大", "虚假宣传情节严重"],

@@ -89,11 +89,31 @@ impl Enterprises {
                 b'1' => {
                     let old = cell_count * OLD_COMPANIES_PERCENT / 100;
                     let cutover = ymd(2015, 10, 1);
-                    segments.push(segment(BodyKind::Numeric, old, ymd(1995, 1, 1), ymd(2015, 9, 30)));
-                    segments.push(segment(BodyKind::Unified, cell_count - old, cutover, ymd(2026, 6, 30)));
+                    segments.push(segment(
+                        BodyKind::Numeric,
+                        old,
+                        ymd(1995, 1, 1),
+                        ymd(2015, 9, 30),
+                    ));
+                    segments.push(segment(
+                        BodyKind::Unified,
+                        cell_count - old,
+                        cutover,
+                        ymd(2026, 6, 30),
+                    ));
                 }
-                b'2' => segments.push(segment(BodyKind::Unified, cell_count, ymd(2005, 1, 1), ymd(2026, 6, 30))),
-                _ => segments.push(segment(BodyKind::Unified, cell_count, ymd(2007, 7, 1), ymd(2026, 6, 30))),
+                b'2' => segments.push(segment(
+                    BodyKind::Unified,
+                    cell_count,
+                    ymd(2005, 1, 1),
+                    ymd(2026, 6, 30),
+                )),
+                _ => segments.push(segment(
+                    BodyKind::Unified,
+                    cell_count,
+                    ymd(2007, 7, 1),
+                    ymd(2026, 6, 30),
+                )),
             }
         }
         segments.retain(|s| s.count > 0);
@@ -140,7 +160,9 @@ impl Enterprises {
         let (kind, region, count, position) = (s.kind, s.region, s.count, self.position);
         let bodies = match &mut self.bodies {
             Some(b) => b,
-            None => self.bodies.insert(BodySequence::new(s.body, count, &mut self.rng)),
+            None => self
+                .bodies
+                .insert(BodySequence::new(s.body, count, &mut self.rng)),
         };
         let body = bodies.next_body(&mut self.rng);
         let uscc = codes::uscc(kind, &self.regions[region].code, &body);

@@ -42,7 +42,12 @@ const fn class(
     words: &'static [&'static str],
     risk: Risk,
 ) -> Industry {
-    Industry { code, weight, words, risk }
+    Industry {
+        code,
+        weight,
+        words,
+        risk,
+    }
 }
 
 use Risk::{Chemical, Drug, Food, SpecialEquipment};
@@ -144,7 +149,9 @@ impl Classes {
             weights: table.iter().map(|i| i.weight).collect(),
             codes: table
                 .iter()
-                .map(|i| IndustryCode::parse(i.code).expect("class codes of the generator are valid"))
+                .map(|i| {
+                    IndustryCode::parse(i.code).expect("class codes of the generator are valid")
+                })
                 .collect(),
         }
     }

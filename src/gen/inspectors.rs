@@ -46,7 +46,11 @@ pub fn inspectors(
     let extras = wanted.saturating_sub(mandatory);
     let weights: Vec<u64> = departments
         .iter()
-        .flat_map(|d| region_counts.iter().map(move |&n| d.inspector_weight * (n + 1)))
+        .flat_map(|d| {
+            region_counts
+                .iter()
+                .map(move |&n| d.inspector_weight * (n + 1))
+        })
         .collect();
     let extra_counts = apportion(extras, &weights);
     let expired_per_10000 = if extras == 0 {
@@ -64,7 +68,11 @@ pub fn inspectors(
         for seq in 1..=MINIMUM_PER_REGION + extra {
             let senior = seq <= MINIMUM_PER_REGION;
             let counter = &mut certificate_counters[r];
-            *counter += if *counter == 0 { rng.between(1, 50) } else { rng.between(1, 9) };
+            *counter += if *counter == 0 {
+                rng.between(1, 50)
+            } else {
+                rng.between(1, 9)
+            };
             let expired = !senior && rng.chance(expired_per_10000);
             let (from, until) = certificate_validity(&mut rng, expired);
             let chosen = if senior {
@@ -122,7 +130,12 @@ pub struct Conflicts {
 
 impl Conflicts {
     /// About one conflict per five inspectors, among `enterprises`.
-    pub fn new(seed: u64, enterprises: u64, inspectors: &[Inspector], regions: &[Region]) -> Conflicts {
+    pub fn new(
+        seed: u64,
+        enterprises: u64,
+        inspectors: &[Inspector],
+        regions: &[Region],
+    ) -> Conflicts {
         let mut rng = Rng::new(seed, Stream::Conflicts);
         let targets = rng.sample(enterprises, inspectors.len() as u64 / 5);
         let mut by_region = vec![Vec::new(); regions.len()];
@@ -132,7 +145,13 @@ impl Conflicts {
                 .expect("inspectors work in the jurisdiction's divisions");
             by_region[r].push(i);
         }
-        Conflicts { rng, targets, next: 0, by_region, found: Vec::new() }
+        Conflicts {
+            rng,
+            targets,
+            next: 0,
+            by_region,
+            found: Vec::new(),
+        }
     }
 
     /// Sees enterprise `index` of division `region` go by.

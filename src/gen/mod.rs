@@ -117,8 +117,10 @@ const REPAIRS: &str = "repairs.csv";
 /// files of the same names are replaced).
 pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
     fs::create_dir_all(out)?;
-    let departments: Vec<&'static DepartmentSpec> =
-        DEPARTMENTS[..params.departments.clamp(1, DEPARTMENTS.len())].iter().collect();
+    let departments: Vec<&'static DepartmentSpec> = DEPARTMENTS
+        [..params.departments.clamp(1, DEPARTMENTS.len())]
+        .iter()
+        .collect();
     let mut summary = GenSummary {
         departments: write_departments(&out.join(DEPARTMENTS_FILE), &departments)?,
         items: write_items(&out.join(ITEMS), &departments)?,
@@ -136,7 +138,8 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
     );
     summary.inspectors = write_inspectors(&out.join(INSPECTORS), &officers)?;
 
-    let mut conflicts = inspectors::Conflicts::new(params.seed, params.enterprises, &officers, &regions);
+    let mut conflicts =
+        inspectors::Conflicts::new(params.seed, params.enterprises, &officers, &regions);
     let mut credit = credit::CreditGenerator::new(params.seed, departments.clone());
     let mut spools = spool::Spools::create(out, params.city.document_abbreviation(), departments)?;
     let mut w = writer(&out.join(ENTERPRISES))?;
@@ -221,7 +224,15 @@ fn write_items(path: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> 
         .collect();
     rows.sort();
     let mut w = writer(path)?;
-    w.write_record(["code", "department", "name", "kind", "legal_basis", "industries", "specialty"])?;
+    w.write_record([
+        "code",
+        "department",
+        "name",
+        "kind",
+        "legal_basis",
+        "industries",
+        "specialty",
+    ])?;
     for row in &rows {
         w.write_record(row)?;
     }
@@ -276,9 +287,17 @@ fn write_conflicts(path: &Path, conflicts: inspectors::Conflicts) -> io::Result<
 }
 
 /// Writes `credit-records.csv` and, if asked, `repairs.csv`.
-fn write_credit_records(out: &Path, params: &GenParams, spools: &spool::Spools) -> io::Result<(u64, u64)> {
+fn write_credit_records(
+    out: &Path,
+    params: &GenParams,
+    spools: &spool::Spools,
+) -> io::Result<(u64, u64)> {
     let mut plan = match params.repairs {
-        true => Some(repairs::RepairPlan::new(spools, params.seed, &out.join(REPAIRS))?),
+        true => Some(repairs::RepairPlan::new(
+            spools,
+            params.seed,
+            &out.join(REPAIRS),
+        )?),
         false => None,
     };
     let mut w = writer(&out.join(CREDIT_RECORDS))?;

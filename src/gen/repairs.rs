@@ -102,7 +102,9 @@ impl RepairPlan {
         let mut counts = KindCounts::new();
         let mut eligible = Vec::new();
         spools.visit(seed, |row, _| {
-            *counts.entry((row.uscc.clone(), row.kind.clone())).or_default() += 1;
+            *counts
+                .entry((row.uscc.clone(), row.kind.clone()))
+                .or_default() += 1;
             eligible.push((row.uscc.clone(), row.kind.clone(), may_be_repaired(row)));
             Ok(())
         })?;
@@ -175,8 +177,8 @@ impl RepairPlan {
             Approved | Denied => (ymd(2026, 9, 1), ymd(2026, 10, 20)),
         };
         let filed_on = working_day_on_or_after(self.rng.date(from, until));
-        let intake_on = (state != Submitted)
-            .then(|| add_working_days(filed_on, self.rng.between(1, 3) as u32));
+        let intake_on =
+            (state != Submitted).then(|| add_working_days(filed_on, self.rng.between(1, 3) as u32));
         let decided_on = matches!(state, Approved | Denied)
             .then(|| add_working_days(intake_on.expect("taken in"), self.rng.between(2, 9) as u32));
         let reason = match state {
@@ -190,7 +192,13 @@ impl RepairPlan {
             ]),
             _ => "",
         };
-        Request { filed_on, intake_on, decided_on, proof: proof(row), reason }
+        Request {
+            filed_on,
+            intake_on,
+            decided_on,
+            proof: proof(row),
+            reason,
+        }
     }
 }
 
@@ -226,7 +234,9 @@ struct Request {
 /// What the enterprise shows to prove the act corrected and its obligations met.
 fn proof(row: &RecordRow) -> &'static str {
     match row.kind.as_str() {
-        "abnormal-list" if row.summary.contains("年度报告") => "已补报年度报告并通过国家企业信用信息公示系统公示",
+        "abnormal-list" if row.summary.contains("年度报告") => {
+            "已补报年度报告并通过国家企业信用信息公示系统公示"
+        }
         "abnormal-list" => "已办理住所变更登记并提交可联系的经营场所证明",
         "serious-list" => "已履行相关法定义务，提交整改报告及履行义务的证明材料",
         "penalty-minor" => "已按要求完成整改，提交整改情况说明",

@@ -159,7 +159,9 @@ mod tests {
 
     #[test]
     fn streams_of_one_seed_differ_and_repeat() {
-        let a: Vec<u64> = (0..4).map(|_| Rng::new(7, Stream::Layout).below(1 << 40)).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| Rng::new(7, Stream::Layout).below(1 << 40))
+            .collect();
         let mut r = Rng::new(7, Stream::Layout);
         let first = r.below(1 << 40);
         assert_eq!(first, a[0]);

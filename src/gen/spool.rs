@@ -78,13 +78,22 @@ pub struct Spools {
 
 impl Spools {
     /// Creates the spool folder in `out`.
-    pub fn create(out: &Path, city: &'static str, departments: Vec<&'static DepartmentSpec>) -> io::Result<Spools> {
+    pub fn create(
+        out: &Path,
+        city: &'static str,
+        departments: Vec<&'static DepartmentSpec>,
+    ) -> io::Result<Spools> {
         let dir = out.join(".credit-records.spool");
         if dir.exists() {
             fs::remove_dir_all(&dir)?;
         }
         fs::create_dir_all(&dir)?;
-        Ok(Spools { dir, city, departments, files: BTreeMap::new() })
+        Ok(Spools {
+            dir,
+            city,
+            departments,
+            files: BTreeMap::new(),
+        })
     }
 
     /// Adds one record.

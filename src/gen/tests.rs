@@ -39,13 +39,20 @@ fn rows(dir: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
         .records()
         .map(|r| {
             let r = r.unwrap();
-            headers.iter().map(str::to_string).zip(r.iter().map(str::to_string)).collect()
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(r.iter().map(str::to_string))
+                .collect()
         })
         .collect()
 }
 
 fn small() -> GenParams {
-    GenParams { enterprises: 3_000, ..GenParams::scaled(3_000, 42) }
+    GenParams {
+        enterprises: 3_000,
+        ..GenParams::scaled(3_000, 42)
+    }
 }
 
 const FILES: [&str; 7] = [
@@ -61,14 +68,27 @@ const FILES: [&str; 7] = [
 #[test]
 fn same_parameters_give_identical_bytes() {
     let (a, b) = (TempDir::new(), TempDir::new());
-    let params = GenParams { repairs: true, ..small() };
-    assert_eq!(generate(&params, &a.0).unwrap(), generate(&params, &b.0).unwrap());
+    let params = GenParams {
+        repairs: true,
+        ..small()
+    };
+    assert_eq!(
+        generate(&params, &a.0).unwrap(),
+        generate(&params, &b.0).unwrap()
+    );
     for file in FILES {
-        assert_eq!(fs::read(a.0.join(file)).unwrap(), fs::read(b.0.join(file)).unwrap(), "{file}");
+        assert_eq!(
+            fs::read(a.0.join(file)).unwrap(),
+            fs::read(b.0.join(file)).unwrap(),
+            "{file}"
+        );
     }
     let other = TempDir::new();
     generate(&GenParams { seed: 43, ..params }, &other.0).unwrap();
-    assert_ne!(fs::read(a.0.join(ENTERPRISES)).unwrap(), fs::read(other.0.join(ENTERPRISES)).unwrap());
+    assert_ne!(
+        fs::read(a.0.join(ENTERPRISES)).unwrap(),
+        fs::read(other.0.join(ENTERPRISES)).unwrap()
+    );
     assert!(!a.0.join(".credit-records.spool").exists());
 }
 
@@ -82,7 +102,10 @@ fn files_are_sorted_by_their_keys_and_codes_are_valid_and_unique() {
     for code in &codes {
         Uscc::parse(code).unwrap();
     }
-    assert!(codes.windows(2).all(|w| w[0] < w[1]), "enterprises sorted and unique");
+    assert!(
+        codes.windows(2).all(|w| w[0] < w[1]),
+        "enterprises sorted and unique"
+    );
     for e in &enterprises {
         RegionCode::parse(&e["region"]).unwrap();
         assert!(["operating", "revoked", "deregistered"].contains(&e["status"].as_str()));
@@ -102,16 +125,32 @@ fn files_are_sorted_by_their_keys_and_codes_are_valid_and_unique() {
         (CREDIT_RECORDS, &["department", "document_no"][..]),
     ] {
         let keys = key(file, columns);
-        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{file} sorted by unique {columns:?}");
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "{file} sorted by unique {columns:?}"
+        );
     }
 }
 
 #[test]
 fn every_department_has_two_certified_inspectors_in_every_region() {
     let dir = TempDir::new();
-    generate(&GenParams { inspectors: 400, ..small() }, &dir.0).unwrap();
-    let regions: BTreeSet<String> = rows(&dir.0, ENTERPRISES).iter().map(|e| e["region"].clone()).collect();
-    let departments: Vec<String> = rows(&dir.0, DEPARTMENTS_FILE).iter().map(|d| d["code"].clone()).collect();
+    generate(
+        &GenParams {
+            inspectors: 400,
+            ..small()
+        },
+        &dir.0,
+    )
+    .unwrap();
+    let regions: BTreeSet<String> = rows(&dir.0, ENTERPRISES)
+        .iter()
+        .map(|e| e["region"].clone())
+        .collect();
+    let departments: Vec<String> = rows(&dir.0, DEPARTMENTS_FILE)
+        .iter()
+        .map(|d| d["code"].clone())
+        .collect();
     assert_eq!(departments.len(), 20);
     let mut certified: BTreeMap<(String, String), u32> = BTreeMap::new();
     let mut expired = 0;
@@ -119,7 +158,9 @@ fn every_department_has_two_certified_inspectors_in_every_region() {
     for i in &inspectors {
         let until = &i["certificate_valid_until"];
         if until.as_str() >= "2026-12-31" && i["certificate_valid_from"].as_str() <= "2026-01-01" {
-            *certified.entry((i["department"].clone(), i["region"].clone())).or_default() += 1;
+            *certified
+                .entry((i["department"].clone(), i["region"].clone()))
+                .or_default() += 1;
         }
         expired += u32::from(until.as_str() < "2026-06-30");
         let capacity: u32 = i["capacity"].parse().unwrap();
@@ -138,13 +179,22 @@ fn every_department_has_two_certified_inspectors_in_every_region() {
 fn conflicts_records_and_repairs_reference_what_exists() {
     let dir = TempDir::new();
     let summary = generate(&GenParams::demo(), &dir.0).unwrap();
-    let codes: BTreeSet<String> = rows(&dir.0, ENTERPRISES).iter().map(|e| e["uscc"].clone()).collect();
-    let inspectors: BTreeSet<String> = rows(&dir.0, INSPECTORS).iter().map(|i| i["id"].clone()).collect();
+    let codes: BTreeSet<String> = rows(&dir.0, ENTERPRISES)
+        .iter()
+        .map(|e| e["uscc"].clone())
+        .collect();
+    let inspectors: BTreeSet<String> = rows(&dir.0, INSPECTORS)
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
     assert_eq!(inspectors.len(), 150);
     let conflicts = rows(&dir.0, CONFLICTS);
     assert_eq!(conflicts.len(), 30);
     for c in &conflicts {
-        assert!(inspectors.contains(&c["inspector"]) && codes.contains(&c["uscc"]), "{c:?}");
+        assert!(
+            inspectors.contains(&c["inspector"]) && codes.contains(&c["uscc"]),
+            "{c:?}"
+        );
     }
     let records = rows(&dir.0, CREDIT_RECORDS);
     let by_document: BTreeMap<(String, String), &BTreeMap<String, String>> = records
@@ -153,7 +203,9 @@ fn conflicts_records_and_repairs_reference_what_exists() {
         .collect();
     for r in &records {
         assert!(codes.contains(&r["uscc"]), "{r:?}");
-        assert!(r["decided_on"].as_str() >= "2024-01-01" && r["decided_on"].as_str() <= "2026-10-31");
+        assert!(
+            r["decided_on"].as_str() >= "2024-01-01" && r["decided_on"].as_str() <= "2026-10-31"
+        );
         assert_eq!(r["ended_on"].is_empty(), r["status"] == "active", "{r:?}");
     }
     let repairs = rows(&dir.0, "repairs.csv");
@@ -173,8 +225,10 @@ fn conflicts_records_and_repairs_reference_what_exists() {
 fn credit_records_follow_the_base_tiers() {
     let dir = TempDir::new();
     generate(&GenParams::scaled(20_000, 7), &dir.0).unwrap();
-    let tiers: BTreeMap<String, String> =
-        rows(&dir.0, ENTERPRISES).iter().map(|e| (e["uscc"].clone(), e["base_tier"].clone())).collect();
+    let tiers: BTreeMap<String, String> = rows(&dir.0, ENTERPRISES)
+        .iter()
+        .map(|e| (e["uscc"].clone(), e["base_tier"].clone()))
+        .collect();
     let mut heavy: BTreeSet<&str> = BTreeSet::new();
     for r in &rows(&dir.0, CREDIT_RECORDS) {
         let tier = tiers[&r["uscc"]].as_str();
@@ -189,14 +243,19 @@ fn credit_records_follow_the_base_tiers() {
     }
     let d = tiers.values().filter(|t| *t == "D").count();
     let share = heavy.len() * 100 / d;
-    assert!((50..=70).contains(&share), "{share} % of D enterprises have a serious record");
+    assert!(
+        (50..=70).contains(&share),
+        "{share} % of D enterprises have a serious record"
+    );
 }
 
 /// The demo files in `seeds/demo/` are what `GenParams::demo()` generates. After a deliberate
 /// change to the generator, run with `DUALDRAW_BLESS=1` to rewrite them.
 #[test]
 fn demo_seed_files_are_up_to_date() {
-    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds").join("demo");
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds")
+        .join("demo");
     let fresh = TempDir::new();
     generate(&GenParams::demo(), &fresh.0).unwrap();
     let bless = std::env::var("DUALDRAW_BLESS").is_ok_and(|v| v == "1");
@@ -215,7 +274,10 @@ fn demo_seed_files_are_up_to_date() {
             .lines()
             .zip(String::from_utf8_lossy(&committed).lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| "past the end of the shorter".to_string(), |i| (i + 1).to_string());
+            .map_or_else(
+                || "past the end of the shorter".to_string(),
+                |i| (i + 1).to_string(),
+            );
         panic!(
             "seeds/demo/{file} differs from the generator's output (first at line {line}); \
              rerun with DUALDRAW_BLESS=1 if the change is intended"

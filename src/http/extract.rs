@@ -1,12 +1,8 @@
 //! Extractors whose rejections are the API's JSON errors, not axum's plain text.
 
 use super::error::Error;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
-
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
-pub struct JsonBody<T>(pub T);
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::FromRequestParts;
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(Error))]
@@ -15,12 +11,6 @@ pub struct Query<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(Error))]
 pub struct Path<T>(pub T);
-
-impl From<JsonRejection> for Error {
-    fn from(r: JsonRejection) -> Self {
-        Error::Rejected(r.status(), r.body_text())
-    }
-}
 
 impl From<QueryRejection> for Error {
     fn from(r: QueryRejection) -> Self {

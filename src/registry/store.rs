@@ -5,10 +5,10 @@ use super::model::{
     Conflict, Department, Enterprise, EnterpriseStatus, IndustryCode, Inspector, Item, ItemKind,
     RegionCode,
 };
+use crate::db::Sql;
 use crate::import::source::split_list;
 use chrono::NaiveDate;
 use dualdraw_solver::{Tier, Uscc};
-use crate::db::Sql;
 use sqlx::{AnyConnection, FromRow};
 
 /// A stored row that does not parse back into its domain type.

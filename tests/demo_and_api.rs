@@ -1,0 +1,153 @@
+//! The demo city loads into an empty database (once), and the service describes itself.
+
+mod common;
+use dualdraw::auth::Role;
+
+async fn count(app: &common::TestApp, sql: &str) -> i64 {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+both!(demo_city_loads_once_with_every_repair_state, |app| {
+    assert!(dualdraw::demo::load_if_empty(&app.db).await.unwrap());
+    assert!(
+        !dualdraw::demo::load_if_empty(&app.db).await.unwrap(),
+        "loaded twice"
+    );
+    assert_eq!(count(app, "SELECT COUNT(*) FROM enterprises").await, 5000);
+    assert_eq!(
+        count(app, "SELECT COUNT(DISTINCT region) FROM enterprises").await,
+        6
+    );
+    assert_eq!(count(app, "SELECT COUNT(*) FROM departments").await, 8);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM inspectors").await, 150);
+    assert!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM inspectors WHERE certificate_valid_until < '2026-11-23'"
+        )
+        .await
+            > 0,
+        "no expired certificates"
+    );
+    assert!(count(app, "SELECT COUNT(*) FROM conflicts").await > 0);
+    assert!(count(app, "SELECT COUNT(*) FROM credit_records").await > 100);
+    for state in ["submitted", "accepted", "refused", "approved", "denied"] {
+        let n = count(
+            app,
+            &format!("SELECT COUNT(*) FROM repair_requests WHERE state = '{state}'"),
+        )
+        .await;
+        assert!(n >= 2, "{n} requests {state}");
+    }
+    let d = count(
+        app,
+        "SELECT COUNT(*) FROM enterprises WHERE base_tier = 'D'",
+    )
+    .await;
+    assert!(
+        (50..=110).contains(&d),
+        "tier D share off the 1.5 % of DOMAIN.md: {d}"
+    );
+    let out = app.cli(&["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+});
+
+both!(lists_enterprises_with_filters_and_keyset_paging, |app| {
+    dualdraw::demo::load_if_empty(&app.db).await.unwrap();
+    let page: serde_json::Value = app
+        .get("/api/v1/enterprises?region=440305&limit=10")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = page.as_array().unwrap();
+    assert_eq!(page.len(), 10);
+    assert!(page.iter().all(|e| e["region"] == "440305"));
+    assert!(
+        page.iter().all(|e| e.get("base_tier").is_none()),
+        "classification shown to anonymous"
+    );
+    let last = page[9]["uscc"].as_str().unwrap();
+    let next: serde_json::Value = app
+        .get(&format!(
+            "/api/v1/enterprises?region=440305&limit=10&after={last}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(next[0]["uscc"].as_str().unwrap() > last);
+    let planner = app.token(Role::Planner, None).await;
+    let d: serde_json::Value = app
+        .get("/api/v1/enterprises?base_tier=D&limit=1000")
+        .bearer_auth(&planner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(d.as_array().unwrap().iter().all(|e| e["base_tier"] == "D"));
+    assert!(!d.as_array().unwrap().is_empty());
+});
+
+both!(bad_requests_are_json_errors_never_500, |app| {
+    for (path, status) in [
+        ("/api/v1/enterprises/91440300708461136t", 422),
+        ("/api/v1/enterprises/91440300708461136T", 404),
+        ("/api/v1/enterprises?limit=abc", 400),
+        ("/api/v1/credit-records/notanumber", 400),
+        ("/api/v1/calendar/add-workdays?date=2026-02-30&n=1", 422),
+        ("/api/v1/calendar/add-workdays?date=2027-03-01&n=1", 422),
+        ("/api/v1/nothing-here", 404),
+    ] {
+        let res = app.get(path).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["code"].is_string() && body["message"].is_string(),
+            "{path}: {body}"
+        );
+    }
+});
+
+#[tokio::test]
+async fn serves_its_openapi_document() {
+    let app = common::TestApp::sqlite().await;
+    let doc: serde_json::Value = app
+        .get("/api/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (method, path) in dualdraw::http::ROUTES {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} undocumented"
+        );
+    }
+    let health: serde_json::Value = app
+        .get("/healthz")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+}
