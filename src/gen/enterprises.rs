@@ -143,18 +143,6 @@ impl Enterprises {
         counts
     }
 
-    /// The division of the enterprise at generation index `index`.
-    pub fn region_of(&self, index: u64) -> usize {
-        let mut first = 0;
-        for s in &self.segments {
-            if index < first + s.count {
-                return s.region;
-            }
-            first += s.count;
-        }
-        panic!("enterprise index {index} out of range")
-    }
-
     fn generate(&mut self) -> Generated {
         let s = &self.segments[self.segment];
         let (kind, region, count, position) = (s.kind, s.region, s.count, self.position);

@@ -53,11 +53,9 @@ pub fn inspectors(
         })
         .collect();
     let extra_counts = apportion(extras, &weights);
-    let expired_per_10000 = if extras == 0 {
-        0
-    } else {
-        (EXPIRED_PER_10000 * (mandatory + extras) / extras).min(5_000)
-    };
+    let expired_per_10000 = (EXPIRED_PER_10000 * (mandatory + extras))
+        .checked_div(extras)
+        .map_or(0, |p| p.min(5_000));
 
     let mut certificate_counters = vec![0u64; regions.len()];
     let mut out = Vec::with_capacity((mandatory + extras) as usize);

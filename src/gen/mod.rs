@@ -5,21 +5,23 @@
 //! columns the importer reads (UTF-8, LF, English headers, rows sorted by their key).
 //!
 //! The same parameters give byte-identical files on every machine: every draw comes from a
-//! seeded ChaCha8 stream through integer arithmetic ([`rng`]), no hash-map order or floating
+//! seeded ChaCha8 stream through integer arithmetic (`rng.rs`), no hash-map order or floating
 //! point reaches a file. Enterprises are generated one at a time in sorted code order
-//! ([`codes`]), so memory stays flat for tens of millions of them; credit records are sorted
-//! through spool files ([`spool`]).
+//! (`codes.rs`), so memory stays flat for tens of millions of them; credit records are sorted
+//! through spool files, one document-number head in memory at a time (`spool.rs`).
 
-pub mod codes;
-pub mod credit;
-pub mod departments;
-pub mod enterprises;
-pub mod industries;
-pub mod inspectors;
-pub mod names;
-pub mod repairs;
-pub mod rng;
-pub mod spool;
+#![warn(missing_docs)]
+
+mod codes;
+mod credit;
+mod departments;
+mod enterprises;
+mod industries;
+mod inspectors;
+mod names;
+mod repairs;
+mod rng;
+mod spool;
 
 pub use codes::City;
 
@@ -77,13 +79,19 @@ impl GenParams {
 /// Rows written to each file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GenSummary {
+    /// Rows of `enterprises.csv`.
     pub enterprises: u64,
+    /// Rows of `departments.csv`.
     pub departments: u64,
+    /// Rows of `items.csv`.
     pub items: u64,
+    /// Rows of `inspectors.csv`.
     pub inspectors: u64,
+    /// Rows of `conflicts.csv`.
     pub conflicts: u64,
+    /// Rows of `credit-records.csv`.
     pub credit_records: u64,
-    /// Zero when no `repairs.csv` was asked for.
+    /// Rows of `repairs.csv`; zero when it was not asked for.
     pub repairs: u64,
 }
 
@@ -216,7 +224,7 @@ fn write_items(path: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> 
                     item.name.to_string(),
                     item.kind.as_str().to_string(),
                     item.legal_basis.to_string(),
-                    item.industries.to_string(),
+                    sorted_list(item.industries),
                     item.specialty.to_string(),
                 ]
             })
@@ -238,6 +246,13 @@ fn write_items(path: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> 
     }
     w.flush()?;
     Ok(rows.len() as u64)
+}
+
+/// A `;`-separated list sorted, the importer's normal form.
+fn sorted_list(list: &str) -> String {
+    let mut parts: Vec<&str> = list.split(';').filter(|p| !p.is_empty()).collect();
+    parts.sort_unstable();
+    parts.join(";")
 }
 
 fn write_inspectors(path: &Path, officers: &[Inspector]) -> io::Result<u64> {

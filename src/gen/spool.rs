@@ -72,9 +72,12 @@ pub struct Spools {
     dir: PathBuf,
     city: &'static str,
     departments: Vec<&'static DepartmentSpec>,
-    /// (department code, head) → (file name, writer).
-    files: BTreeMap<(String, String), (PathBuf, csv::Writer<BufWriter<File>>)>,
+    /// (department code, head) → its spool.
+    files: BTreeMap<(String, String), Spool>,
 }
+
+/// One spool file and its writer.
+type Spool = (PathBuf, csv::Writer<BufWriter<File>>);
 
 impl Spools {
     /// Creates the spool folder in `out`.

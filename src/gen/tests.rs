@@ -249,6 +249,23 @@ fn credit_records_follow_the_base_tiers() {
     );
 }
 
+#[test]
+fn handles_empty_and_tiny_jurisdictions() {
+    for (enterprises, departments) in [(0, 20), (1, 1), (7, 8)] {
+        let dir = TempDir::new();
+        let params = GenParams {
+            departments,
+            repairs: true,
+            ..GenParams::scaled(enterprises, 1)
+        };
+        let summary = generate(&params, &dir.0).unwrap();
+        assert_eq!(summary.enterprises, enterprises);
+        assert_eq!(summary.departments, departments as u64);
+        assert_eq!(summary.inspectors, 2 * 6 * departments as u64);
+        assert!(summary.conflicts <= enterprises);
+    }
+}
+
 /// The demo files in `seeds/demo/` are what `GenParams::demo()` generates. After a deliberate
 /// change to the generator, run with `DUALDRAW_BLESS=1` to rewrite them.
 #[test]
