@@ -86,6 +86,11 @@ impl Db {
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        // Imports log the keys they have read in a temporary table; the default
+                        // 8 MB of temporary buffers would spill it to disk after ~100,000 rows.
+                        conn.execute("SET temp_buffers = '256MB'").await?;
+                    }
                     if backend == Backend::Sqlite {
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;")
                             .await?;
@@ -189,11 +194,14 @@ pub enum Bind {
 }
 
 /// A statement built piece by piece with `$1, $2, …` placeholders, which both databases accept
-/// (sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL refuses).
+/// (sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL refuses). For statements with
+/// thousands of values use [`Sql::for_conn`]: SQLite then gets anonymous `?` placeholders,
+/// because binding numbered ones costs time quadratic in their number.
 #[derive(Clone, Debug, Default)]
 pub struct Sql {
     pub text: String,
     pub binds: Vec<Bind>,
+    anonymous: bool,
 }
 
 impl Sql {
@@ -201,6 +209,15 @@ impl Sql {
         Sql {
             text: text.into(),
             binds: Vec::new(),
+            anonymous: false,
+        }
+    }
+
+    /// A statement with the placeholder style that is fastest on `conn`'s database.
+    pub fn for_conn(conn: &sqlx::AnyConnection, text: impl Into<String>) -> Sql {
+        Sql {
+            anonymous: conn.backend_name() == "SQLite",
+            ..Sql::new(text)
         }
     }
 
@@ -213,8 +230,12 @@ impl Sql {
     /// Appends a placeholder for `value`.
     pub fn bind(&mut self, value: Bind) -> &mut Sql {
         self.binds.push(value);
-        self.text.push('$');
-        self.text.push_str(&self.binds.len().to_string());
+        if self.anonymous {
+            self.text.push('?');
+        } else {
+            self.text.push('$');
+            self.text.push_str(&self.binds.len().to_string());
+        }
         self
     }
 

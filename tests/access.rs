@@ -102,7 +102,7 @@ both!(revoked_tokens_get_401, |app| {
     );
 });
 
-/// Each role against the calls it must not make: all 403.
+// Each role against the calls it must not make: all 403.
 both!(every_role_boundary_is_403, |app| {
     app.load_fixtures().await;
     let enterprise = app.token(Role::Enterprise, Some(OWN)).await;

@@ -1,0 +1,138 @@
+//! The reading side of an import, on its own thread: decode, map the header, parse rows and hand
+//! them over in batches, so parsing overlaps with the database's work.
+
+use super::source::{self, FieldError, Header, Row};
+use super::table::Value;
+use super::{ImportError, Kind, CHUNK};
+use crate::credit::rules::RuleTable;
+use csv::StringRecord;
+use std::io::Read;
+use tokio::sync::mpsc::Sender;
+
+/// Parsed rows (with their line numbers) and the errors of the same stretch of the file.
+pub struct Batch {
+    pub rows: Vec<(u64, Vec<Value>)>,
+    pub errors: Vec<FieldError>,
+}
+
+/// What the reader learned about the whole file.
+pub struct Summary {
+    pub encoding: source::Encoding,
+    pub ignored_columns: Vec<String>,
+    pub rows: u64,
+}
+
+pub fn located(file: &str, line: u64, column: &str, message: &str) -> FieldError {
+    FieldError {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        message: message.to_string(),
+    }
+}
+
+pub fn invalid(file: &str, errors: Vec<FieldError>) -> ImportError {
+    let total = errors.len();
+    ImportError::Invalid {
+        file: file.to_string(),
+        errors,
+        total,
+    }
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> FieldError {
+    let line = e.position().map_or(0, |p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => {
+            "not valid UTF-8 (and the file did not look like GB18030)".to_string()
+        }
+        _ => format!("malformed CSV: {e}"),
+    };
+    located(file, line, "", &message)
+}
+
+fn is_blank(record: &StringRecord) -> bool {
+    record.iter().all(|f| f.trim().is_empty())
+}
+
+/// Reads the whole file, sending batches of at most [`CHUNK`] rows. Stops early, without an
+/// error, if the receiving side has gone away.
+pub fn read(
+    kind: Kind,
+    input: impl Read + Send + 'static,
+    file: &str,
+    rules: &RuleTable,
+    batches: Sender<Batch>,
+) -> Result<Summary, ImportError> {
+    let spec = kind.spec();
+    let (encoding, reader) = source::decode(input).map_err(|e| ImportError::Read {
+        file: file.to_string(),
+        message: e.to_string(),
+    })?;
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut records = csv.records();
+    let header_record = match records.next() {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Err(invalid(file, vec![csv_error(file, &e)])),
+        None => {
+            let empty = located(file, 1, "", "the file is empty; expected a header row");
+            return Err(invalid(file, vec![empty]));
+        }
+    };
+    let header = Header::map(file, &header_record, spec.columns).map_err(|e| invalid(file, e))?;
+    let mut batch = Batch {
+        rows: Vec::with_capacity(CHUNK),
+        errors: Vec::new(),
+    };
+    let mut rows = 0u64;
+    for result in records {
+        let record = match result {
+            Ok(r) => r,
+            Err(e) => {
+                batch.errors.push(csv_error(file, &e));
+                continue;
+            }
+        };
+        if is_blank(&record) {
+            continue;
+        }
+        rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != header.width {
+            let message = format!(
+                "has {} fields, the header has {}",
+                record.len(),
+                header.width
+            );
+            batch.errors.push(located(file, line, "", &message));
+            continue;
+        }
+        let mut row = Row::new(file, line, &header, spec.columns, &record);
+        let values = kind.parse_row(&mut row, rules);
+        batch.errors.append(&mut row.errors);
+        if let Some(values) = values {
+            batch.rows.push((line, values));
+        }
+        if batch.rows.len() == CHUNK {
+            let full = std::mem::replace(
+                &mut batch,
+                Batch {
+                    rows: Vec::with_capacity(CHUNK),
+                    errors: Vec::new(),
+                },
+            );
+            if batches.blocking_send(full).is_err() {
+                break;
+            }
+        }
+    }
+    let _ = batches.blocking_send(batch);
+    Ok(Summary {
+        encoding,
+        ignored_columns: header.ignored,
+        rows,
+    })
+}
