@@ -3,6 +3,8 @@
 use super::record::{CreditRecord, RecordKind, RecordStatus};
 use super::repair::RepairRow;
 use crate::db::Sql;
+use crate::registry::model::Enterprise;
+use crate::registry::store::{EnterpriseRow, ENTERPRISE_COLUMNS};
 use chrono::NaiveDate;
 use dualdraw_solver::Uscc;
 use sqlx::{AnyConnection, FromRow};
@@ -70,6 +72,78 @@ pub async fn records_of(
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(CreditRecord::try_from).collect()
+}
+
+#[derive(FromRow)]
+struct JoinedRow {
+    #[sqlx(flatten)]
+    enterprise: EnterpriseRow,
+    r_id: Option<i64>,
+    r_kind: Option<String>,
+    r_department: Option<String>,
+    r_document_no: Option<String>,
+    r_decided_on: Option<String>,
+    r_publicity_min_until: Option<String>,
+    r_publicity_max_until: Option<String>,
+    r_early_end_allowed: Option<i64>,
+    r_status: Option<String>,
+    r_ended_on: Option<String>,
+    r_summary: Option<String>,
+}
+
+impl JoinedRow {
+    fn record(&self) -> Option<RecordRow> {
+        Some(RecordRow {
+            id: self.r_id?,
+            uscc: self.enterprise.uscc.clone(),
+            kind: self.r_kind.clone()?,
+            department: self.r_department.clone()?,
+            document_no: self.r_document_no.clone()?,
+            decided_on: self.r_decided_on.clone()?,
+            publicity_min_until: self.r_publicity_min_until.clone()?,
+            publicity_max_until: self.r_publicity_max_until.clone()?,
+            early_end_allowed: self.r_early_end_allowed?,
+            status: self.r_status.clone()?,
+            ended_on: self.r_ended_on.clone(),
+            summary: self.r_summary.clone()?,
+        })
+    }
+}
+
+/// An enterprise with all its records, oldest first, in one statement: the hot path of
+/// `GET /api/v1/enterprises/{uscc}`.
+pub async fn enterprise_with_records(
+    conn: &mut AnyConnection,
+    uscc: &Uscc,
+) -> Result<Option<(Enterprise, Vec<CreditRecord>)>, sqlx::Error> {
+    let e_columns: Vec<String> = ENTERPRISE_COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{c}"))
+        .collect();
+    let r_columns: Vec<String> = COLUMNS
+        .split(", ")
+        .filter(|c| *c != "uscc")
+        .map(|c| format!("r.{c} AS r_{c}"))
+        .collect();
+    let sql = format!(
+        "SELECT {}, {} FROM enterprises e LEFT JOIN credit_records r ON r.uscc = e.uscc \
+         WHERE e.uscc = $1 ORDER BY r.decided_on, r.id",
+        e_columns.join(", "),
+        r_columns.join(", ")
+    );
+    let rows = sqlx::query_as::<_, JoinedRow>(&sql)
+        .bind(uscc.as_str())
+        .fetch_all(conn)
+        .await?;
+    let records = rows
+        .iter()
+        .filter_map(JoinedRow::record)
+        .map(CreditRecord::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    match rows.into_iter().next() {
+        Some(row) => Ok(Some((Enterprise::try_from(row.enterprise)?, records))),
+        None => Ok(None),
+    }
 }
 
 /// One record by id.

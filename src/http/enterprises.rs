@@ -83,11 +83,9 @@ pub struct On {
 
 async fn load(s: &AppState, uscc: &Uscc) -> Result<(Enterprise, Vec<CreditRecord>)> {
     let mut conn = s.db.pool.acquire().await?;
-    let e = store::enterprise(&mut conn, uscc)
+    credit_store::enterprise_with_records(&mut conn, uscc)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no enterprise with code {uscc}")))?;
-    let records = credit_store::records_of(&mut conn, uscc).await?;
-    Ok((e, records))
+        .ok_or_else(|| Error::NotFound(format!("no enterprise with code {uscc}")))
 }
 
 pub async fn one(

@@ -20,16 +20,17 @@ fn date(table: &str, s: &str) -> Result<NaiveDate, sqlx::Error> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt(table, format!("bad date '{s}'")))
 }
 
+/// An `enterprises` row as stored.
 #[derive(FromRow)]
-struct EnterpriseRow {
-    uscc: String,
-    name: String,
-    region: String,
-    industry: String,
-    registered_on: String,
-    status: String,
-    base_tier: String,
-    key_supervision: i64,
+pub(crate) struct EnterpriseRow {
+    pub uscc: String,
+    pub name: String,
+    pub region: String,
+    pub industry: String,
+    pub registered_on: String,
+    pub status: String,
+    pub base_tier: String,
+    pub key_supervision: i64,
 }
 
 impl TryFrom<EnterpriseRow> for Enterprise {
@@ -49,7 +50,7 @@ impl TryFrom<EnterpriseRow> for Enterprise {
     }
 }
 
-const ENTERPRISE_COLUMNS: &str =
+pub(crate) const ENTERPRISE_COLUMNS: &str =
     "uscc, name, region, industry, registered_on, status, base_tier, key_supervision";
 
 /// One enterprise by code.

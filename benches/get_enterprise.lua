@@ -1,0 +1,26 @@
+-- wrk script: GET /api/v1/enterprises/{uscc} for codes drawn in turn from codes.txt, with an
+-- optional bearer token (env TOKEN). Used by benches/http.sh.
+local codes = {}
+for line in io.lines(os.getenv("CODES") or "bench-data/codes.txt") do
+  codes[#codes + 1] = line
+end
+local token = os.getenv("TOKEN")
+local counter = 0
+
+request = function()
+  counter = counter + 1
+  local code = codes[(counter * 7919) % #codes + 1]
+  local headers = {}
+  if token and token ~= "" then
+    headers["Authorization"] = "Bearer " .. token
+  end
+  return wrk.format("GET", "/api/v1/enterprises/" .. code, headers)
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("requests %d, errors %d (status %d, timeout %d), p50 %.2f ms, p99 %.2f ms, %.0f req/s\n",
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6)))
+end
