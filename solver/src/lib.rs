@@ -3,6 +3,9 @@
 //! No I/O, no async, no database, no clock (`DESIGN.md`, "Shape"): everything a third party
 //! needs to re-run a draw takes plain values and returns plain values.
 
+pub mod drand;
+pub mod merkle;
+pub mod rfc3797;
 pub mod tier;
 pub mod uscc;
 
