@@ -12,6 +12,7 @@ pub mod clock;
 pub mod credit;
 pub mod db;
 pub mod demo;
+pub mod draw;
 pub mod gen;
 pub mod http;
 pub mod import;

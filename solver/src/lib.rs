@@ -3,6 +3,7 @@
 //! No I/O, no async, no database, no clock (`DESIGN.md`, "Shape"): everything a third party
 //! needs to re-run a draw takes plain values and returns plain values.
 
+pub mod dr1;
 pub mod drand;
 pub mod merkle;
 pub mod rfc3797;

@@ -103,6 +103,9 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Gen(args) => gen(args),
+        Command::Pick(args) => super::pick::run(args),
+        Command::Draw(c) => super::draw::draw(c).await,
+        Command::Verify { bundle } => super::draw::verify(bundle).await,
     }
 }
 

@@ -5,6 +5,8 @@
 
 mod commands;
 mod credit;
+mod draw;
+mod pick;
 
 use crate::auth::Role;
 use crate::import::Kind;
@@ -74,6 +76,17 @@ pub enum Command {
     Settings(SettingsCommand),
     /// Loads the demo city (a no-op on a database that already has enterprises).
     Demo,
+    /// The verifiable draw: prepare (commit), run, reveal.
+    #[command(subcommand)]
+    Draw(draw::DrawCommand),
+    /// Re-checks a draw bundle: exit 0 and a one-line summary, or 1 and the first difference.
+    ///
+    /// Example: dualdraw verify 2026-q1
+    Verify { bundle: PathBuf },
+    /// Ceremonial list draw: chooses K lines of FILE from public entropy, in order of selection.
+    ///
+    /// Example: dualdraw pick pool.txt --count 10 --method rfc3797 --entropy 9319 --entropy "2 5 12 8 10" --entropy "9 18 26 34 41 45"
+    Pick(pick::PickArgs),
     /// Writes a synthetic jurisdiction as CSV files.
     ///
     /// Example: dualdraw gen --enterprises 1000000 --seed 7 --out bench-data/1m

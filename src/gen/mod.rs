@@ -22,6 +22,7 @@ mod names;
 mod repairs;
 mod rng;
 mod spool;
+mod tasks;
 
 pub use codes::City;
 
@@ -93,6 +94,8 @@ pub struct GenSummary {
     pub credit_records: u64,
     /// Rows of `repairs.csv`; zero when it was not asked for.
     pub repairs: u64,
+    /// Rows of `tasks.csv`.
+    pub tasks: u64,
 }
 
 impl GenSummary {
@@ -132,6 +135,7 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
     let mut summary = GenSummary {
         departments: write_departments(&out.join(DEPARTMENTS_FILE), &departments)?,
         items: write_items(&out.join(ITEMS), &departments)?,
+        tasks: tasks::write(out, &departments)?,
         ..GenSummary::default()
     };
 

@@ -204,3 +204,39 @@ pub async fn import_in(
     }
     Ok(report)
 }
+
+/// Reads a whole file of `kind` without a database, calling `row` for each valid row (values in
+/// the kind's column order). Blocks: call it from a blocking thread. Errors as for imports.
+pub fn read_rows(
+    kind: Kind,
+    input: impl Read + Send + 'static,
+    file: &str,
+    rules: &RuleTable,
+    mut row: impl FnMut(Vec<Value>),
+) -> Result<(), ImportError> {
+    let (sender, mut batches) = tokio::sync::mpsc::channel(4);
+    let reader = {
+        let (file, rules) = (file.to_string(), rules.clone());
+        std::thread::spawn(move || reader::read(kind, input, &file, &rules, sender))
+    };
+    let mut errors = Errors::default();
+    while let Some(batch) = batches.blocking_recv() {
+        errors.add(batch.errors);
+        if errors.total == 0 {
+            batch.rows.into_iter().for_each(|(_, v)| row(v));
+        }
+    }
+    reader.join().map_err(|_| ImportError::Read {
+        file: file.to_string(),
+        message: "reader thread failed".into(),
+    })??;
+    if errors.total > 0 {
+        errors.listed.sort_by_key(|e| e.line);
+        return Err(ImportError::Invalid {
+            file: file.to_string(),
+            errors: errors.listed,
+            total: errors.total,
+        });
+    }
+    Ok(())
+}

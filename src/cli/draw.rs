@@ -1,0 +1,138 @@
+//! `dualdraw draw prepare|run|reveal` and `dualdraw verify`.
+
+use super::Failure;
+use crate::draw::bundle::Bundle;
+use crate::draw::{prepare, run, verify};
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum DrawCommand {
+    /// Freezes a batch and commits to it: canonical inputs, population Merkle root, declared
+    /// entropy sources, commitment of a fresh secret (kept in BUNDLE.secret, outside the bundle).
+    ///
+    /// Example: dualdraw draw prepare --from city/ --out 2026-q1 --batch 2026-Q1
+    ///          --source lottery:福彩3D:2026001:2026-01-02 --source drand:quicknet:12345678
+    Prepare {
+        /// Directory of CSV files (enterprises, items, inspectors, conflicts, credit-records,
+        /// tasks, policy, history); the draw needs no database.
+        #[arg(long)]
+        from: PathBuf,
+        /// The bundle directory to create.
+        #[arg(long)]
+        out: PathBuf,
+        /// The batch's name.
+        #[arg(long)]
+        batch: String,
+        /// A future public value: lottery:NAME:ISSUE:YYYY-MM-DD or drand:CHAIN:ROUND (repeat, in order).
+        #[arg(long = "source", required = true)]
+        sources: Vec<String>,
+    },
+    /// Takes the public values (one --entropy per declared source, in order), derives the seed
+    /// and writes the plan.
+    ///
+    /// Example: dualdraw draw run 2026-q1 --entropy "3 7 1" --entropy SIGNATURE_HEX
+    Run {
+        bundle: PathBuf,
+        /// Lottery numbers ("3 7 1"), or a drand signature in hex (SIG or SIG:PREVIOUS_SIG).
+        #[arg(long = "entropy", required = true)]
+        entropy: Vec<String>,
+        /// The secret kept by prepare (default: BUNDLE.secret).
+        #[arg(long)]
+        secret: Option<PathBuf>,
+    },
+    /// Publishes the secret and the seed: from now on anyone can recompute the draw.
+    Reveal {
+        bundle: PathBuf,
+        #[arg(long)]
+        secret: Option<PathBuf>,
+    },
+}
+
+pub async fn draw(command: DrawCommand) -> Result<(), Failure> {
+    tokio::task::spawn_blocking(move || draw_blocking(command))
+        .await
+        .map_err(|e| Failure::failed(format!("draw failed: {e}")))?
+}
+
+fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
+    match command {
+        DrawCommand::Prepare {
+            from,
+            out,
+            batch,
+            sources,
+        } => {
+            let declared = sources
+                .iter()
+                .map(|s| prepare::parse_source(s))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(Failure::input)?;
+            let inputs =
+                prepare::inputs_from_dir(&from).map_err(|e| Failure::input(e.to_string()))?;
+            let bundle = Bundle::new(&out);
+            let digest = prepare::write(&bundle, &batch, &inputs, declared)
+                .map_err(|e| Failure::input(e.to_string()))?;
+            println!("{digest}");
+            eprintln!(
+                "{}: committed {} enterprises, {} tasks, {} inspectors; commitment SHA-256 above; secret kept in {}",
+                out.display(),
+                inputs.population.len(),
+                inputs.tasks.len(),
+                inputs.inspectors.len(),
+                bundle.secret_path().display()
+            );
+            Ok(())
+        }
+        DrawCommand::Run {
+            bundle,
+            entropy,
+            secret,
+        } => {
+            let b = Bundle::new(&bundle);
+            let secret = secret.unwrap_or_else(|| b.secret_path());
+            let s = run::run(&b, &entropy, &secret).map_err(step_failure)?;
+            eprintln!(
+                "{}: {} visits, {} inspectors assigned, {} teams not formed",
+                bundle.display(),
+                s.visits,
+                s.members,
+                s.failures
+            );
+            Ok(())
+        }
+        DrawCommand::Reveal { bundle, secret } => {
+            let b = Bundle::new(&bundle);
+            let secret = secret.unwrap_or_else(|| b.secret_path());
+            let seed = run::reveal(&b, &secret).map_err(step_failure)?;
+            println!("{seed}");
+            eprintln!(
+                "{}: revealed; anyone can now run `dualdraw verify {}`",
+                bundle.display(),
+                bundle.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn step_failure(e: run::StepError) -> Failure {
+    match e {
+        run::StepError::Input(m) => Failure::input(m),
+        run::StepError::Bundle(b) => Failure::input(b.to_string()),
+    }
+}
+
+/// `dualdraw verify BUNDLE`: exit 0 and a summary, or 1 and the first difference.
+pub async fn verify(bundle: PathBuf) -> Result<(), Failure> {
+    let result = tokio::task::spawn_blocking(move || verify::verify(&Bundle::new(&bundle)))
+        .await
+        .map_err(|e| Failure::failed(format!("verify failed: {e}")))?;
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            Ok(())
+        }
+        Err(d) => Err(Failure::failed(format!("verification failed: {d}"))),
+    }
+}

@@ -1,0 +1,7 @@
+//! Draws: prepare (freeze and commit), run (entropy, seed, plan), reveal, verify — the service
+//! side of method `dr1`, around the pure `dualdraw_solver::dr1` (`docs/draw-protocol.md`).
+
+pub mod bundle;
+pub mod prepare;
+pub mod run;
+pub mod verify;

@@ -1,0 +1,282 @@
+//! `dualdraw draw prepare --from DIR`: freeze a batch and commit to it (`DESIGN.md`, rule 1).
+//!
+//! Reads the directory's CSV files with the importer's parsers (same headers, aliases,
+//! encodings and `FILE:LINE: column:` errors), derives each enterprise's effective tier on the
+//! policy's date when `credit-records.csv` is present, writes the canonical inputs, the
+//! population's RFC 6962 Merkle root, the declared entropy sources and the commitment of a fresh
+//! operator secret, which is kept beside the bundle, not in it.
+
+use super::bundle::{json_text, sha256_hex, Bundle, BundleError};
+use crate::credit::record::{CreditRecord, RecordKind, RecordStatus};
+use crate::credit::rules::RuleTable;
+use crate::credit::tier::effective_tier;
+use crate::import::table::Value;
+use crate::import::{self, ImportError, Kind};
+use chrono::NaiveDate;
+use dualdraw_solver::dr1::inputs::{Enterprise, Inspector, Item, Periods, Policy};
+use dualdraw_solver::dr1::Inputs;
+use dualdraw_solver::{merkle, Tier, Uscc};
+use rand::RngCore;
+use serde_json::{json, Value as Json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Why a batch could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("{}", .0.join("\n"))]
+    Input(Vec<String>),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+}
+
+fn input_errors(e: ImportError) -> PrepareError {
+    match e {
+        ImportError::Invalid {
+            errors,
+            total,
+            file,
+        } => {
+            let mut lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            if total > errors.len() {
+                lines.push(format!("{file}: … and {} more", total - errors.len()));
+            }
+            PrepareError::Input(lines)
+        }
+        other => PrepareError::Input(vec![other.to_string()]),
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Null => String::new(),
+    }
+}
+
+fn read_kind(
+    dir: &Path,
+    name: &str,
+    kind: Kind,
+    rules: &RuleTable,
+    row: impl FnMut(Vec<Value>),
+) -> Result<(), PrepareError> {
+    let path = dir.join(name);
+    let file = std::fs::File::open(&path)
+        .map_err(|e| PrepareError::Input(vec![format!("{}: {e}", path.display())]))?;
+    import::read_rows(kind, file, &path.display().to_string(), rules, row).map_err(input_errors)
+}
+
+/// A date column of the importer's normalized output.
+fn day(v: &Value) -> NaiveDate {
+    NaiveDate::parse_from_str(&text(v), "%Y-%m-%d").expect("normalized by the importer")
+}
+
+/// The frozen inputs of the batch in `dir` (blocking).
+pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
+    let rules = RuleTable::builtin();
+    let read_text = |name: &str, required: bool| -> Result<String, PrepareError> {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Ok(t.trim_start_matches('\u{feff}').to_string()),
+            Err(_) if !required => Ok("uscc,department,inspector,visited_on\n".into()),
+            Err(e) => Err(PrepareError::Input(vec![format!(
+                "{}: {e}",
+                path.display()
+            )])),
+        }
+    };
+    let policy_text = read_text("policy.csv", true)?;
+    let tasks_text = read_text("tasks.csv", true)?;
+    let history_text = read_text("history.csv", false)?;
+    let mut population: Vec<Enterprise> = Vec::new();
+    read_kind(dir, "enterprises.csv", Kind::Enterprises, &rules, |v| {
+        if text(&v[5]) == "operating" {
+            population.push(Enterprise {
+                uscc: Uscc::parse(&text(&v[0])).expect("validated"),
+                region: text(&v[2]),
+                industry: text(&v[3]),
+                tier: Tier::parse(&text(&v[6])).expect("validated"),
+                key_supervision: v[7] == Value::Int(1),
+            });
+        }
+    })?;
+    let mut items = BTreeMap::new();
+    read_kind(dir, "items.csv", Kind::Items, &rules, |v| {
+        let industries: Vec<String> = text(&v[5])
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        items.insert(
+            text(&v[0]),
+            Item {
+                code: text(&v[0]),
+                department: text(&v[1]),
+                industries,
+                specialty: text(&v[6]),
+            },
+        );
+    })?;
+    let mut inspectors = Vec::new();
+    read_kind(dir, "inspectors.csv", Kind::Inspectors, &rules, |v| {
+        inspectors.push(Inspector {
+            id: text(&v[0]),
+            department: text(&v[2]),
+            region: text(&v[3]),
+            valid_from: day(&v[5]),
+            valid_until: day(&v[6]),
+            specialties: text(&v[7])
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            capacity: text(&v[8]).parse().expect("validated"),
+        });
+    })?;
+    let mut conflicts = BTreeSet::new();
+    if dir.join("conflicts.csv").exists() {
+        read_kind(dir, "conflicts.csv", Kind::Conflicts, &rules, |v| {
+            conflicts.insert((text(&v[0]), Uscc::parse(&text(&v[1])).expect("validated")));
+        })?;
+    }
+    population.sort_by_key(|e| e.uscc);
+    let placeholder = Inputs {
+        policy: Policy {
+            year: 2000,
+            as_of: NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
+            periods: Periods::Quarter,
+            visit_cap: [1; 4],
+            inspectors_per_department: 2,
+            exclusion_months: 0,
+        },
+        population,
+        items,
+        inspectors,
+        conflicts,
+        history: Vec::new(),
+        tasks: Vec::new(),
+    };
+    let mut files: BTreeMap<String, String> = placeholder
+        .to_files()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    files.insert("policy.csv".into(), policy_text);
+    files.insert("tasks.csv".into(), tasks_text);
+    files.insert("history.csv".into(), history_text);
+    let mut inputs = Inputs::parse(&files).map_err(|errs| {
+        PrepareError::Input(
+            errs.iter()
+                .map(|e| format!("{}: {e}", dir.display()))
+                .collect(),
+        )
+    })?;
+    if dir.join("credit-records.csv").exists() {
+        apply_credit(dir, &rules, &mut inputs)?;
+    }
+    Ok(inputs)
+}
+
+/// Replaces base tiers by the effective tier on the policy's date.
+fn apply_credit(dir: &Path, rules: &RuleTable, inputs: &mut Inputs) -> Result<(), PrepareError> {
+    let mut records: BTreeMap<Uscc, Vec<CreditRecord>> = BTreeMap::new();
+    read_kind(dir, "credit-records.csv", Kind::CreditRecords, rules, |v| {
+        let uscc = Uscc::parse(&text(&v[0])).expect("validated");
+        let record = CreditRecord {
+            id: 0,
+            uscc,
+            kind: RecordKind::parse(&text(&v[1])).expect("validated"),
+            department: text(&v[2]),
+            document_no: text(&v[3]),
+            decided_on: day(&v[4]),
+            publicity_min_until: day(&v[5]),
+            publicity_max_until: day(&v[6]),
+            early_end_allowed: v[7] == Value::Int(1),
+            status: RecordStatus::parse(&text(&v[8])).expect("validated"),
+            ended_on: (v[9] != Value::Null).then(|| day(&v[9])),
+            summary: text(&v[10]),
+        };
+        records.entry(uscc).or_default().push(record);
+    })?;
+    let on = inputs.policy.as_of;
+    for e in &mut inputs.population {
+        if let Some(rs) = records.get(&e.uscc) {
+            e.tier = effective_tier(e.tier, rs, rules, on).tier;
+        }
+    }
+    Ok(())
+}
+
+/// A declared source of public entropy: `lottery:NAME:ISSUE:DATE` or `drand:CHAIN:ROUND`.
+pub fn parse_source(s: &str) -> Result<Json, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    match parts.as_slice() {
+        ["lottery", name, issue, date] if !name.is_empty() && !issue.is_empty() => {
+            NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| format!("source '{s}': '{date}' is not a date YYYY-MM-DD"))?;
+            Ok(json!({ "kind": "lottery", "name": name, "issue": issue, "date": date }))
+        }
+        ["drand", chain, round] => {
+            let chain = dualdraw_solver::drand::Chain::parse(chain).map_err(|e| format!("source '{s}': {e}"))?;
+            let round: u64 = round.parse().map_err(|_| format!("source '{s}': '{round}' is not a round number"))?;
+            Ok(json!({ "kind": "drand", "chain": chain.name(), "chain_hash": hex::encode(chain.hash()), "round": round }))
+        }
+        _ => Err(format!("source '{s}': write lottery:NAME:ISSUE:YYYY-MM-DD or drand:CHAIN:ROUND (CHAIN quicknet or default)")),
+    }
+}
+
+/// The population's Merkle root: leaves are the data lines of `population.csv`, without LF.
+pub fn population_root(population_csv: &str) -> (u64, String) {
+    let mut b = merkle::RootBuilder::new();
+    for line in population_csv.lines().skip(1) {
+        b.push(line.as_bytes());
+    }
+    let (n, root) = b.finish();
+    (n, hex::encode(root))
+}
+
+/// Writes the committed bundle and the secret beside it.
+pub fn write(
+    bundle: &Bundle,
+    batch: &str,
+    inputs: &Inputs,
+    sources: Vec<Json>,
+) -> Result<String, PrepareError> {
+    if bundle.dir.exists() {
+        return Err(PrepareError::Input(vec![format!(
+            "{}: already exists; a batch is prepared once",
+            bundle.dir.display()
+        )]));
+    }
+    if sources.is_empty() {
+        return Err(PrepareError::Input(vec![
+            "declare at least one public entropy source with --source".into(),
+        ]));
+    }
+    let files = inputs.to_files();
+    let mut digests = serde_json::Map::new();
+    for (name, text) in &files {
+        bundle.write(&format!("inputs/{name}"), text)?;
+        digests.insert(name.to_string(), json!(sha256_hex(text.as_bytes())));
+    }
+    let (size, root) = population_root(&files["population.csv"]);
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let commitment = json!({
+        "method": dualdraw_solver::dr1::METHOD,
+        "batch": batch,
+        "inputs": digests,
+        "population_root": root,
+        "population_size": size,
+        "sources": sources,
+        "secret_commitment": hex::encode(dualdraw_solver::dr1::seed::secret_commitment(&secret)),
+    });
+    let commitment_text = json_text(&commitment);
+    bundle.write("commitment.json", &commitment_text)?;
+    let secret_path = bundle.secret_path();
+    std::fs::write(&secret_path, format!("{}\n", hex::encode(secret)))
+        .map_err(|e| super::bundle::io(&secret_path, e))?;
+    bundle.write_manifest("committed", json!({}))?;
+    Ok(sha256_hex(commitment_text.as_bytes()))
+}

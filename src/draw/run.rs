@@ -1,0 +1,213 @@
+//! `dualdraw draw run` and `draw reveal` (`DESIGN.md`, rules 2 and 6): take the public values
+//! once they exist, verify drand rounds offline against the pinned chain keys, derive the seed,
+//! write the plan; later publish the secret so anyone can recompute everything.
+
+use super::bundle::{json_text, Bundle, BundleError};
+use dualdraw_solver::dr1::seed::{entropy_string, secret_commitment, seed, EntropyValue};
+use dualdraw_solver::dr1::{self, Inputs};
+use dualdraw_solver::drand::{self, Beacon, Chain};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Why a step could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+}
+
+fn input(s: impl Into<String>) -> StepError {
+    StepError::Input(s.into())
+}
+
+/// The bundle's state from its manifest.
+pub fn state(bundle: &Bundle) -> Result<String, StepError> {
+    let m = bundle.read_json("manifest.json")?;
+    Ok(m["state"].as_str().unwrap_or("").to_string())
+}
+
+/// Reads a 32-byte hex secret from a file.
+pub fn read_secret(path: &Path) -> Result<[u8; 32], StepError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    let bytes =
+        hex::decode(text.trim()).map_err(|_| input(format!("{}: not hex", path.display())))?;
+    bytes
+        .try_into()
+        .map_err(|_| input(format!("{}: a secret is 32 bytes", path.display())))
+}
+
+/// The public value of one declared source, checked: lottery integers, or a drand beacon.
+pub fn entropy_value(source: &Json, value: &str) -> Result<(EntropyValue, Json), StepError> {
+    let mut record = source.clone();
+    match source["kind"].as_str() {
+        Some("lottery") => {
+            let numbers = value
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<u64>().map_err(|_| {
+                        input(format!(
+                            "entropy for {}: '{s}' is not a non-negative integer",
+                            source["name"]
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<u64>, _>>()?;
+            if numbers.is_empty() {
+                return Err(input(format!(
+                    "entropy for {}: no numbers given",
+                    source["name"]
+                )));
+            }
+            record["values"] = json!(numbers);
+            Ok((EntropyValue::Numbers(numbers), record))
+        }
+        Some("drand") => {
+            let chain = Chain::parse(source["chain"].as_str().unwrap_or(""))
+                .map_err(|e| input(e.to_string()))?;
+            let round = source["round"]
+                .as_u64()
+                .ok_or_else(|| input("drand source without a round"))?;
+            let (sig, prev) = match value.split_once(':') {
+                Some((s, p)) => (s, Some(p)),
+                None => (value, None),
+            };
+            let decode = |h: &str| {
+                hex::decode(h.trim())
+                    .map_err(|_| input(format!("drand round {round}: '{h}' is not hex")))
+            };
+            let beacon = Beacon {
+                round,
+                signature: decode(sig)?,
+                previous_signature: prev.map(decode).transpose()?,
+            };
+            let randomness = drand::verify(chain, &beacon)
+                .map_err(|e| input(format!("drand round {round}: {e}")))?;
+            record["signature"] = json!(hex::encode(&beacon.signature));
+            if let Some(p) = &beacon.previous_signature {
+                record["previous_signature"] = json!(hex::encode(p));
+            }
+            record["randomness"] = json!(hex::encode(randomness));
+            Ok((EntropyValue::Drand(randomness), record))
+        }
+        _ => Err(input(format!("unknown entropy source {source}"))),
+    }
+}
+
+/// Reads and parses the bundle's frozen inputs.
+pub fn read_inputs(bundle: &Bundle) -> Result<Inputs, StepError> {
+    let mut files = BTreeMap::new();
+    for name in dr1::inputs::FILES {
+        files.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
+    }
+    Inputs::parse(&files).map_err(|errs| {
+        input(
+            errs.iter()
+                .map(|e| format!("inputs/{e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+fn commitment_digest(bundle: &Bundle) -> Result<[u8; 32], StepError> {
+    let text = bundle.read("commitment.json")?;
+    Ok(dr1::seed::sha256(text.as_bytes()))
+}
+
+/// What a run produced.
+pub struct RunSummary {
+    pub visits: usize,
+    pub members: usize,
+    pub failures: usize,
+}
+
+/// Derives the seed from the public values and the kept secret, and writes the plan.
+pub fn run(
+    bundle: &Bundle,
+    values: &[String],
+    secret_file: &Path,
+) -> Result<RunSummary, StepError> {
+    let current = state(bundle)?;
+    if current != "committed" {
+        return Err(input(format!(
+            "{}: the draw is already {current}; a batch is drawn once",
+            bundle.dir.display()
+        )));
+    }
+    let commitment = bundle.read_json("commitment.json")?;
+    let sources = commitment["sources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if values.len() != sources.len() {
+        return Err(input(format!("{} entropy source(s) were declared, {} value(s) given (one --entropy per source, in order)", sources.len(), values.len())));
+    }
+    let mut entropy = Vec::new();
+    let mut records = Vec::new();
+    for (source, value) in sources.iter().zip(values) {
+        let (v, record) = entropy_value(source, value)?;
+        entropy.push(v);
+        records.push(record);
+    }
+    let text = entropy_string(&entropy);
+    let secret = read_secret(secret_file)?;
+    if hex::encode(secret_commitment(&secret))
+        != commitment["secret_commitment"].as_str().unwrap_or("")
+    {
+        return Err(input(format!(
+            "{}: this secret does not match the commitment",
+            secret_file.display()
+        )));
+    }
+    let inputs = read_inputs(bundle)?;
+    let seed = seed(&commitment_digest(bundle)?, &text, &secret);
+    let plan = dr1::draw(&inputs, &seed);
+    bundle.write(
+        "entropy.json",
+        &json_text(&json!({ "sources": records, "string": text })),
+    )?;
+    for (name, text) in plan.to_files(&inputs) {
+        bundle.write(&format!("plan/{name}"), &text)?;
+    }
+    bundle.write_manifest("run", json!({}))?;
+    Ok(RunSummary {
+        visits: plan.visits.len(),
+        members: plan.teams.len(),
+        failures: plan.failures.len(),
+    })
+}
+
+/// Publishes the secret (and the seed) so anyone can recompute the draw.
+pub fn reveal(bundle: &Bundle, secret_file: &Path) -> Result<String, StepError> {
+    let current = state(bundle)?;
+    if current != "run" {
+        return Err(input(format!(
+            "{}: the draw is {current}; only a run draw can be revealed",
+            bundle.dir.display()
+        )));
+    }
+    let secret = read_secret(secret_file)?;
+    let commitment = bundle.read_json("commitment.json")?;
+    if hex::encode(secret_commitment(&secret))
+        != commitment["secret_commitment"].as_str().unwrap_or("")
+    {
+        return Err(input(format!(
+            "{}: this secret does not match the commitment",
+            secret_file.display()
+        )));
+    }
+    let entropy = bundle.read_json("entropy.json")?;
+    let seed = seed(
+        &commitment_digest(bundle)?,
+        entropy["string"].as_str().unwrap_or(""),
+        &secret,
+    );
+    bundle.write("secret.txt", &format!("{}\n", hex::encode(secret)))?;
+    bundle.write_manifest("revealed", json!({ "seed": hex::encode(seed) }))?;
+    Ok(hex::encode(seed))
+}

@@ -1,0 +1,90 @@
+//! The year's tasks and policy of a synthetic jurisdiction, as `draw prepare --from DIR` reads
+//! them: per department a task over its general items and one over its key items, with the
+//! tier ratios of `DOMAIN.md` (A ≤ 5 %, B 5–20 %, C 21–60 %, D 61–100 %), some departments'
+//! general tasks joined into joint checks (进一次门、查多项事).
+
+use super::departments::DepartmentSpec;
+use crate::registry::model::ItemKind;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Departments whose general checks are joint, by group.
+const JOINT: [(&str, &[&str]); 2] = [
+    ("joint-1", &["SCJG", "WSJK", "XFJY"]),
+    ("joint-2", &["STHJ", "YJGL"]),
+];
+
+/// Quotas A–D of general and of key tasks.
+const GENERAL: [&str; 4] = ["3%", "10%", "30%", "70%"];
+const KEY: [&str; 4] = ["5%", "20%", "60%", "100%"];
+
+fn group_of(department: &str) -> &'static str {
+    JOINT
+        .iter()
+        .find(|(_, members)| members.contains(&department))
+        .map_or("", |(g, _)| g)
+}
+
+/// Writes `tasks.csv`, `policy.csv` and an empty `history.csv`; returns the number of tasks.
+pub fn write(out: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(out.join("tasks.csv"))?;
+    w.write_record([
+        "id",
+        "department",
+        "group",
+        "items",
+        "regions",
+        "industries",
+        "quota_a",
+        "quota_b",
+        "quota_c",
+        "quota_d",
+        "period_from",
+        "period_to",
+    ])?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for d in departments {
+        for (suffix, kind, quotas, group) in [
+            ("G", ItemKind::General, GENERAL, group_of(d.code)),
+            ("K", ItemKind::Key, KEY, ""),
+        ] {
+            let items: Vec<String> = d
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| item.kind == kind)
+                .map(|(i, _)| format!("{}-{:03}", d.code, i + 1))
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            let mut row = vec![
+                format!("{}-{suffix}", d.code),
+                d.code.to_string(),
+                group.to_string(),
+                items.join(";"),
+                String::new(),
+                String::new(),
+            ];
+            row.extend(quotas.iter().map(|q| q.to_string()));
+            row.extend(["1".to_string(), "4".to_string()]);
+            rows.push(row);
+        }
+    }
+    rows.sort();
+    for r in &rows {
+        w.write_record(r)?;
+    }
+    w.flush()?;
+    let mut p = std::fs::File::create(out.join("policy.csv"))?;
+    p.write_all(
+        b"key,value\nyear,2026\nas_of,2026-01-01\nperiods,quarter\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n",
+    )?;
+    std::fs::write(
+        out.join("history.csv"),
+        "uscc,department,inspector,visited_on\n",
+    )?;
+    Ok(rows.len() as u64)
+}
