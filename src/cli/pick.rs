@@ -33,6 +33,7 @@ pub struct PickArgs {
     /// e.g. "2 5 12 8 10". Repeat for each source.
     #[arg(long = "entropy", required = true, value_name = "VALUES")]
     entropy: Vec<String>,
+    /// How the entries are chosen.
     #[arg(long, value_enum, default_value = "dr1")]
     method: Method,
     /// Also print every step on stderr: its hash, the entries left and the chosen line number.

@@ -17,3 +17,6 @@ pub use select::{draw, Plan};
 
 /// The method identifier written in every bundle.
 pub const METHOD: &str = "dr1";
+
+#[cfg(test)]
+mod tests;
