@@ -703,33 +703,41 @@ impl Reader<'_> {
         }
     }
 
+    /// Streams the population: it is the one file that grows with the jurisdiction, so no row
+    /// is kept beyond its parsed form.
     fn population(&mut self) -> Vec<Enterprise> {
         let f = "population.csv";
-        let rows = self.rows(
-            f,
-            &["uscc", "region", "industry", "tier", "key_supervision"],
-        );
-        let mut out = Vec::with_capacity(rows.len());
-        for (l, r) in rows {
-            let uscc = self.field(f, l, &r, "uscc", |s| {
-                Uscc::parse(s).map_err(|e| e.to_string())
-            });
-            let tier = self.field(f, l, &r, "tier", |s| {
-                Tier::parse(s).map_err(|e| e.to_string())
-            });
-            let key = self.field(f, l, &r, "key_supervision", flag);
-            if let (Some(uscc), Some(tier), Some(key_supervision)) = (uscc, tier, key) {
-                out.push(Enterprise {
-                    uscc,
-                    region: r["region"].clone(),
-                    industry: r["industry"].clone(),
-                    tier,
-                    key_supervision,
-                });
+        let header = ["uscc", "region", "industry", "tier", "key_supervision"];
+        let Some(text) = self.files.get(f) else {
+            self.errors.push(InputError { file: f.into(), line: 0, column: String::new(), message: "file is missing".into() });
+            return Vec::new();
+        };
+        let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+        if r.headers().map(|h| h.iter().eq(header)).unwrap_or(false) {
+            let mut out = Vec::new();
+            let mut record = csv::StringRecord::new();
+            loop {
+                match r.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        let line = record.position().map_or(0, |p| p.line());
+                        match parse_enterprise(&record) {
+                            Ok(e) => out.push(e),
+                            Err((column, message)) => self.errors.push(InputError { file: f.into(), line, column: column.into(), message }),
+                        }
+                    }
+                    Err(e) => {
+                        self.errors.push(InputError { file: f.into(), line: e.position().map_or(0, |p| p.line()), column: String::new(), message: e.to_string() });
+                        break;
+                    }
+                }
             }
+            out.sort_by_key(|e| e.uscc);
+            out
+        } else {
+            self.errors.push(InputError { file: f.into(), line: 1, column: String::new(), message: format!("header must be {}", header.join(",")) });
+            Vec::new()
         }
-        out.sort_by_key(|e| e.uscc);
-        out
     }
 
     fn items(&mut self) -> BTreeMap<String, Item> {
@@ -879,6 +887,18 @@ impl Reader<'_> {
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
+}
+
+/// One population row; the error names its column.
+fn parse_enterprise(r: &csv::StringRecord) -> Result<Enterprise, (&'static str, String)> {
+    let field = |i: usize| r.get(i).unwrap_or("");
+    Ok(Enterprise {
+        uscc: Uscc::parse(field(0)).map_err(|e| ("uscc", e.to_string()))?,
+        region: field(1).to_string(),
+        industry: field(2).to_string(),
+        tier: Tier::parse(field(3)).map_err(|e| ("tier", e.to_string()))?,
+        key_supervision: flag(field(4)).map_err(|e| ("key_supervision", e))?,
+    })
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
