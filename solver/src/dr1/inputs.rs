@@ -709,10 +709,17 @@ impl Reader<'_> {
         let f = "population.csv";
         let header = ["uscc", "region", "industry", "tier", "key_supervision"];
         let Some(text) = self.files.get(f) else {
-            self.errors.push(InputError { file: f.into(), line: 0, column: String::new(), message: "file is missing".into() });
+            self.errors.push(InputError {
+                file: f.into(),
+                line: 0,
+                column: String::new(),
+                message: "file is missing".into(),
+            });
             return Vec::new();
         };
-        let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes());
         if r.headers().map(|h| h.iter().eq(header)).unwrap_or(false) {
             let mut out = Vec::new();
             let mut record = csv::StringRecord::new();
@@ -723,11 +730,21 @@ impl Reader<'_> {
                         let line = record.position().map_or(0, |p| p.line());
                         match parse_enterprise(&record) {
                             Ok(e) => out.push(e),
-                            Err((column, message)) => self.errors.push(InputError { file: f.into(), line, column: column.into(), message }),
+                            Err((column, message)) => self.errors.push(InputError {
+                                file: f.into(),
+                                line,
+                                column: column.into(),
+                                message,
+                            }),
                         }
                     }
                     Err(e) => {
-                        self.errors.push(InputError { file: f.into(), line: e.position().map_or(0, |p| p.line()), column: String::new(), message: e.to_string() });
+                        self.errors.push(InputError {
+                            file: f.into(),
+                            line: e.position().map_or(0, |p| p.line()),
+                            column: String::new(),
+                            message: e.to_string(),
+                        });
                         break;
                     }
                 }
@@ -735,7 +752,12 @@ impl Reader<'_> {
             out.sort_by_key(|e| e.uscc);
             out
         } else {
-            self.errors.push(InputError { file: f.into(), line: 1, column: String::new(), message: format!("header must be {}", header.join(",")) });
+            self.errors.push(InputError {
+                file: f.into(),
+                line: 1,
+                column: String::new(),
+                message: format!("header must be {}", header.join(",")),
+            });
             Vec::new()
         }
     }

@@ -117,6 +117,95 @@ pub fn eligible(
         && !excluded.contains(&(index, task.department.as_str()))
 }
 
+/// Eligibility of one task decided once per distinct region and industry instead of once per
+/// enterprise: the same rule as [`eligible`], which the independent checks use.
+struct TaskFilter {
+    region_ok: Vec<bool>,
+    industry_ok: Vec<bool>,
+    excluded: BTreeSet<usize>,
+}
+
+/// Each enterprise's region and industry as an index into the distinct values.
+struct Codes<'a> {
+    region: Vec<u32>,
+    industry: Vec<u32>,
+    regions: Vec<&'a str>,
+    industries: Vec<&'a str>,
+}
+
+impl<'a> Codes<'a> {
+    fn new(inputs: &'a Inputs) -> Codes<'a> {
+        let distinct = |f: fn(&Enterprise) -> &str| -> Vec<&'a str> {
+            let set: BTreeSet<&str> = inputs.population.iter().map(f).collect();
+            set.into_iter().collect()
+        };
+        let regions = distinct(|e| e.region.as_str());
+        let industries = distinct(|e| e.industry.as_str());
+        let id = |list: &[&str], v: &str| list.binary_search(&v).expect("listed") as u32;
+        Codes {
+            region: inputs
+                .population
+                .iter()
+                .map(|e| id(&regions, &e.region))
+                .collect(),
+            industry: inputs
+                .population
+                .iter()
+                .map(|e| id(&industries, &e.industry))
+                .collect(),
+            regions,
+            industries,
+        }
+    }
+}
+
+impl TaskFilter {
+    fn new(
+        inputs: &Inputs,
+        codes: &Codes,
+        excluded: &BTreeSet<(usize, &str)>,
+        task: &Task,
+    ) -> TaskFilter {
+        let region_ok = codes
+            .regions
+            .iter()
+            .map(|r| task.regions.is_empty() || task.regions.iter().any(|x| x == r))
+            .collect();
+        let industry_ok = codes
+            .industries
+            .iter()
+            .map(|ind| {
+                let targeted = task.industries.is_empty()
+                    || task.industries.iter().any(|p| ind.starts_with(p.as_str()));
+                let applicable = task.items.iter().any(|code| {
+                    inputs.items.get(code).is_some_and(|item| {
+                        item.industries.is_empty()
+                            || item.industries.iter().any(|p| ind.starts_with(p.as_str()))
+                    })
+                });
+                targeted && applicable
+            })
+            .collect();
+        let excluded = excluded
+            .iter()
+            .filter(|(_, d)| *d == task.department)
+            .map(|(i, _)| *i)
+            .collect();
+        TaskFilter {
+            region_ok,
+            industry_ok,
+            excluded,
+        }
+    }
+
+    fn eligible(&self, codes: &Codes, task: &Task, i: usize, e: &Enterprise) -> bool {
+        self.region_ok[codes.region[i] as usize]
+            && self.industry_ok[codes.industry[i] as usize]
+            && task.quota(e.tier) != Quota::None
+            && !self.excluded.contains(&i)
+    }
+}
+
 /// (population index, department) pairs inside the exclusion window.
 pub fn exclusions(inputs: &Inputs) -> BTreeSet<(usize, &str)> {
     let start = inputs.policy.exclusion_start();
@@ -151,6 +240,7 @@ pub fn draw(inputs: &Inputs, seed: &Seed) -> Plan {
         .map(|e| prn(seed, &e.uscc))
         .collect();
     let excluded = exclusions(inputs);
+    let codes = Codes::new(inputs);
     let mut visits_of: Vec<u32> = vec![0; inputs.population.len()];
     let mut starts = [0u64; 4];
     let mut plan = Plan::default();
@@ -160,8 +250,9 @@ pub fn draw(inputs: &Inputs, seed: &Seed) -> Plan {
         let mut extent: [Option<u64>; 4] = [None; 4];
         for task in &tasks {
             let mut by_tier: [Vec<usize>; 4] = Default::default();
+            let filter = TaskFilter::new(inputs, &codes, &excluded, task);
             for (i, e) in inputs.population.iter().enumerate() {
-                if eligible(inputs, &excluded, task, i, e) {
+                if filter.eligible(&codes, task, i, e) {
                     by_tier[e.tier as usize].push(i);
                 }
             }
