@@ -7,6 +7,7 @@
 use super::inputs::{Inputs, Inspector};
 use super::seed::{inspector_priority, Seed};
 use super::select::Visit;
+use crate::Uscc;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One inspector on one department's team of one visit.
@@ -40,10 +41,10 @@ struct Counts {
 }
 
 /// The inspectors of the most recent earlier visit of each (enterprise, department).
-fn last_teams(inputs: &Inputs) -> BTreeMap<(String, &str), BTreeSet<&str>> {
-    let mut latest: BTreeMap<(String, &str), (chrono::NaiveDate, BTreeSet<&str>)> = BTreeMap::new();
+fn last_teams(inputs: &Inputs) -> BTreeMap<(Uscc, &str), BTreeSet<&str>> {
+    let mut latest: BTreeMap<(Uscc, &str), (chrono::NaiveDate, BTreeSet<&str>)> = BTreeMap::new();
     for h in &inputs.history {
-        let key = (h.uscc.to_string(), h.department.as_str());
+        let key = (h.uscc, h.department.as_str());
         let slot = latest.entry(key).or_insert((h.visited_on, BTreeSet::new()));
         if h.visited_on > slot.0 {
             *slot = (h.visited_on, BTreeSet::new());
@@ -65,6 +66,18 @@ pub fn draw_teams(inputs: &Inputs, seed: &Seed, visits: &[Visit]) -> (Vec<Member
             .push(i);
     }
     let last = last_teams(inputs);
+    // Conflicts by inspector position, so a check needs no allocation.
+    let position: BTreeMap<&str, usize> = inputs
+        .inspectors
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
+    let conflicts: BTreeSet<(usize, Uscc)> = inputs
+        .conflicts
+        .iter()
+        .filter_map(|(id, u)| position.get(id.as_str()).map(|&i| (i, *u)))
+        .collect();
     let mut used: Vec<u32> = vec![0; inputs.inspectors.len()];
     let (mut members, mut failures) = (Vec::new(), Vec::new());
     let k = inputs.policy.inspectors_per_department;
@@ -75,9 +88,7 @@ pub fn draw_teams(inputs: &Inputs, seed: &Seed, visits: &[Visit]) -> (Vec<Member
             let needed = required_specialties(inputs, v, d);
             let mut counts = Counts::default();
             let no_last = BTreeSet::new();
-            let last_team = last
-                .get(&(e.uscc.to_string(), d.as_str()))
-                .unwrap_or(&no_last);
+            let last_team = last.get(&(e.uscc, d.as_str())).unwrap_or(&no_last);
             let mut candidates: Vec<(u64, usize)> = Vec::new();
             for &i in by_department
                 .get(d.as_str())
@@ -90,7 +101,7 @@ pub fn draw_teams(inputs: &Inputs, seed: &Seed, visits: &[Visit]) -> (Vec<Member
                     counts.other_region += 1;
                 } else if !(insp.valid_from <= start && end <= insp.valid_until) {
                     counts.certificate += 1;
-                } else if inputs.conflicts.contains(&(insp.id.clone(), e.uscc)) {
+                } else if conflicts.contains(&(i, e.uscc)) {
                     counts.conflict += 1;
                 } else if last_team.contains(insp.id.as_str()) {
                     counts.last_time += 1;
