@@ -282,3 +282,127 @@ fn inputs_round_trip_through_their_files() {
         .collect();
     assert_eq!(Inputs::parse(&files), Ok(inputs));
 }
+
+#[test]
+fn exclusion_window_includes_its_first_day() {
+    let mut inputs = city(
+        100,
+        vec![task("a", "SCJG", "a", [Quota::Ratio(1, 1); 4])],
+        [3; 4],
+    );
+    let (inside, outside) = (inputs.population[3].uscc, inputs.population[4].uscc);
+    for (uscc, on) in [(inside, day(2025, 1, 1)), (outside, day(2024, 12, 31))] {
+        inputs.history.push(super::inputs::PastVisit {
+            uscc,
+            department: "SCJG".into(),
+            inspector: "SCJG-440305-0".into(),
+            visited_on: on,
+        });
+    }
+    inputs.history.sort();
+    let plan = draw(&inputs, &[6; 32]);
+    let drawn: BTreeSet<Uscc> = plan
+        .selections
+        .iter()
+        .map(|s| inputs.population[s.index].uscc)
+        .collect();
+    assert!(
+        !drawn.contains(&inside),
+        "visited on as_of − 12 months: still excluded"
+    );
+    assert!(
+        drawn.contains(&outside),
+        "visited the day before the window: eligible again"
+    );
+}
+
+#[test]
+fn conflicts_and_last_teams_are_never_drawn() {
+    let mut inputs = city(
+        60,
+        vec![task("a", "SCJG", "a", [Quota::Ratio(1, 1); 4])],
+        [3; 4],
+    );
+    let seed = [8; 32];
+    let first = draw(&inputs, &seed);
+    // Forbid, for every visit, the members drawn the first time: half as conflicts, half as
+    // the last team of an earlier visit outside the exclusion window.
+    for (n, m) in first.teams.iter().enumerate() {
+        let v = first.visits.iter().find(|v| v.id == m.visit).unwrap();
+        let uscc = inputs.population[v.index].uscc;
+        if n % 2 == 0 {
+            inputs.conflicts.insert((m.inspector.clone(), uscc));
+        } else {
+            inputs.history.push(super::inputs::PastVisit {
+                uscc,
+                department: m.department.clone(),
+                inspector: m.inspector.clone(),
+                visited_on: day(2023, 6, 1),
+            });
+        }
+    }
+    inputs.history.sort();
+    let second = draw(&inputs, &seed);
+    for m in &second.teams {
+        let v = second.visits.iter().find(|v| v.id == m.visit).unwrap();
+        let uscc = inputs.population[v.index].uscc;
+        assert!(
+            !inputs.conflicts.contains(&(m.inspector.clone(), uscc)),
+            "{} drawn despite a conflict",
+            m.inspector
+        );
+        assert!(
+            !inputs
+                .history
+                .iter()
+                .any(|h| h.uscc == uscc && h.inspector == m.inspector),
+            "{} drawn twice in a row",
+            m.inspector
+        );
+    }
+    assert_eq!(check(&inputs, &second), Ok(()));
+}
+
+#[test]
+fn independent_checks_catch_broken_rules() {
+    let inputs = city(
+        400,
+        vec![task("a", "SCJG", "j", TEN), task("b", "XFJY", "j", TWENTY)],
+        [1; 4],
+    );
+    let plan = draw(&inputs, &[2; 32]);
+    assert_eq!(check(&inputs, &plan), Ok(()));
+
+    let mut conflict = inputs.clone();
+    let m = &plan.teams[0];
+    let v = plan.visits.iter().find(|v| v.id == m.visit).unwrap();
+    conflict
+        .conflicts
+        .insert((m.inspector.clone(), inputs.population[v.index].uscc));
+    assert!(check(&conflict, &plan)
+        .unwrap_err()
+        .contains("declared conflict"));
+
+    let mut short = plan.clone();
+    let gone = short.teams.remove(0);
+    assert!(check(&inputs, &short).unwrap_err().contains(&gone.visit));
+
+    let mut over_cap = plan.clone();
+    let extra = over_cap
+        .visits
+        .iter()
+        .find(|v| !inputs.population[v.index].key_supervision)
+        .unwrap()
+        .clone();
+    over_cap.visits.push(super::select::Visit {
+        id: format!("other/{}", extra.id),
+        ..extra
+    });
+    assert!(check(&inputs, &over_cap).unwrap_err().contains("cap"));
+
+    let mut expired = inputs.clone();
+    for i in &mut expired.inspectors {
+        i.valid_until = day(2026, 2, 1);
+    }
+    assert!(check(&expired, &plan).unwrap_err().contains("certificate"));
+}
