@@ -269,7 +269,8 @@ impl Task {
     }
 }
 
-fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+/// CSV text with LF line endings and minimal quoting, as every `dr1` file is written.
+pub(super) fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());

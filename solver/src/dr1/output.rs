@@ -2,20 +2,9 @@
 //! a fixed order, numbers ξ and priorities as 16 lower-case hex digits. Verification recomputes
 //! these bytes and compares them.
 
-use super::inputs::Inputs;
+use super::inputs::{csv_text, Inputs};
 use super::select::{Basis, Plan};
 use std::collections::BTreeMap;
-
-fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    w.write_record(header).expect("in memory");
-    for r in rows {
-        w.write_record(&r).expect("in memory");
-    }
-    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8")
-}
 
 /// A 64-bit number as 16 hex digits.
 pub fn hex64(x: u64) -> String {
