@@ -296,3 +296,30 @@ fn prepare_reports_bad_input_files() {
         text(&out)
     );
 }
+
+#[test]
+fn an_enterprise_can_check_its_own_fate() {
+    let bundle = format!("{VECTORS}/demo-lottery");
+    let selections = std::fs::read_to_string(format!("{bundle}/plan/selections.csv")).unwrap();
+    let row = selections.lines().find(|l| l.contains(",sample,")).unwrap();
+    let (task, uscc) = {
+        let f: Vec<&str> = row.split(',').collect();
+        (f[0].to_string(), f[1].to_string())
+    };
+    let out = dualdraw(&["draw", "proof", &bundle, &uscc]);
+    assert!(out.status.success(), "{}", text(&out));
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["proof_verifies"], true);
+    assert!(p["row"].as_str().unwrap().starts_with(&uscc));
+    let stratum = p["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["task"] == task.as_str())
+        .unwrap();
+    assert_eq!(stratum["selected"], true);
+    assert_eq!(stratum["under_cutoff"], true);
+    let outsider = dualdraw(&["draw", "proof", &bundle, "91440300708461136T"]);
+    assert_eq!(outsider.status.code(), Some(2));
+    assert!(text(&outsider).contains("not in the committed population"));
+}

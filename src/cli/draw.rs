@@ -41,6 +41,11 @@ pub enum DrawCommand {
         #[arg(long)]
         secret: Option<PathBuf>,
     },
+    /// What one enterprise needs to check its fate: its committed row with a Merkle inclusion
+    /// proof, and once revealed its number, ξ and each stratum's cut-off (JSON).
+    ///
+    /// Example: dualdraw draw proof 2026-q1 91440300708461136T
+    Proof { bundle: PathBuf, uscc: String },
     /// Publishes the secret and the seed: from now on anyone can recompute the draw.
     Reveal {
         bundle: PathBuf,
@@ -99,6 +104,14 @@ fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
                 s.members,
                 s.failures
             );
+            Ok(())
+        }
+        DrawCommand::Proof { bundle, uscc } => {
+            let uscc = dualdraw_solver::Uscc::parse(&uscc)
+                .map_err(|e| Failure::input(format!("USCC '{uscc}': {e}")))?;
+            let p =
+                crate::draw::proof::proof(&Bundle::new(&bundle), &uscc).map_err(step_failure)?;
+            println!("{}", serde_json::to_string_pretty(&p).expect("JSON"));
             Ok(())
         }
         DrawCommand::Reveal { bundle, secret } => {

@@ -3,5 +3,6 @@
 
 pub mod bundle;
 pub mod prepare;
+pub mod proof;
 pub mod run;
 pub mod verify;
