@@ -13,9 +13,14 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
     let command = cli.command.unwrap_or(Command::Serve {
         bind: "127.0.0.1:8080".into(),
         no_demo: false,
+        bundles: std::env::var_os("DUALDRAW_BUNDLES").map_or_else(|| "bundles".into(), Into::into),
     });
     match command {
-        Command::Serve { bind, no_demo } => serve(&cli.db, &bind, no_demo).await,
+        Command::Serve {
+            bind,
+            no_demo,
+            bundles,
+        } => serve(&cli.db, &bind, no_demo, bundles).await,
         Command::Import { kind, file } => {
             let db = Db::connect(&cli.db).await?;
             let name = file.display().to_string();
@@ -109,7 +114,12 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-async fn serve(url: &str, bind: &str, no_demo: bool) -> Result<(), Failure> {
+async fn serve(
+    url: &str,
+    bind: &str,
+    no_demo: bool,
+    bundles: std::path::PathBuf,
+) -> Result<(), Failure> {
     let db = Db::connect(url).await?;
     if !no_demo && crate::demo::load_if_empty(&db).await? {
         tracing::info!("empty database: demo city loaded");
@@ -118,7 +128,7 @@ async fn serve(url: &str, bind: &str, no_demo: bool) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::input(format!("cannot listen on {bind}: {e}")))?;
     tracing::info!(db = %crate::db::redact(url), "dualdraw listening on http://{bind}");
-    let app = crate::http::app(crate::http::AppState::new(db));
+    let app = crate::http::app(crate::http::AppState::with_bundles(db, bundles));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -43,6 +43,9 @@ pub enum Command {
         /// Do not load the demo city into an empty database.
         #[arg(long)]
         no_demo: bool,
+        /// Where draw bundles (and their secrets until the reveal) are kept.
+        #[arg(long, env = "DUALDRAW_BUNDLES", default_value = "bundles")]
+        bundles: PathBuf,
     },
     /// Imports a CSV file (UTF-8 or GB18030, English or Chinese headers) in one transaction.
     ///

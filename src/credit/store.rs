@@ -146,6 +146,16 @@ pub async fn enterprise_with_records(
     }
 }
 
+/// Every record, by enterprise then decision date.
+pub async fn all_records(conn: &mut AnyConnection) -> Result<Vec<CreditRecord>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, RecordRow>(&format!(
+        "SELECT {COLUMNS} FROM credit_records ORDER BY uscc, decided_on, id"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(CreditRecord::try_from).collect()
+}
+
 /// One record by id.
 pub async fn record(
     conn: &mut AnyConnection,

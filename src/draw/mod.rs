@@ -2,6 +2,7 @@
 //! side of method `dr1`, around the pure `dualdraw_solver::dr1` (`docs/draw-protocol.md`).
 
 pub mod bundle;
+pub mod from_db;
 pub mod prepare;
 pub mod proof;
 pub mod run;

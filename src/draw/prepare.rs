@@ -141,32 +141,13 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
             conflicts.insert((text(&v[0]), Uscc::parse(&text(&v[1])).expect("validated")));
         })?;
     }
-    population.sort_by_key(|e| e.uscc);
-    let placeholder = Inputs {
-        policy: Policy {
-            year: 2000,
-            as_of: NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
-            periods: Periods::Quarter,
-            visit_cap: [1; 4],
-            inspectors_per_department: 2,
-            exclusion_months: 0,
-        },
+    let parts = Parts {
         population,
         items,
         inspectors,
         conflicts,
-        history: Vec::new(),
-        tasks: Vec::new(),
     };
-    let mut files: BTreeMap<String, String> = placeholder
-        .to_files()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-    files.insert("policy.csv".into(), policy_text);
-    files.insert("tasks.csv".into(), tasks_text);
-    files.insert("history.csv".into(), history_text);
-    let mut inputs = Inputs::parse(&files).map_err(|errs| {
+    let mut inputs = assemble(parts, policy_text, tasks_text, history_text).map_err(|errs| {
         PrepareError::Input(
             errs.iter()
                 .map(|e| format!("{}: {e}", dir.display()))
@@ -177,6 +158,64 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
         apply_credit(dir, &rules, &mut inputs)?;
     }
     Ok(inputs)
+}
+
+/// The directories of a batch, before the policy, tasks and history join them.
+pub struct Parts {
+    pub population: Vec<Enterprise>,
+    pub items: BTreeMap<String, Item>,
+    pub inspectors: Vec<Inspector>,
+    pub conflicts: BTreeSet<(String, Uscc)>,
+}
+
+/// Validated inputs from the directories and the texts of `policy.csv`, `tasks.csv` and
+/// `history.csv` (canonical formats of `docs/draw-protocol.md` §2).
+pub fn assemble(
+    mut parts: Parts,
+    policy: String,
+    tasks: String,
+    history: String,
+) -> Result<Inputs, Vec<dualdraw_solver::dr1::InputError>> {
+    parts.population.sort_by_key(|e| e.uscc);
+    let placeholder = Inputs {
+        policy: Policy {
+            year: 2000,
+            as_of: NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
+            periods: Periods::Quarter,
+            visit_cap: [1; 4],
+            inspectors_per_department: 2,
+            exclusion_months: 0,
+        },
+        population: parts.population,
+        items: parts.items,
+        inspectors: parts.inspectors,
+        conflicts: parts.conflicts,
+        history: Vec::new(),
+        tasks: Vec::new(),
+    };
+    let mut files: BTreeMap<String, String> = placeholder
+        .to_files()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    files.insert("policy.csv".into(), policy);
+    files.insert("tasks.csv".into(), tasks);
+    files.insert("history.csv".into(), history);
+    Inputs::parse(&files)
+}
+
+/// Replaces base tiers by the effective tier on the policy's date.
+pub fn apply_records(
+    inputs: &mut Inputs,
+    records: &BTreeMap<Uscc, Vec<CreditRecord>>,
+    rules: &RuleTable,
+) {
+    let on = inputs.policy.as_of;
+    for e in &mut inputs.population {
+        if let Some(rs) = records.get(&e.uscc) {
+            e.tier = effective_tier(e.tier, rs, rules, on).tier;
+        }
+    }
 }
 
 /// Replaces base tiers by the effective tier on the policy's date.
@@ -200,12 +239,7 @@ fn apply_credit(dir: &Path, rules: &RuleTable, inputs: &mut Inputs) -> Result<()
         };
         records.entry(uscc).or_default().push(record);
     })?;
-    let on = inputs.policy.as_of;
-    for e in &mut inputs.population {
-        if let Some(rs) = records.get(&e.uscc) {
-            e.tier = effective_tier(e.tier, rs, rules, on).tier;
-        }
-    }
+    apply_records(inputs, &records, rules);
     Ok(())
 }
 

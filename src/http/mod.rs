@@ -7,6 +7,7 @@ mod calendar;
 mod caller;
 mod credit;
 mod directory;
+mod draws;
 mod enterprises;
 pub mod error;
 mod extract;
@@ -25,13 +26,20 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub db: Db,
     pub rules: Arc<RuleTable>,
+    /// Where the service keeps draw bundles (and, until the reveal, their secrets).
+    pub bundles: std::path::PathBuf,
 }
 
 impl AppState {
     pub fn new(db: Db) -> AppState {
+        AppState::with_bundles(db, "bundles")
+    }
+
+    pub fn with_bundles(db: Db, bundles: impl Into<std::path::PathBuf>) -> AppState {
         AppState {
             db,
             rules: Arc::new(RuleTable::builtin()),
+            bundles: bundles.into(),
         }
     }
 }
@@ -63,6 +71,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/exports/{kind}"),
     ("get", "/api/v1/calendar/add-workdays"),
     ("get", "/api/v1/calendar/years"),
+    ("get", "/api/v1/draws"),
+    ("post", "/api/v1/draws"),
+    ("get", "/api/v1/draws/{batch}"),
+    ("post", "/api/v1/draws/{batch}/run"),
+    ("post", "/api/v1/draws/{batch}/reveal"),
+    ("get", "/api/v1/draws/{batch}/files/{path}"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/verify"),
 ];
@@ -94,6 +108,10 @@ pub fn app(state: AppState) -> Router {
         .route("/exports/{kind}", get(transfer::export))
         .route("/calendar/add-workdays", get(calendar::add_workdays))
         .route("/calendar/years", get(calendar::years))
+        .route("/draws", get(draws::list).post(draws::prepare))
+        .route("/draws/{batch}", get(draws::one))
+        .route("/draws/{batch}/{action}", post(draws::step))
+        .route("/draws/{batch}/files/{*path}", get(draws::file))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
         .fallback(|| async {

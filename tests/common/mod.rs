@@ -75,7 +75,8 @@ impl TestApp {
         let db = Db::connect(&url).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = dualdraw::http::app(dualdraw::http::AppState::new(db.clone()));
+        let state = dualdraw::http::AppState::with_bundles(db.clone(), dir.path().join("bundles"));
+        let app = dualdraw::http::app(state);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         TestApp {
             base,

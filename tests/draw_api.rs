@@ -1,0 +1,161 @@
+//! Draws in the service over HTTP, on both databases: a planner prepares from the database,
+//! runs and reveals; the commitment is public at once, the plan only after the reveal.
+
+mod common;
+use dualdraw::auth::Role;
+use serde_json::{json, Value};
+
+const TASKS: &str = "id,department,group,items,regions,industries,quota_a,quota_b,quota_c,quota_d,period_from,period_to\n\
+SCJG-G,SCJG,joint,SCJG-001,,,1/2,1/2,1/2,1/2,1,4\n\
+STHJ-G,STHJ,joint,STHJ-001,,,1/2,1/2,1/2,1/2,1,4\n";
+const POLICY: &str = "key,value\nyear,2026\nas_of,2026-01-01\nperiods,quarter\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n";
+
+async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn new_draw(batch: &str, tasks: &str) -> Value {
+    json!({ "batch": batch, "sources": ["lottery:福彩3D:2026001:2026-01-02"], "tasks_csv": tasks, "policy_csv": POLICY })
+}
+
+both!(a_planner_prepares_runs_and_reveals_a_draw, |app| {
+    app.load_fixtures().await;
+    let planner = app.token(Role::Planner, None).await;
+    let enterprise = app
+        .token(Role::Enterprise, Some("91440305MA5DA00044"))
+        .await;
+    let (status, _) = send(app.post("/api/v1/draws").json(&new_draw("2026-Q1", TASKS))).await;
+    assert_eq!(status, 401);
+    let (status, _) = send(
+        app.post("/api/v1/draws")
+            .bearer_auth(&enterprise)
+            .json(&new_draw("2026-Q1", TASKS)),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, body) = send(
+        app.post("/api/v1/draws")
+            .bearer_auth(&planner)
+            .json(&new_draw("2026-Q1", TASKS)),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["state"], "committed");
+    assert_eq!(body["commitment_sha256"].as_str().unwrap().len(), 64);
+    let (status, _) = send(
+        app.post("/api/v1/draws")
+            .bearer_auth(&planner)
+            .json(&new_draw("2026-Q1", TASKS)),
+    )
+    .await;
+    assert_eq!(status, 409, "a batch is prepared once");
+
+    let (status, population) =
+        send(app.get("/api/v1/draws/2026-Q1/files/inputs/population.csv")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        population.as_str().unwrap().lines().count(),
+        12,
+        "11 operating enterprises and the header"
+    );
+
+    let (status, run) = send(
+        app.post("/api/v1/draws/2026-Q1/run")
+            .bearer_auth(&planner)
+            .json(&json!({ "entropy": ["3 7 1"] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{run}");
+    let (status, _) = send(app.get("/api/v1/draws/2026-Q1/files/plan/visits.csv")).await;
+    assert_eq!(status, 403, "the plan is not public before the reveal");
+    let (status, _) = send(
+        app.post("/api/v1/draws/2026-Q1/run")
+            .bearer_auth(&planner)
+            .json(&json!({ "entropy": ["4 7 1"] })),
+    )
+    .await;
+    assert_eq!(status, 422, "a batch is drawn once");
+
+    let (status, _) = send(
+        app.post("/api/v1/draws/2026-Q1/reveal")
+            .bearer_auth(&planner),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, one) = send(app.get("/api/v1/draws/2026-Q1")).await;
+    assert_eq!(one["state"], "revealed");
+    assert_eq!(one["verification"]["ok"], true, "{one}");
+    let (status, visits) = send(app.get("/api/v1/draws/2026-Q1/files/plan/visits.csv")).await;
+    assert_eq!(status, 200);
+    assert!(visits.as_str().unwrap().starts_with("visit,uscc,region"));
+    let (status, _) = send(app.get("/api/v1/draws/2026-Q1/files/../../secret")).await;
+    assert!(
+        status == 404 || status == 400,
+        "only listed files are served"
+    );
+
+    let out = app.cli(&[
+        "verify",
+        app.dir.path().join("bundles/2026-Q1").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let admin = app.token(Role::Admin, None).await;
+    let (_, log) = send(app.get("/api/v1/audit?limit=1000").bearer_auth(&admin)).await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for step in ["draw.committed", "draw.run", "draw.revealed"] {
+        assert!(actions.contains(&step), "{step} missing from the audit log");
+    }
+    let (_, list) = send(app.get("/api/v1/draws")).await;
+    assert_eq!(list[0]["state"], "revealed");
+});
+
+both!(bad_draw_inputs_are_named, |app| {
+    app.load_fixtures().await;
+    let planner = app.token(Role::Planner, None).await;
+    let bad = TASKS.replace("SCJG-001", "SCJG-999");
+    let (status, body) = send(
+        app.post("/api/v1/draws")
+            .bearer_auth(&planner)
+            .json(&new_draw("bad", &bad)),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown item 'SCJG-999'"),
+        "{body}"
+    );
+    let (status, body) = send(
+        app.post("/api/v1/draws")
+            .bearer_auth(&planner)
+            .json(&new_draw("../x", TASKS)),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = send(
+        app.post("/api/v1/draws/none/run")
+            .bearer_auth(&planner)
+            .json(&json!({ "entropy": ["1"] })),
+    )
+    .await;
+    assert_eq!(status, 404);
+});
