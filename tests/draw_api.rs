@@ -159,3 +159,54 @@ both!(bad_draw_inputs_are_named, |app| {
     .await;
     assert_eq!(status, 404);
 });
+
+both!(the_cli_prepares_from_the_database, |app| {
+    app.load_fixtures().await;
+    let (tasks, policy) = (
+        app.dir.path().join("tasks.csv"),
+        app.dir.path().join("policy.csv"),
+    );
+    std::fs::write(&tasks, TASKS).unwrap();
+    std::fs::write(
+        &policy,
+        POLICY.replace("as_of,2026-01-01", "as_of,2026-06-01"),
+    )
+    .unwrap();
+    let bundle = app.dir.path().join("cli-bundle");
+    let b = bundle.to_str().unwrap();
+    let out = app.cli(&[
+        "draw",
+        "prepare",
+        "--out",
+        b,
+        "--batch",
+        "cli",
+        "--source",
+        "lottery:x:1:2026-01-01",
+        "--tasks",
+        tasks.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let population = std::fs::read_to_string(bundle.join("inputs/population.csv")).unwrap();
+    assert!(
+        population.contains("91440305MA5DA00031,440305,F5251,D,false"),
+        "effective tier D from the serious-list entry:\n{population}"
+    );
+    assert!(app
+        .cli(&["draw", "run", b, "--entropy", "5 5 5"])
+        .status
+        .success());
+    assert!(app.cli(&["draw", "reveal", b]).status.success());
+    let out = app.cli(&["verify", b]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+});

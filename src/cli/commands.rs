@@ -109,7 +109,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Gen(args) => gen(args),
         Command::Pick(args) => super::pick::run(args),
-        Command::Draw(c) => super::draw::draw(c).await,
+        Command::Draw(c) => super::draw::draw(&cli.db, c).await,
         Command::Verify { bundle } => super::draw::verify(bundle).await,
     }
 }

@@ -15,9 +15,19 @@ pub enum DrawCommand {
     ///          --source lottery:福彩3D:2026001:2026-01-02 --source drand:quicknet:12345678
     Prepare {
         /// Directory of CSV files (enterprises, items, inspectors, conflicts, credit-records,
-        /// tasks, policy, history); the draw needs no database.
+        /// tasks, policy, history): no database needed. Without it the directories come from
+        /// the database (--db) and --tasks and --policy name the batch's files.
+        #[arg(long, conflicts_with_all = ["tasks", "policy", "history"])]
+        from: Option<PathBuf>,
+        /// With the database: the batch's tasks.csv.
+        #[arg(long, required_unless_present = "from")]
+        tasks: Option<PathBuf>,
+        /// With the database: the batch's policy.csv.
+        #[arg(long, required_unless_present = "from")]
+        policy: Option<PathBuf>,
+        /// With the database: earlier inspections (history.csv), optional.
         #[arg(long)]
-        from: PathBuf,
+        history: Option<PathBuf>,
         /// The bundle directory to create.
         #[arg(long)]
         out: PathBuf,
@@ -54,7 +64,43 @@ pub enum DrawCommand {
     },
 }
 
-pub async fn draw(command: DrawCommand) -> Result<(), Failure> {
+pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
+    let command = match command {
+        DrawCommand::Prepare {
+            from: None,
+            out,
+            batch,
+            sources,
+            tasks,
+            policy,
+            history,
+        } => {
+            let read = |p: &Option<PathBuf>| -> Result<Option<String>, Failure> {
+                p.as_ref()
+                    .map(|p| {
+                        std::fs::read_to_string(p)
+                            .map_err(|e| Failure::input(format!("{}: {e}", p.display())))
+                    })
+                    .transpose()
+            };
+            let (tasks, policy) = (
+                read(&tasks)?.unwrap_or_default(),
+                read(&policy)?.unwrap_or_default(),
+            );
+            let history =
+                read(&history)?.unwrap_or_else(|| "uscc,department,inspector,visited_on\n".into());
+            let db = crate::db::Db::connect(db_url).await?;
+            let mut conn = db.pool.acquire().await?;
+            let rules = crate::credit::rules::RuleTable::builtin();
+            let inputs = crate::draw::from_db::inputs(&mut conn, &rules, policy, tasks, history)
+                .await
+                .map_err(|e| Failure::input(e.to_string()))?;
+            return tokio::task::spawn_blocking(move || commit(&out, &batch, &sources, inputs))
+                .await
+                .map_err(|e| Failure::failed(format!("draw failed: {e}")))?;
+        }
+        other => other,
+    };
     tokio::task::spawn_blocking(move || draw_blocking(command))
         .await
         .map_err(|e| Failure::failed(format!("draw failed: {e}")))?
@@ -67,27 +113,12 @@ fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
             out,
             batch,
             sources,
+            ..
         } => {
-            let declared = sources
-                .iter()
-                .map(|s| prepare::parse_source(s))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(Failure::input)?;
+            let from = from.expect("the database case is handled before");
             let inputs =
                 prepare::inputs_from_dir(&from).map_err(|e| Failure::input(e.to_string()))?;
-            let bundle = Bundle::new(&out);
-            let digest = prepare::write(&bundle, &batch, &inputs, declared)
-                .map_err(|e| Failure::input(e.to_string()))?;
-            println!("{digest}");
-            eprintln!(
-                "{}: committed {} enterprises, {} tasks, {} inspectors; commitment SHA-256 above; secret kept in {}",
-                out.display(),
-                inputs.population.len(),
-                inputs.tasks.len(),
-                inputs.inspectors.len(),
-                bundle.secret_path().display()
-            );
-            Ok(())
+            commit(&out, &batch, &sources, inputs)
         }
         DrawCommand::Run {
             bundle,
@@ -148,4 +179,31 @@ pub async fn verify(bundle: PathBuf) -> Result<(), Failure> {
         }
         Err(d) => Err(Failure::failed(format!("verification failed: {d}"))),
     }
+}
+
+/// Writes the committed bundle and reports it.
+fn commit(
+    out: &std::path::Path,
+    batch: &str,
+    sources: &[String],
+    inputs: dualdraw_solver::dr1::Inputs,
+) -> Result<(), Failure> {
+    let declared = sources
+        .iter()
+        .map(|s| prepare::parse_source(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::input)?;
+    let bundle = Bundle::new(out);
+    let digest = prepare::write(&bundle, batch, &inputs, declared)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    println!("{digest}");
+    eprintln!(
+                "{}: committed {} enterprises, {} tasks, {} inspectors; commitment SHA-256 above; secret kept in {}",
+                out.display(),
+                inputs.population.len(),
+                inputs.tasks.len(),
+                inputs.inspectors.len(),
+                bundle.secret_path().display()
+            );
+    Ok(())
 }
