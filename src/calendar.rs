@@ -184,11 +184,6 @@ impl WorkCalendar {
         self.years.iter().copied().collect()
     }
 
-    /// Whether `year` has a schedule.
-    pub fn is_scheduled(&self, year: i32) -> bool {
-        self.years.contains(&year)
-    }
-
     /// Every special day, sorted by date, for export and storage.
     pub fn days(&self) -> Vec<CalendarDay> {
         self.special

@@ -5,5 +5,7 @@ CREATE TABLE draws (
     state TEXT COLLATE "C" NOT NULL,
     commitment_sha256 TEXT COLLATE "C" NOT NULL,
     created_at TEXT COLLATE "C" NOT NULL,
-    updated_at TEXT COLLATE "C" NOT NULL
+    updated_at TEXT COLLATE "C" NOT NULL,
+    -- The one-line result of `dualdraw verify`, computed once at the reveal.
+    verification TEXT COLLATE "C"
 );

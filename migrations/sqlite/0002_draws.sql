@@ -5,5 +5,7 @@ CREATE TABLE draws (
     state TEXT NOT NULL,
     commitment_sha256 TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- The one-line result of `dualdraw verify`, computed once at the reveal.
+    verification TEXT
 );

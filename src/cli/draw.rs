@@ -88,7 +88,7 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
                 read(&policy)?.unwrap_or_default(),
             );
             let history =
-                read(&history)?.unwrap_or_else(|| "uscc,department,inspector,visited_on\n".into());
+                read(&history)?.unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history);
             let db = crate::db::Db::connect(db_url).await?;
             let mut conn = db.pool.acquire().await?;
             let rules = crate::credit::rules::RuleTable::builtin();

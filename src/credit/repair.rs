@@ -13,7 +13,7 @@
 use crate::calendar::{CalendarError, WorkCalendar};
 use crate::credit::record::{CreditRecord, RecordStatus};
 use crate::credit::rules::{RepairRule, RuleTable};
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use dualdraw_solver::Uscc;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -194,23 +194,6 @@ impl Submitted {
             reasons,
         }
     }
-
-    /// Intake after the eligibility check: accepts when `problems` is empty, else refuses with
-    /// them as reasons.
-    pub fn take_in(
-        self,
-        intake: Step,
-        problems: &[Ineligible],
-        cal: &WorkCalendar,
-        s: &RepairSettings,
-    ) -> Result<RepairState, CalendarError> {
-        if problems.is_empty() {
-            self.accept(intake, cal, s).map(RepairState::Accepted)
-        } else {
-            let reasons = problems.iter().map(ToString::to_string).collect();
-            Ok(RepairState::Refused(self.refuse(intake, reasons)))
-        }
-    }
 }
 
 impl Accepted {
@@ -382,30 +365,9 @@ impl RepairRequest {
         }
     }
 
-    /// Whether the request is past its intake or decision deadline on `today`. Days in a year
-    /// without an official schedule are counted Monday–Friday (an estimate); use
-    /// [`RepairRequest::overdue_checked`] to refuse instead.
-    pub fn overdue(&self, today: NaiveDate, cal: &WorkCalendar) -> Option<Overdue> {
-        let (step, due) = self.pending().filter(|(_, due)| today > *due)?;
-        let working_days_late = due
-            .iter_days()
-            .skip(1)
-            .take_while(|d| *d <= today)
-            .filter(|d| {
-                cal.is_workday(*d)
-                    .unwrap_or(!matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
-            })
-            .count() as u32;
-        Some(Overdue {
-            step,
-            due,
-            working_days_late,
-        })
-    }
-
-    /// Like [`RepairRequest::overdue`], but an error when the lateness runs into a year without
-    /// an official schedule.
-    pub fn overdue_checked(
+    /// Whether the request is past its intake or decision deadline on `today`, and by how many
+    /// official working days; an error when that count runs into a year without a schedule.
+    pub fn overdue(
         &self,
         today: NaiveDate,
         cal: &WorkCalendar,
@@ -813,31 +775,6 @@ mod tests {
     }
 
     #[test]
-    fn intake_refuses_an_ineligible_request_with_the_reasons() {
-        let problems = check(&general(), &[], "2026-05-01");
-        let state = submitted("2026-05-06").take_in(
-            step("clerk", "2026-05-07"),
-            &problems,
-            &cal(),
-            &RepairSettings::default(),
-        );
-        match state.unwrap() {
-            RepairState::Refused(r) => assert_eq!(
-                r.reasons,
-                vec!["minimum publicity period runs until 2026-06-02"]
-            ),
-            other => panic!("expected refused, got {}", other.name()),
-        }
-        let ok = submitted("2026-06-03").take_in(
-            step("clerk", "2026-06-04"),
-            &[],
-            &cal(),
-            &RepairSettings::default(),
-        );
-        assert_eq!(ok.unwrap().name(), "accepted");
-    }
-
-    #[test]
     fn allows_repair_of_a_general_penalty_after_the_minimum() {
         assert_eq!(check(&general(), &[general()], "2026-06-02"), vec![]);
     }
@@ -966,37 +903,32 @@ mod tests {
     #[test]
     fn counts_working_days_late_after_the_deadline() {
         let r = request(RepairState::Submitted(submitted("2025-09-29")));
-        assert_eq!(r.overdue(d("2025-10-10"), &cal()), None);
+        assert_eq!(r.overdue(d("2025-10-10"), &cal()), Ok(None));
         // Due Fri 10 Oct; Sat 11 is a make-up working day, then Mon 13, Tue 14.
         let late = Overdue {
             step: "intake",
             due: d("2025-10-10"),
             working_days_late: 3,
         };
-        assert_eq!(r.overdue(d("2025-10-14"), &cal()), Some(late.clone()));
-        assert_eq!(r.overdue_checked(d("2025-10-14"), &cal()), Ok(Some(late)));
+        assert_eq!(r.overdue(d("2025-10-14"), &cal()), Ok(Some(late)));
         let a = request(RepairState::Accepted(accepted("2025-09-24", "2025-09-26")));
-        assert_eq!(a.overdue(d("2025-10-17"), &cal()).unwrap().step, "decision");
+        assert_eq!(
+            a.overdue(d("2025-10-17"), &cal()).unwrap().unwrap().step,
+            "decision"
+        );
         let done = request(RepairState::Approved(
             accepted("2025-09-24", "2025-09-26").approve(step("chief", "2025-10-20")),
         ));
-        assert_eq!(done.overdue(d("2025-12-01"), &cal()), None);
+        assert_eq!(done.overdue(d("2025-12-01"), &cal()), Ok(None));
     }
 
     #[test]
-    fn lateness_into_an_unscheduled_year_is_estimated_or_refused() {
+    fn lateness_into_an_unscheduled_year_is_refused() {
         let r = request(RepairState::Submitted(submitted("2026-12-25")));
         assert_eq!(r.state.name(), "submitted");
-        // Due Wed 30 Dec 2026; Thu 31 Dec counted by the schedule,
-        // Fri 1, Mon 4, Tue 5 Jan 2027 estimated Monday–Friday.
+        // Due Wed 30 Dec 2026; counting on into 2027 needs its schedule.
         assert_eq!(
-            r.overdue(d("2027-01-05"), &cal())
-                .unwrap()
-                .working_days_late,
-            4
-        );
-        assert_eq!(
-            r.overdue_checked(d("2027-01-05"), &cal()),
+            r.overdue(d("2027-01-05"), &cal()),
             Err(CalendarError::NoSchedule(2027))
         );
     }

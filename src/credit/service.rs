@@ -236,18 +236,15 @@ pub async fn file(
             request_id: open,
         });
     }
-    let others = store::records_of(&mut tx, &record.uscc).await?;
-    let problems = repair::check_eligibility(
+    require_eligible(
+        &mut tx,
         &record,
-        &others,
         rules,
         &filing.commitment,
         &filing.proof,
         act.on,
-    );
-    if !problems.is_empty() {
-        return Err(CreditError::Ineligible(problems));
-    }
+    )
+    .await?;
     let cal = crate::calendar_store::load(&mut tx).await?;
     let settings = crate::settings::repair(&mut tx).await?;
     let submitted = repair::file(act.step(), &cal, &settings)?;
@@ -263,6 +260,36 @@ pub async fn file(
     audit_step(&mut tx, &request, "repair.file", act).await?;
     tx.commit().await?;
     Ok(request)
+}
+
+/// Fails with every reason `record` cannot be repaired on `on`, given the enterprise's other
+/// records; checked at filing and again at intake.
+async fn require_eligible(
+    conn: &mut AnyConnection,
+    record: &CreditRecord,
+    rules: &RuleTable,
+    commitment: &str,
+    proof: &str,
+    on: NaiveDate,
+) -> Result<(), CreditError> {
+    let others = store::records_of(conn, &record.uscc).await?;
+    let problems = repair::check_eligibility(record, &others, rules, commitment, proof, on);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CreditError::Ineligible(problems))
+    }
+}
+
+/// Stores a request's new state and its audit entry.
+async fn save_step(
+    conn: &mut AnyConnection,
+    r: &RepairRequest,
+    action: &str,
+    act: &Act,
+) -> Result<(), sqlx::Error> {
+    store::update_repair(conn, &RepairRow::from(r)).await?;
+    audit_step(conn, r, action, act).await
 }
 
 async fn audit_step(
@@ -309,17 +336,11 @@ pub async fn accept(
     let record = store::record(&mut tx, r.record_id)
         .await?
         .ok_or_else(|| CreditError::NotFound(format!("no credit record {}", r.record_id)))?;
-    let others = store::records_of(&mut tx, &record.uscc).await?;
-    let problems =
-        repair::check_eligibility(&record, &others, rules, &r.commitment, &r.proof, act.on);
-    if !problems.is_empty() {
-        return Err(CreditError::Ineligible(problems));
-    }
+    require_eligible(&mut tx, &record, rules, &r.commitment, &r.proof, act.on).await?;
     let cal = crate::calendar_store::load(&mut tx).await?;
     let settings = crate::settings::repair(&mut tx).await?;
     r.state = RepairState::Accepted(submitted.accept(act.step(), &cal, &settings)?);
-    store::update_repair(&mut tx, &RepairRow::from(&r)).await?;
-    audit_step(&mut tx, &r, "repair.accept", act).await?;
+    save_step(&mut tx, &r, "repair.accept", act).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -352,8 +373,7 @@ pub async fn refuse(
         return Err(wrong_state(&r, "submitted", "refused"));
     };
     r.state = RepairState::Refused(submitted.refuse(act.step(), reasons));
-    store::update_repair(&mut tx, &RepairRow::from(&r)).await?;
-    audit_step(&mut tx, &r, "repair.refuse", act).await?;
+    save_step(&mut tx, &r, "repair.refuse", act).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -386,8 +406,7 @@ pub async fn approve(
     )
     .await?;
     r.state = RepairState::Approved(approved);
-    store::update_repair(&mut tx, &RepairRow::from(&r)).await?;
-    audit_step(&mut tx, &r, "repair.approve", act).await?;
+    save_step(&mut tx, &r, "repair.approve", act).await?;
     let (_, _, tier) = tier_of(&mut tx, rules, &r.uscc, act.on).await?;
     let detail = serde_json::to_value(&tier).expect("plain data");
     crate::audit::append(
@@ -420,8 +439,7 @@ pub async fn deny(
         return Err(wrong_state(&r, "accepted", "denied"));
     };
     r.state = RepairState::Denied(accepted.deny(act.step(), reasons));
-    store::update_repair(&mut tx, &RepairRow::from(&r)).await?;
-    audit_step(&mut tx, &r, "repair.deny", act).await?;
+    save_step(&mut tx, &r, "repair.deny", act).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -450,7 +468,7 @@ pub async fn overdue(
     let mut late = Vec::new();
     for state in ["submitted", "accepted"] {
         for r in requests(conn, Some(state), None).await? {
-            if let Some(o) = r.overdue_checked(today, &cal)? {
+            if let Some(o) = r.overdue(today, &cal)? {
                 late.push((r, o));
             }
         }

@@ -8,9 +8,6 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The states of a draw, in order.
-pub const STATES: [&str; 3] = ["committed", "run", "revealed"];
-
 /// A problem with a bundle on disk.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -71,10 +68,6 @@ impl Bundle {
     pub fn read(&self, rel: &str) -> Result<String, BundleError> {
         let p = self.path(rel);
         std::fs::read_to_string(&p).map_err(|e| io(&p, e))
-    }
-
-    pub fn exists(&self, rel: &str) -> bool {
-        self.path(rel).exists()
     }
 
     pub fn read_json(&self, rel: &str) -> Result<Value, BundleError> {

@@ -26,6 +26,8 @@ use std::path::Path;
 pub enum PrepareError {
     #[error("{}", .0.join("\n"))]
     Input(Vec<String>),
+    #[error("{0}: already exists; a batch is prepared once")]
+    Exists(String),
     #[error(transparent)]
     Bundle(#[from] BundleError),
 }
@@ -80,7 +82,7 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
         let path = dir.join(name);
         match std::fs::read_to_string(&path) {
             Ok(t) => Ok(t.trim_start_matches('\u{feff}').to_string()),
-            Err(_) if !required => Ok("uscc,department,inspector,visited_on\n".into()),
+            Err(_) if !required => Ok(dualdraw_solver::dr1::inputs::empty_history()),
             Err(e) => Err(PrepareError::Input(vec![format!(
                 "{}: {e}",
                 path.display()
@@ -278,10 +280,7 @@ pub fn write(
     sources: Vec<Json>,
 ) -> Result<String, PrepareError> {
     if bundle.dir.exists() {
-        return Err(PrepareError::Input(vec![format!(
-            "{}: already exists; a batch is prepared once",
-            bundle.dir.display()
-        )]));
+        return Err(PrepareError::Exists(bundle.dir.display().to_string()));
     }
     if sources.is_empty() {
         return Err(PrepareError::Input(vec![

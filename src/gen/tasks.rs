@@ -7,6 +7,7 @@
 
 use super::departments::DepartmentSpec;
 use crate::registry::model::ItemKind;
+use dualdraw_solver::dr1::inputs::{empty_history, TASKS_HEADER};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -32,20 +33,7 @@ pub fn write(out: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_path(out.join("tasks.csv"))?;
-    w.write_record([
-        "id",
-        "department",
-        "group",
-        "items",
-        "regions",
-        "industries",
-        "quota_a",
-        "quota_b",
-        "quota_c",
-        "quota_d",
-        "period_from",
-        "period_to",
-    ])?;
+    w.write_record(TASKS_HEADER)?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     for d in departments {
         for (suffix, kind, quotas, group) in [
@@ -84,9 +72,6 @@ pub fn write(out: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> {
     p.write_all(
         b"key,value\nyear,2026\nas_of,2026-01-01\nperiods,quarter\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n",
     )?;
-    std::fs::write(
-        out.join("history.csv"),
-        "uscc,department,inspector,visited_on\n",
-    )?;
+    std::fs::write(out.join("history.csv"), empty_history())?;
     Ok(rows.len() as u64)
 }

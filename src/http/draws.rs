@@ -1,7 +1,8 @@
 //! Draws in the service: a planner prepares (freezes the database's directories with the
 //! submitted tasks and policy, and commits), runs and reveals; every step is one audit entry.
 //! The commitment and inputs are public at once; the entropy, the plan and the secret only after
-//! the reveal (enterprises must not learn in advance that they will be inspected).
+//! the reveal (enterprises must not learn in advance that they will be inspected). The bundle is
+//! verified once, at the reveal; reading a draw never recomputes it.
 
 use super::caller::Caller;
 use super::error::{Error, Result};
@@ -48,17 +49,19 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .map_err(|e| Error::Internal(anyhow::anyhow!("draw task failed: {e}")))
 }
 
-async fn state_of(s: &AppState, batch: &str) -> Result<String> {
+/// The draw's state and, once revealed, its stored verification.
+async fn state_of(s: &AppState, batch: &str) -> Result<(String, Option<String>)> {
     let mut conn = s.db.pool.acquire().await?;
-    let row = sqlx::query("SELECT state FROM draws WHERE batch = $1")
+    let row = sqlx::query("SELECT state, verification FROM draws WHERE batch = $1")
         .bind(batch)
         .fetch_optional(&mut *conn)
         .await?;
     let row = row.ok_or_else(|| Error::NotFound(format!("no draw '{batch}'")))?;
-    Ok(row.try_get("state")?)
+    Ok((row.try_get("state")?, row.try_get("verification")?))
 }
 
-/// Records a step: the new state and its audit entry, in one transaction.
+/// Records a step: the new state (and, at the reveal, the verification) and its audit entry,
+/// in one transaction.
 async fn record(
     s: &AppState,
     batch: &str,
@@ -66,6 +69,7 @@ async fn record(
     actor: &str,
     detail: Value,
     insert: Option<&str>,
+    verification: Option<String>,
 ) -> Result<()> {
     let now = crate::clock::now();
     let mut tx = s.db.begin().await?;
@@ -80,12 +84,15 @@ async fn record(
                 .await?;
         }
         None => {
-            sqlx::query("UPDATE draws SET state = $1, updated_at = $2 WHERE batch = $3")
-                .bind(state)
-                .bind(&now)
-                .bind(batch)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE draws SET state = $1, updated_at = $2, verification = $3 WHERE batch = $4",
+            )
+            .bind(state)
+            .bind(&now)
+            .bind(verification)
+            .bind(batch)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     crate::audit::append(
@@ -127,7 +134,7 @@ pub async fn prepare(
         .map_err(|m| Error::unprocessable("invalid_source", m))?;
     let history = new
         .history_csv
-        .unwrap_or_else(|| "uscc,department,inspector,visited_on\n".into());
+        .unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history);
     let inputs = {
         let mut conn = s.db.pool.acquire().await?;
         from_db::inputs(&mut conn, &s.rules, new.policy_csv, new.tasks_csv, history)
@@ -143,7 +150,13 @@ pub async fn prepare(
     std::fs::create_dir_all(&s.bundles).map_err(|e| Error::Internal(e.into()))?;
     let digest = blocking(move || prepare::write(&b, &batch, &inputs, sources))
         .await?
-        .map_err(|e| Error::Conflict(e.to_string()))?;
+        .map_err(|e| match e {
+            prepare::PrepareError::Exists(_) => Error::Conflict(e.to_string()),
+            prepare::PrepareError::Input(_) => {
+                Error::unprocessable("invalid_inputs", e.to_string())
+            }
+            prepare::PrepareError::Bundle(b) => Error::Internal(anyhow::anyhow!(b.to_string())),
+        })?;
     let detail = json!({ "commitment_sha256": digest, "enterprises": enterprises });
     record(
         &s,
@@ -152,6 +165,7 @@ pub async fn prepare(
         &p.actor(),
         detail,
         Some(&digest),
+        None,
     )
     .await?;
     Ok((
@@ -188,10 +202,18 @@ pub async fn step(
             )
         }
         "reveal" => {
-            let seed = blocking(move || run::reveal(&b, &secret))
-                .await?
-                .map_err(step_error)?;
-            ("revealed", json!({ "seed": seed }))
+            let (seed, verification) = blocking(move || {
+                let seed = run::reveal(&b, &secret)?;
+                let verification =
+                    verify::verify(&b).unwrap_or_else(|d| format!("verification failed: {d}"));
+                Ok::<_, run::StepError>((seed, verification))
+            })
+            .await?
+            .map_err(step_error)?;
+            (
+                "revealed",
+                json!({ "seed": seed, "verification": verification }),
+            )
         }
         other => {
             return Err(Error::NotFound(format!(
@@ -199,7 +221,17 @@ pub async fn step(
             )))
         }
     };
-    record(&s, &batch, state, &p.actor(), detail.clone(), None).await?;
+    let verification = detail["verification"].as_str().map(String::from);
+    record(
+        &s,
+        &batch,
+        state,
+        &p.actor(),
+        detail.clone(),
+        None,
+        verification,
+    )
+    .await?;
     Ok(Json(
         json!({ "batch": batch, "state": state, "result": detail }),
     ))
@@ -227,7 +259,7 @@ fn public(state: &str, path: &str) -> bool {
 /// `GET /api/v1/draws/{batch}`: state, commitment, public files, and verification once revealed.
 pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> Result<Json<Value>> {
     let b = bundle(&s, &batch)?;
-    let state = state_of(&s, &batch).await?;
+    let (state, verification) = state_of(&s, &batch).await?;
     let (commitment, manifest) = (b.read_json("commitment.json"), b.read_json("manifest.json"));
     let (commitment, manifest) = (
         commitment.map_err(|e| Error::Internal(e.into()))?,
@@ -239,12 +271,9 @@ pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> Result
         .unwrap_or_default();
     let mut body =
         json!({ "batch": batch, "state": state, "commitment": commitment, "files": files });
-    if state == "revealed" {
-        let b2 = bundle(&s, &batch)?;
-        body["verification"] = match blocking(move || verify::verify(&b2)).await? {
-            Ok(summary) => json!({ "ok": true, "summary": summary }),
-            Err(d) => json!({ "ok": false, "difference": d.to_string() }),
-        };
+    if let Some(v) = verification {
+        let ok = !v.starts_with("verification failed");
+        body["verification"] = json!({ "ok": ok, "summary": v });
     }
     Ok(Json(body))
 }
@@ -255,7 +284,7 @@ pub async fn file(
     Path((batch, path)): Path<(String, String)>,
 ) -> Result<impl IntoResponse> {
     let b = bundle(&s, &batch)?;
-    let state = state_of(&s, &batch).await?;
+    let (state, _) = state_of(&s, &batch).await?;
     let manifest = b
         .read_json("manifest.json")
         .map_err(|e| Error::Internal(e.into()))?;

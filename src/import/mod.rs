@@ -144,6 +144,19 @@ struct Errors {
 }
 
 impl Errors {
+    /// `Ok` when nothing was wrong, else every listed error in line order and the count.
+    fn finish(mut self, file: &str) -> Result<(), ImportError> {
+        if self.total == 0 {
+            return Ok(());
+        }
+        self.listed.sort_by_key(|e| e.line);
+        Err(ImportError::Invalid {
+            file: file.to_string(),
+            errors: self.listed,
+            total: self.total,
+        })
+    }
+
     fn add(&mut self, errs: impl IntoIterator<Item = FieldError>) {
         for e in errs {
             self.total += 1;
@@ -166,7 +179,11 @@ pub async fn import_in(
     let (sender, mut batches) = tokio::sync::mpsc::channel(4);
     let reader = {
         let (file, rules) = (file.to_string(), ctx.rules.clone());
-        tokio::task::spawn_blocking(move || reader::read(kind, input, &file, &rules, sender))
+        tokio::task::spawn_blocking(move || {
+            reader::read(kind, input, &file, &rules, |b| {
+                sender.blocking_send(b).is_ok()
+            })
+        })
     };
     let departments = write::load_departments(conn).await?;
     write::start_key_log(conn).await?;
@@ -181,14 +198,7 @@ pub async fn import_in(
         file: file.to_string(),
         message: format!("reader failed: {e}"),
     })??;
-    if errors.total > 0 {
-        errors.listed.sort_by_key(|e| e.line);
-        return Err(ImportError::Invalid {
-            file: file.to_string(),
-            errors: errors.listed,
-            total: errors.total,
-        });
-    }
+    errors.finish(file)?;
     let report = ImportReport {
         kind,
         file: file.to_string(),
@@ -206,7 +216,7 @@ pub async fn import_in(
 }
 
 /// Reads a whole file of `kind` without a database, calling `row` for each valid row (values in
-/// the kind's column order). Blocks: call it from a blocking thread. Errors as for imports.
+/// the kind's column order). Blocking. Errors as for imports.
 pub fn read_rows(
     kind: Kind,
     input: impl Read + Send + 'static,
@@ -214,29 +224,13 @@ pub fn read_rows(
     rules: &RuleTable,
     mut row: impl FnMut(Vec<Value>),
 ) -> Result<(), ImportError> {
-    let (sender, mut batches) = tokio::sync::mpsc::channel(4);
-    let reader = {
-        let (file, rules) = (file.to_string(), rules.clone());
-        std::thread::spawn(move || reader::read(kind, input, &file, &rules, sender))
-    };
     let mut errors = Errors::default();
-    while let Some(batch) = batches.blocking_recv() {
+    reader::read(kind, input, file, rules, |batch| {
         errors.add(batch.errors);
         if errors.total == 0 {
             batch.rows.into_iter().for_each(|(_, v)| row(v));
         }
-    }
-    reader.join().map_err(|_| ImportError::Read {
-        file: file.to_string(),
-        message: "reader thread failed".into(),
-    })??;
-    if errors.total > 0 {
-        errors.listed.sort_by_key(|e| e.line);
-        return Err(ImportError::Invalid {
-            file: file.to_string(),
-            errors: errors.listed,
-            total: errors.total,
-        });
-    }
-    Ok(())
+        true
+    })?;
+    errors.finish(file)
 }

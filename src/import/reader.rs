@@ -7,7 +7,6 @@ use super::{ImportError, Kind, CHUNK};
 use crate::credit::rules::RuleTable;
 use csv::StringRecord;
 use std::io::Read;
-use tokio::sync::mpsc::Sender;
 
 /// Parsed rows (with their line numbers) and the errors of the same stretch of the file.
 pub struct Batch {
@@ -55,14 +54,14 @@ fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|f| f.trim().is_empty())
 }
 
-/// Reads the whole file, sending batches of at most [`CHUNK`] rows. Stops early, without an
-/// error, if the receiving side has gone away.
+/// Reads the whole file, handing batches of at most [`CHUNK`] rows to `sink`. Stops early,
+/// without an error, when `sink` returns false (its receiver has gone away).
 pub fn read(
     kind: Kind,
     input: impl Read + Send + 'static,
     file: &str,
     rules: &RuleTable,
-    batches: Sender<Batch>,
+    mut sink: impl FnMut(Batch) -> bool,
 ) -> Result<Summary, ImportError> {
     let spec = kind.spec();
     let (encoding, reader) = source::decode(input).map_err(|e| ImportError::Read {
@@ -124,12 +123,12 @@ pub fn read(
                     errors: Vec::new(),
                 },
             );
-            if batches.blocking_send(full).is_err() {
+            if !sink(full) {
                 break;
             }
         }
     }
-    let _ = batches.blocking_send(batch);
+    sink(batch);
     Ok(Summary {
         encoding,
         ignored_columns: header.ignored,

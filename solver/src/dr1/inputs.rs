@@ -222,6 +222,47 @@ pub struct InputError {
     pub message: String,
 }
 
+/// Header of `policy.csv`.
+pub const POLICY_HEADER: [&str; 2] = ["key", "value"];
+/// Header of `population.csv`.
+pub const POPULATION_HEADER: [&str; 5] = ["uscc", "region", "industry", "tier", "key_supervision"];
+/// Header of `items.csv`.
+pub const ITEMS_HEADER: [&str; 4] = ["code", "department", "industries", "specialty"];
+/// Header of `inspectors.csv`.
+pub const INSPECTORS_HEADER: [&str; 7] = [
+    "id",
+    "department",
+    "region",
+    "valid_from",
+    "valid_until",
+    "specialties",
+    "capacity",
+];
+/// Header of `conflicts.csv`.
+pub const CONFLICTS_HEADER: [&str; 2] = ["inspector", "uscc"];
+/// Header of `history.csv`.
+pub const HISTORY_HEADER: [&str; 4] = ["uscc", "department", "inspector", "visited_on"];
+/// Header of `tasks.csv`.
+pub const TASKS_HEADER: [&str; 12] = [
+    "id",
+    "department",
+    "group",
+    "items",
+    "regions",
+    "industries",
+    "quota_a",
+    "quota_b",
+    "quota_c",
+    "quota_d",
+    "period_from",
+    "period_to",
+];
+
+/// A `history.csv` without rows: no inspection before this batch is known.
+pub fn empty_history() -> String {
+    format!("{}\n", HISTORY_HEADER.join(","))
+}
+
 /// The input files in the order they are committed.
 pub const FILES: [&str; 7] = [
     "policy.csv",
@@ -310,12 +351,12 @@ impl Inputs {
         ];
         files.insert(
             "policy.csv",
-            csv_text(&["key", "value"], policy_rows.into_iter()),
+            csv_text(&POLICY_HEADER, policy_rows.into_iter()),
         );
         files.insert(
             "population.csv",
             csv_text(
-                &["uscc", "region", "industry", "tier", "key_supervision"],
+                &POPULATION_HEADER,
                 self.population.iter().map(|e| {
                     vec![
                         e.uscc.to_string(),
@@ -330,7 +371,7 @@ impl Inputs {
         files.insert(
             "items.csv",
             csv_text(
-                &["code", "department", "industries", "specialty"],
+                &ITEMS_HEADER,
                 self.items.values().map(|i| {
                     vec![
                         i.code.clone(),
@@ -344,15 +385,7 @@ impl Inputs {
         files.insert(
             "inspectors.csv",
             csv_text(
-                &[
-                    "id",
-                    "department",
-                    "region",
-                    "valid_from",
-                    "valid_until",
-                    "specialties",
-                    "capacity",
-                ],
+                &INSPECTORS_HEADER,
                 self.inspectors.iter().map(|i| {
                     vec![
                         i.id.clone(),
@@ -369,7 +402,7 @@ impl Inputs {
         files.insert(
             "conflicts.csv",
             csv_text(
-                &["inspector", "uscc"],
+                &CONFLICTS_HEADER,
                 self.conflicts
                     .iter()
                     .map(|(i, u)| vec![i.clone(), u.to_string()]),
@@ -378,7 +411,7 @@ impl Inputs {
         files.insert(
             "history.csv",
             csv_text(
-                &["uscc", "department", "inspector", "visited_on"],
+                &HISTORY_HEADER,
                 self.history.iter().map(|h| {
                     vec![
                         h.uscc.to_string(),
@@ -392,20 +425,7 @@ impl Inputs {
         files.insert(
             "tasks.csv",
             csv_text(
-                &[
-                    "id",
-                    "department",
-                    "group",
-                    "items",
-                    "regions",
-                    "industries",
-                    "quota_a",
-                    "quota_b",
-                    "quota_c",
-                    "quota_d",
-                    "period_from",
-                    "period_to",
-                ],
+                &TASKS_HEADER,
                 self.tasks.iter().map(|t| {
                     let mut row = vec![
                         t.id.clone(),
@@ -641,7 +661,7 @@ impl Reader<'_> {
     }
 
     fn policy(&mut self) -> Option<Policy> {
-        let rows = self.rows("policy.csv", &["key", "value"]);
+        let rows = self.rows("policy.csv", &POLICY_HEADER);
         let map: BTreeMap<String, (u64, String)> = rows
             .into_iter()
             .map(|(l, r)| (r["key"].clone(), (l, r["value"].clone())))
@@ -708,7 +728,7 @@ impl Reader<'_> {
     /// is kept beyond its parsed form.
     fn population(&mut self) -> Vec<Enterprise> {
         let f = "population.csv";
-        let header = ["uscc", "region", "industry", "tier", "key_supervision"];
+        let header = POPULATION_HEADER;
         let Some(text) = self.files.get(f) else {
             self.errors.push(InputError {
                 file: f.into(),
@@ -764,10 +784,7 @@ impl Reader<'_> {
     }
 
     fn items(&mut self) -> BTreeMap<String, Item> {
-        let rows = self.rows(
-            "items.csv",
-            &["code", "department", "industries", "specialty"],
-        );
+        let rows = self.rows("items.csv", &ITEMS_HEADER);
         rows.into_iter()
             .map(|(_, r)| {
                 let item = Item {
@@ -783,18 +800,7 @@ impl Reader<'_> {
 
     fn inspectors(&mut self) -> Vec<Inspector> {
         let f = "inspectors.csv";
-        let rows = self.rows(
-            f,
-            &[
-                "id",
-                "department",
-                "region",
-                "valid_from",
-                "valid_until",
-                "specialties",
-                "capacity",
-            ],
-        );
+        let rows = self.rows(f, &INSPECTORS_HEADER);
         let mut out = Vec::new();
         for (l, r) in rows {
             let from = self.field(f, l, &r, "valid_from", parse_date);
@@ -821,7 +827,7 @@ impl Reader<'_> {
 
     fn conflicts(&mut self) -> BTreeSet<(String, Uscc)> {
         let f = "conflicts.csv";
-        let rows = self.rows(f, &["inspector", "uscc"]);
+        let rows = self.rows(f, &CONFLICTS_HEADER);
         let mut out = BTreeSet::new();
         for (l, r) in rows {
             if let Some(u) = self.field(f, l, &r, "uscc", |s| {
@@ -835,7 +841,7 @@ impl Reader<'_> {
 
     fn history(&mut self) -> Vec<PastVisit> {
         let f = "history.csv";
-        let rows = self.rows(f, &["uscc", "department", "inspector", "visited_on"]);
+        let rows = self.rows(f, &HISTORY_HEADER);
         let mut out = Vec::new();
         for (l, r) in rows {
             let u = self.field(f, l, &r, "uscc", |s| {
@@ -857,20 +863,7 @@ impl Reader<'_> {
 
     fn tasks(&mut self) -> Vec<Task> {
         let f = "tasks.csv";
-        let header = [
-            "id",
-            "department",
-            "group",
-            "items",
-            "regions",
-            "industries",
-            "quota_a",
-            "quota_b",
-            "quota_c",
-            "quota_d",
-            "period_from",
-            "period_to",
-        ];
+        let header = TASKS_HEADER;
         let rows = self.rows(f, &header);
         let mut out = Vec::new();
         for (l, r) in rows {
