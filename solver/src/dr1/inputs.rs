@@ -326,6 +326,39 @@ fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// Read access to the population by index, so code outside `dr1` (the annual plan of `dr2`)
+/// does not depend on how an enterprise is stored.
+impl Inputs {
+    pub fn population_len(&self) -> usize {
+        self.population.len()
+    }
+
+    pub fn uscc_of(&self, i: usize) -> Uscc {
+        self.population[i].uscc
+    }
+
+    pub fn region_of(&self, i: usize) -> &str {
+        &self.population[i].region
+    }
+
+    pub fn industry_of(&self, i: usize) -> &str {
+        &self.population[i].industry
+    }
+
+    pub fn tier_of(&self, i: usize) -> Tier {
+        self.population[i].tier
+    }
+
+    pub fn key_supervision_of(&self, i: usize) -> bool {
+        self.population[i].key_supervision
+    }
+
+    /// Position of an enterprise in the population, by code.
+    pub fn index_of(&self, uscc: &Uscc) -> Option<usize> {
+        self.population.binary_search_by(|e| e.uscc.cmp(uscc)).ok()
+    }
+}
+
 impl Inputs {
     /// The canonical files, by name.
     pub fn to_files(&self) -> BTreeMap<&'static str, String> {

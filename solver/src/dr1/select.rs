@@ -234,6 +234,16 @@ pub fn groups(inputs: &Inputs) -> BTreeMap<&str, Vec<&Task>> {
 
 /// The draw: selections, visits and teams, from the inputs and the seed.
 pub fn draw(inputs: &Inputs, seed: &Seed) -> Plan {
+    let mut plan = select(inputs, seed);
+    let (teams, failures) = teams::draw_teams(inputs, seed, &plan.visits);
+    plan.teams = teams;
+    plan.failures = failures;
+    plan
+}
+
+/// The enterprise selection alone (§7–§8): strata, selections, passed-over enterprises and the
+/// groups' visits with `dr1` periods, no teams. Method `dr2` plans visits from its output.
+pub fn select(inputs: &Inputs, seed: &Seed) -> Plan {
     let numbers: Vec<u64> = inputs
         .population
         .iter()
@@ -292,9 +302,6 @@ pub fn draw(inputs: &Inputs, seed: &Seed) -> Plan {
     plan.visits.sort_by(|a, b| {
         (a.period, &a.group, a.xi, a.index).cmp(&(b.period, &b.group, b.xi, b.index))
     });
-    let (teams, failures) = teams::draw_teams(inputs, seed, &plan.visits);
-    plan.teams = teams;
-    plan.failures = failures;
     plan.selections
         .sort_by(|a, b| (&a.task, a.xi, a.index).cmp(&(&b.task, b.xi, b.index)));
     plan.passed_over
