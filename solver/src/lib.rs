@@ -4,6 +4,7 @@
 //! needs to re-run a draw takes plain values and returns plain values.
 
 pub mod dr1;
+pub mod dr2;
 pub mod drand;
 pub mod merkle;
 pub mod rfc3797;

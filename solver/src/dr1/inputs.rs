@@ -311,7 +311,7 @@ impl Task {
 }
 
 /// CSV text with LF line endings and minimal quoting, as every `dr1` file is written.
-pub(super) fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+pub fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());

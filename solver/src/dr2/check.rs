@@ -1,0 +1,314 @@
+//! Independent checks of a `dr2` plan (`docs/plan-model.md`, "Verification"): every rule the
+//! plan must keep, checked from the inputs and the plan alone, sharing no code with the
+//! optimizer or the placement. The selection is checked by `dr1`'s own checks.
+
+use super::annual::Annual;
+use super::assemble::Plan;
+use super::teams::budgets;
+use crate::dr1::{self, Inputs};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The first broken rule, as a sentence.
+pub fn check(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(), String> {
+    // The selection's own rules (eligibility, quotas), by dr1's checks; visits and teams are
+    // dr2's and are checked below.
+    let selection = dr1::Plan {
+        strata: plan.selection.strata.clone(),
+        selections: plan.selection.selections.clone(),
+        ..dr1::Plan::default()
+    };
+    dr1::check::check(inputs, &selection)?;
+    every_check_once(inputs, annual, plan)?;
+    windows_and_caps(inputs, annual, plan)?;
+    capacity(inputs, plan)?;
+    teams(inputs, plan)
+}
+
+/// Each selected check of a group is in exactly one visit, or pinned, or listed unplanned.
+fn every_check_once(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(), String> {
+    let mut seen: BTreeMap<(crate::Uscc, &str), u32> = BTreeMap::new();
+    for v in &plan.visits {
+        for g in &v.groups {
+            *seen.entry((v.uscc, g.as_str())).or_default() += 1;
+        }
+    }
+    for u in &plan.unplanned {
+        *seen
+            .entry((inputs.uscc_of(u.index), u.group.as_str()))
+            .or_default() += 1;
+    }
+    let pinned: BTreeSet<(crate::Uscc, &str)> = annual
+        .pinned()
+        .flat_map(|v| v.groups.iter().map(move |g| (v.uscc, g.as_str())))
+        .collect();
+    for c in &plan.selection.visits {
+        let key = (inputs.uscc_of(c.index), c.group.as_str());
+        let n = seen.remove(&key).unwrap_or(0);
+        if n != 1 {
+            return Err(format!(
+                "check of group {} at {} appears {n} times in visits and unplanned, not once",
+                key.1, key.0
+            ));
+        }
+    }
+    if let Some(((u, g), _)) = seen.into_iter().find(|k| !pinned.contains(&k.0)) {
+        return Err(format!(
+            "visit of {u} carries group {g}, which did not draw it"
+        ));
+    }
+    Ok(())
+}
+
+/// New visits lie in every group's window after the pinned periods; no enterprise without key
+/// supervision exceeds its tier's cap, pinned and complaint-driven visits counted.
+fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(), String> {
+    let windows: BTreeMap<&str, (u32, u32)> = inputs
+        .tasks
+        .iter()
+        .map(|t| (t.group.as_str(), (t.period_from, t.period_to)))
+        .collect();
+    let mut visits: BTreeMap<crate::Uscc, BTreeSet<u32>> = BTreeMap::new();
+    let mut count: BTreeMap<crate::Uscc, u32> = BTreeMap::new();
+    for v in &plan.visits {
+        *count.entry(v.uscc).or_default() += 1;
+        if !visits.entry(v.uscc).or_default().insert(v.period) && !v.pinned {
+            return Err(format!("{} has two visits in period {}", v.uscc, v.period));
+        }
+        if v.pinned {
+            continue;
+        }
+        if v.period <= annual.pinned_through {
+            return Err(format!(
+                "visit {} falls in pinned period {}",
+                v.id, v.period
+            ));
+        }
+        for g in &v.groups {
+            let (from, to) = windows[g.as_str()];
+            if v.period < from || v.period > to {
+                return Err(format!(
+                    "visit {} in period {} is outside group {g}'s window {from}-{to}",
+                    v.id, v.period
+                ));
+            }
+        }
+    }
+    let complaints: BTreeSet<(crate::Uscc, u32)> = annual
+        .complaints
+        .iter()
+        .map(|c| (c.uscc, c.period))
+        .collect();
+    for (u, _) in complaints {
+        *count.entry(u).or_default() += 1;
+    }
+    for (u, n) in count {
+        let Some(i) = inputs.index_of(&u) else {
+            continue;
+        };
+        let cap = inputs.policy.cap(inputs.tier_of(i));
+        if !inputs.key_supervision_of(i) && n > cap {
+            return Err(format!(
+                "{u} (tier {}) has {n} visits, over its cap {cap}",
+                inputs.tier_of(i)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The optimizer's capacity decisions hold in integers: no class gives more than its members
+/// have, only in certified periods, and every department's visits in a region and period fit
+/// the inspector-visits given there.
+fn capacity(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
+    let k = plan.frame.k as u64;
+    for r in &plan.regions {
+        let mut given: BTreeMap<(u16, u32), u64> = BTreeMap::new();
+        for (q, class) in r.region.classes.iter().enumerate() {
+            let row = &r.decision.allocation[q];
+            if row.iter().sum::<u64>() > class.total() {
+                return Err(format!(
+                    "a class of {} in {} is given more visits than its inspectors have",
+                    plan.frame.departments[class.department as usize], r.region.name
+                ));
+            }
+            for (o, &n) in row.iter().enumerate() {
+                let p = plan.frame.first + o as u32;
+                if n > 0 && !class.valid(p) {
+                    return Err(format!(
+                        "inspectors in {} given visits in period {p} without a valid certificate",
+                        r.region.name
+                    ));
+                }
+                *given.entry((class.department, p)).or_default() += n;
+            }
+        }
+        let mut need: BTreeMap<(u16, u32), u64> = r.region.reserve.clone();
+        for v in plan.visits.iter().filter(|v| !v.pinned) {
+            let Some(i) = v.index else { continue };
+            if inputs.region_of(i) != r.region.name {
+                continue;
+            }
+            for d in &v.departments {
+                let d = plan.frame.department(d).expect("known department");
+                *need.entry((d, v.period)).or_default() += k;
+            }
+        }
+        for ((d, p), n) in need {
+            let have = given.get(&(d, p)).copied().unwrap_or(0);
+            if n > have {
+                return Err(format!(
+                    "{} in {} needs {n} inspector-visits in period {p}, {have} were planned",
+                    plan.frame.departments[d as usize], r.region.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Team rules: department, region, certificate, conflicts, not the last team, within each
+/// inspector's budget and yearly capacity, k members or a stated failure.
+fn teams(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
+    let by_id: BTreeMap<&str, usize> = inputs
+        .inspectors
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
+    let visits: BTreeMap<&str, &super::Visit> =
+        plan.visits.iter().map(|v| (v.id.as_str(), v)).collect();
+    let mut budget: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+    for r in &plan.regions {
+        budget.extend(budgets(&r.region, &r.decision));
+    }
+    let mut used: BTreeMap<usize, u32> = BTreeMap::new();
+    for m in &plan.pinned_teams {
+        if let Some(&i) = by_id.get(m.inspector.as_str()) {
+            *used.entry(i).or_default() += 1;
+        }
+    }
+    let mut size: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+    for m in &plan.teams {
+        let v = visits
+            .get(m.visit.as_str())
+            .ok_or_else(|| format!("team of unknown visit {}", m.visit))?;
+        let i = *by_id
+            .get(m.inspector.as_str())
+            .ok_or_else(|| format!("unknown inspector {}", m.inspector))?;
+        let insp = &inputs.inspectors[i];
+        let e = v.index.expect("new visits have an enterprise");
+        let (start, end) = inputs.policy.periods.dates(inputs.policy.year, v.period);
+        let broken = if insp.department != m.department || !v.departments.contains(&m.department) {
+            Some("is not of the visit's department")
+        } else if insp.region != inputs.region_of(e) {
+            Some("does not serve the enterprise's region")
+        } else if !(insp.valid_from <= start && end <= insp.valid_until) {
+            Some("has no certificate valid for the whole period")
+        } else if inputs.conflicts.contains(&(insp.id.clone(), v.uscc)) {
+            Some("has a declared conflict with the enterprise")
+        } else {
+            None
+        };
+        if let Some(why) = broken {
+            return Err(format!("inspector {} on visit {} {why}", insp.id, v.id));
+        }
+        let o = (v.period - plan.frame.first) as usize;
+        let b = budget.get_mut(&i).map(|b| &mut b[o]);
+        match b {
+            Some(b) if *b > 0 => *b -= 1,
+            _ => {
+                return Err(format!(
+                    "inspector {} exceeds the visits planned for them in period {}",
+                    insp.id, v.period
+                ))
+            }
+        }
+        let u = used.entry(i).or_default();
+        *u += 1;
+        if *u > insp.capacity {
+            return Err(format!(
+                "inspector {} exceeds their yearly capacity",
+                insp.id
+            ));
+        }
+        *size
+            .entry((m.visit.as_str(), m.department.as_str()))
+            .or_default() += 1;
+    }
+    let failed: BTreeSet<(&str, &str)> = plan
+        .failures
+        .iter()
+        .map(|f| (f.visit.as_str(), f.department.as_str()))
+        .collect();
+    for v in plan.visits.iter().filter(|v| !v.pinned) {
+        for d in &v.departments {
+            let n = size.get(&(v.id.as_str(), d.as_str())).copied().unwrap_or(0);
+            let stated = failed.contains(&(v.id.as_str(), d.as_str()));
+            if (n < plan.frame.k) != stated || (stated && n > 0) {
+                return Err(format!(
+                    "visit {} has {n} inspectors of {d} and {} failure",
+                    v.id,
+                    if stated { "a" } else { "no" }
+                ));
+            }
+        }
+    }
+    not_twice_in_a_row(inputs, plan, &by_id)
+}
+
+/// No inspector inspects the same enterprise for the same department twice in a row: not the
+/// last team of `history.csv`, and not the team of the enterprise's previous visit in the plan.
+fn not_twice_in_a_row(
+    inputs: &Inputs,
+    plan: &Plan,
+    by_id: &BTreeMap<&str, usize>,
+) -> Result<(), String> {
+    let mut last: BTreeMap<(crate::Uscc, String), (chrono::NaiveDate, BTreeSet<&str>)> =
+        BTreeMap::new();
+    for h in &inputs.history {
+        let slot = last
+            .entry((h.uscc, h.department.clone()))
+            .or_insert((h.visited_on, BTreeSet::new()));
+        if h.visited_on > slot.0 {
+            *slot = (h.visited_on, BTreeSet::new());
+        }
+        if h.visited_on == slot.0 {
+            slot.1.insert(h.inspector.as_str());
+        }
+    }
+    let mut team: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    for m in &plan.teams {
+        team.entry((m.visit.as_str(), m.department.as_str()))
+            .or_default()
+            .insert(m.inspector.as_str());
+    }
+    for m in &plan.pinned_teams {
+        team.entry((m.visit.as_str(), m.department.as_str()))
+            .or_default()
+            .insert(m.inspector.as_str());
+    }
+    let mut previous: BTreeMap<(crate::Uscc, &str), BTreeSet<&str>> = last
+        .iter()
+        .map(|((u, d), (_, t))| ((*u, d.as_str()), t.clone()))
+        .collect();
+    let _ = by_id;
+    for v in &plan.visits {
+        for d in &v.departments {
+            let Some(members) = team.get(&(v.id.as_str(), d.as_str())) else {
+                continue;
+            };
+            if let Some(before) = previous.get(&(v.uscc, d.as_str())) {
+                if !v.pinned {
+                    if let Some(i) = members.intersection(before).next() {
+                        return Err(format!(
+                            "inspector {i} inspects {} for {d} twice in a row (visit {})",
+                            v.uscc, v.id
+                        ));
+                    }
+                }
+            }
+            previous.insert((v.uscc, d.as_str()), members.clone());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! The optimizer's model of one region (`docs/plan-model.md`, "The model"), built with
+//! `good_lp` and solved by its pure-Rust backend (microlp), so the build needs no C++ toolchain.
+//!
+//! Variables: `m[c]` enterprises of cell c whose checks are merged into joint visits (进一次门、
+//! 查多项事), `x[v][p]` visits of kind v in period p, `u[v]` visits of kind v left unplanned,
+//! `w[q][p]` visits of inspector class q given to period p, `peak[d]` the busiest period's
+//! visits per inspector of department d. The model is solved as a linear program; its answer is
+//! rounded to integers at once and every constraint is then re-established in integers
+//! (`super::integer`). Floats never leave this module and the rounding.
+
+use super::cells::{Frame, Region};
+use good_lp::{
+    microlp, variable, Constraint, Expression, ProblemVariables, Solution, SolverModel, Variable,
+};
+use std::collections::BTreeMap;
+
+/// Objective weights, in priority order (`docs/plan-model.md`): checks left unplanned, then
+/// visits to enterprises, then the peak inspector load, then late periods for risky visits.
+pub const WEIGHT_UNPLANNED_CHECK: f64 = 1000.0;
+pub const WEIGHT_VISIT: f64 = 10.0;
+pub const WEIGHT_PEAK_LOAD: f64 = 1.0;
+pub const WEIGHT_LATE_RISK: f64 = 0.001;
+
+/// The linear program's answer, before rounding.
+pub struct Fractional {
+    pub merged: Vec<f64>,
+    /// By kind, then by period offset from the frame's first period; `None` where the period
+    /// lies outside the kind's window or lacks certified inspectors.
+    pub placed: Vec<Vec<Option<f64>>>,
+    pub unplaced: Vec<f64>,
+}
+
+/// One region's model.
+pub struct Model<'a> {
+    region: &'a Region,
+    frame: &'a Frame,
+    /// Average risk (A 0 … D 3) of each kind's enterprises.
+    risk: &'a [f64],
+    vars: ProblemVariables,
+    m: Vec<Option<Variable>>,
+    x: Vec<Vec<Option<Variable>>>,
+    u: Vec<Variable>,
+    w: Vec<Vec<Option<Variable>>>,
+    peak: BTreeMap<u16, Variable>,
+    /// Complaint-driven inspector-visits that find no capacity (only where some are held).
+    short: BTreeMap<(u16, u32), Variable>,
+}
+
+impl<'a> Model<'a> {
+    pub fn new(region: &'a Region, frame: &'a Frame, risk: &'a [f64]) -> Model<'a> {
+        let mut vars = ProblemVariables::new();
+        let m = region
+            .cells
+            .iter()
+            .map(|c| {
+                c.has_choice()
+                    .then(|| vars.add(variable().min(0).max(c.enterprises.len() as f64)))
+            })
+            .collect();
+        let periods = frame.first..=frame.last;
+        let x = region
+            .kinds
+            .iter()
+            .map(|kind| {
+                periods
+                    .clone()
+                    .map(|p| {
+                        let staffed = kind
+                            .departments
+                            .iter()
+                            .all(|&d| region.inspectors(d, p) >= frame.k as u64);
+                        let inside = kind.window.0 <= p && p <= kind.window.1;
+                        (inside && staffed).then(|| vars.add(variable().min(0)))
+                    })
+                    .collect()
+            })
+            .collect();
+        let u = region
+            .kinds
+            .iter()
+            .map(|_| vars.add(variable().min(0)))
+            .collect();
+        let w = region
+            .classes
+            .iter()
+            .map(|q| {
+                periods
+                    .clone()
+                    .map(|p| q.valid(p).then(|| vars.add(variable().min(0))))
+                    .collect()
+            })
+            .collect();
+        let peak = region
+            .departments()
+            .into_iter()
+            .map(|d| (d, vars.add(variable().min(0))))
+            .collect();
+        let short = region
+            .reserve
+            .keys()
+            .map(|&key| (key, vars.add(variable().min(0))))
+            .collect();
+        Model {
+            region,
+            frame,
+            risk,
+            vars,
+            m,
+            x,
+            u,
+            w,
+            peak,
+            short,
+        }
+    }
+
+    fn offset(&self, p: u32) -> usize {
+        (p - self.frame.first) as usize
+    }
+
+    /// Every selected check is placed or counted as unplanned: for each kind, the visits
+    /// placed plus those left out equal the visits its cells ask for.
+    fn every_check_placed_or_counted(&self) -> Vec<Constraint> {
+        let mut demand: Vec<(Expression, f64)> = self
+            .region
+            .kinds
+            .iter()
+            .map(|_| (Expression::from(0.0), 0.0))
+            .collect();
+        for (c, cell) in self.region.cells.iter().enumerate() {
+            let n = cell.enterprises.len() as f64;
+            match self.m[c] {
+                Some(m) => {
+                    for b in &cell.merged {
+                        demand[b.kind].0 += m;
+                    }
+                    for b in &cell.split {
+                        demand[b.kind].0 -= m;
+                        demand[b.kind].1 += n;
+                    }
+                }
+                None => {
+                    for b in &cell.merged {
+                        demand[b.kind].1 += n;
+                    }
+                }
+            }
+        }
+        demand
+            .into_iter()
+            .enumerate()
+            .map(|(v, (merged, fixed))| {
+                let placed: Expression = self.x[v].iter().flatten().sum();
+                (placed + self.u[v] - merged).eq(fixed)
+            })
+            .collect()
+    }
+
+    /// Inspectors per department per visit: each visit of a department in a period takes k of
+    /// its inspector-visits there, besides those held for complaint-driven checks.
+    fn teams_fit_capacity(&self) -> Vec<Constraint> {
+        let mut out = Vec::new();
+        for &d in self.peak.keys() {
+            for p in self.frame.first..=self.frame.last {
+                let o = self.offset(p);
+                let need = self.demand(d, o);
+                let have: Expression = self
+                    .region
+                    .classes
+                    .iter()
+                    .zip(&self.w)
+                    .filter(|(q, _)| q.department == d)
+                    .filter_map(|(_, w)| w[o])
+                    .sum();
+                let reserve = self.region.reserve.get(&(d, p)).copied().unwrap_or(0) as f64;
+                let mut slack = need - have;
+                if let Some(&s) = self.short.get(&(d, p)) {
+                    slack -= s;
+                }
+                out.push(slack.leq(-reserve));
+            }
+        }
+        out
+    }
+
+    /// Inspector-visits of department d in period offset o.
+    fn demand(&self, d: u16, o: usize) -> Expression {
+        let k = self.frame.k as f64;
+        self.region
+            .kinds
+            .iter()
+            .zip(&self.x)
+            .filter(|(kind, _)| kind.departments.contains(&d))
+            .filter_map(|(_, x)| x[o])
+            .map(|x| k * x)
+            .sum()
+    }
+
+    /// No inspector class gives more visits over the year than its members have left.
+    fn class_capacity(&self) -> Vec<Constraint> {
+        self.region
+            .classes
+            .iter()
+            .zip(&self.w)
+            .map(|(q, w)| {
+                let given: Expression = w.iter().flatten().sum();
+                given.leq(q.total() as f64)
+            })
+            .collect()
+    }
+
+    /// `peak[d]` bounds every period's visits per certified inspector of department d.
+    fn balanced_load(&self) -> Vec<Constraint> {
+        let mut out = Vec::new();
+        for (&d, &peak) in &self.peak {
+            for p in self.frame.first..=self.frame.last {
+                let n = self.region.inspectors(d, p);
+                if n > 0 {
+                    out.push((self.demand(d, self.offset(p)) * (1.0 / n as f64) - peak).leq(0.0));
+                }
+            }
+        }
+        out
+    }
+
+    fn objective(&self) -> Expression {
+        let mut obj = Expression::from(0.0);
+        for (v, kind) in self.region.kinds.iter().enumerate() {
+            obj += WEIGHT_UNPLANNED_CHECK * kind.checks as f64 * self.u[v];
+            let span = (self.frame.last - self.frame.first + 1) as f64;
+            for p in self.frame.first..=self.frame.last {
+                if let Some(x) = self.x[v][self.offset(p)] {
+                    let lateness = (p - self.frame.first) as f64 / span;
+                    obj += WEIGHT_LATE_RISK * (1.0 + self.risk[v]) * lateness * x;
+                }
+            }
+        }
+        for (cell, m) in self.region.cells.iter().zip(&self.m) {
+            if let Some(m) = m {
+                let saved = (cell.split.len() - cell.merged.len()) as f64;
+                obj -= WEIGHT_VISIT * saved * *m;
+            }
+        }
+        for &peak in self.peak.values() {
+            obj += WEIGHT_PEAK_LOAD * peak;
+        }
+        for &s in self.short.values() {
+            obj += WEIGHT_UNPLANNED_CHECK * s;
+        }
+        obj
+    }
+
+    /// Solves the linear program. It is always feasible (anything can be left unplanned) and
+    /// bounded, so an error means the backend failed, which is reported as such.
+    pub fn solve(self) -> Result<Fractional, String> {
+        let mut constraints = self.every_check_placed_or_counted();
+        constraints.extend(self.teams_fit_capacity());
+        constraints.extend(self.class_capacity());
+        constraints.extend(self.balanced_load());
+        let objective = self.objective();
+        let Model { vars, m, x, u, .. } = self;
+        let mut problem = vars.minimise(objective).using(microlp);
+        for c in constraints {
+            problem.add_constraint(c);
+        }
+        let solution = problem.solve().map_err(|e| e.to_string())?;
+        Ok(Fractional {
+            merged: m
+                .iter()
+                .map(|m| m.map_or(0.0, |m| solution.value(m)))
+                .collect(),
+            placed: x
+                .iter()
+                .map(|row| row.iter().map(|x| x.map(|x| solution.value(x))).collect())
+                .collect(),
+            unplaced: u.iter().map(|&u| solution.value(u)).collect(),
+        })
+    }
+}
+
+/// The backend and its version, recorded in every bundle.
+pub const SOLVER: &str = "good_lp 1.15 / microlp (simplex, pure Rust), linear relaxation rounded and repaired in integers";
