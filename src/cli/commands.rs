@@ -111,6 +111,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Pick(args) => super::pick::run(args),
         Command::Draw(c) => super::draw::draw(&cli.db, c).await,
         Command::Verify { bundle } => super::draw::verify(bundle).await,
+        Command::Plan(c) => super::plan::plan(c).await,
     }
 }
 
@@ -255,11 +256,14 @@ async fn settings_cmd(url: &str, c: SettingsCommand) -> Result<(), Failure> {
 }
 
 fn gen(args: GenArgs) -> Result<(), Failure> {
-    let params = if args.demo {
+    let mut params = if args.demo {
         crate::gen::GenParams::demo()
     } else {
         crate::gen::GenParams::scaled(args.enterprises, args.seed)
     };
+    if args.periods == "month" {
+        params.periods = dualdraw_solver::dr1::inputs::Periods::Month;
+    }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;
     let summary = crate::gen::generate(&params, &args.out)

@@ -6,6 +6,13 @@ use crate::draw::{prepare, run, verify};
 use clap::Subcommand;
 use std::path::PathBuf;
 
+/// The method of a new batch.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Dr1,
+    Dr2,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum DrawCommand {
     /// Freezes a batch and commits to it: canonical inputs, population Merkle root, declared
@@ -37,6 +44,14 @@ pub enum DrawCommand {
         /// A future public value: lottery:NAME:ISSUE:YYYY-MM-DD or drand:CHAIN:ROUND (repeat, in order).
         #[arg(long = "source", required = true)]
         sources: Vec<String>,
+        /// dr1: the draw with dr1 periods and teams; dr2: the annual plan, optimized (joint
+        /// visits across groups, periods, inspector capacity; docs/plan-model.md).
+        #[arg(long, value_enum, default_value_t = Method::Dr1)]
+        method: Method,
+        /// dr2 only: complaint-driven checks (uscc,department,period), which count toward caps
+        /// and use inspectors but not random quotas.
+        #[arg(long)]
+        complaints: Option<PathBuf>,
     },
     /// Takes the public values (one --entropy per declared source, in order), derives the seed
     /// and writes the plan.
@@ -74,6 +89,8 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
             tasks,
             policy,
             history,
+            method,
+            complaints,
         } => {
             let read = |p: &Option<PathBuf>| -> Result<Option<String>, Failure> {
                 p.as_ref()
@@ -95,7 +112,9 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
             let inputs = crate::draw::from_db::inputs(&mut conn, &rules, policy, tasks, history)
                 .await
                 .map_err(|e| Failure::input(e.to_string()))?;
-            return tokio::task::spawn_blocking(move || commit(&out, &batch, &sources, inputs))
+            return tokio::task::spawn_blocking(move || {
+                commit(&out, &batch, &sources, inputs, method, complaints.as_deref())
+            })
                 .await
                 .map_err(|e| Failure::failed(format!("draw failed: {e}")))?;
         }
@@ -113,12 +132,14 @@ fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
             out,
             batch,
             sources,
+            method,
+            complaints,
             ..
         } => {
             let from = from.expect("the database case is handled before");
             let inputs =
                 prepare::inputs_from_dir(&from).map_err(|e| Failure::input(e.to_string()))?;
-            commit(&out, &batch, &sources, inputs)
+            commit(&out, &batch, &sources, inputs, method, complaints.as_deref())
         }
         DrawCommand::Run {
             bundle,
@@ -187,6 +208,8 @@ fn commit(
     batch: &str,
     sources: &[String],
     inputs: dualdraw_solver::dr1::Inputs,
+    method: Method,
+    complaints: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
     let declared = sources
         .iter()
@@ -194,8 +217,23 @@ fn commit(
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::input)?;
     let bundle = Bundle::new(out);
-    let digest = prepare::write(&bundle, batch, &inputs, declared)
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let digest = match method {
+        Method::Dr1 if complaints.is_some() => {
+            return Err(Failure::input("--complaints needs --method dr2"))
+        }
+        Method::Dr1 => prepare::write(&bundle, batch, &inputs, declared),
+        Method::Dr2 => {
+            let mut annual = dualdraw_solver::dr2::Annual::default();
+            if let Some(path) = complaints {
+                annual.complaints =
+                    crate::draw::annual::read_complaints(path, inputs.policy.periods.count())
+                        .map_err(|e| Failure::input(e.join("\n")))?;
+            }
+            annual.normalize();
+            crate::draw::annual::prepare(&bundle, batch, &inputs, &annual, declared)
+        }
+    }
+    .map_err(|e| Failure::input(e.to_string()))?;
     println!("{digest}");
     eprintln!(
                 "{}: committed {} enterprises, {} tasks, {} inspectors; commitment SHA-256 above; secret kept in {}",

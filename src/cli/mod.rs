@@ -7,6 +7,7 @@ mod commands;
 mod credit;
 mod draw;
 mod pick;
+mod plan;
 
 use crate::auth::Role;
 use crate::import::Kind;
@@ -86,6 +87,9 @@ pub enum Command {
     ///
     /// Example: dualdraw verify 2026-q1
     Verify { bundle: PathBuf },
+    /// The annual plan of method dr2: its report, and re-planning during the year.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
     /// Ceremonial list draw: chooses K lines of FILE from public entropy, in order of selection.
     ///
     /// Example: dualdraw pick pool.txt --count 10 --method rfc3797 --entropy 9319 --entropy "2 5 12 8 10" --entropy "9 18 26 34 41 45"
@@ -160,6 +164,10 @@ pub struct GenArgs {
     /// The demo city's parameters (5,000 enterprises, 8 departments, 150 inspectors).
     #[arg(long)]
     pub demo: bool,
+    /// quarter (task windows the whole year) or month (windows spread over the year, for the
+    /// annual plan of --method dr2).
+    #[arg(long, default_value = "quarter", value_parser = ["quarter", "month"])]
+    pub periods: String,
 }
 
 /// A command's failure: message and exit status.

@@ -92,8 +92,13 @@ impl Bundle {
             .map(|(k, v)| (k.clone(), sha256_hex(v)))
             .collect();
         let commitment = files.get("commitment.json").cloned().unwrap_or_default();
+        let method = self
+            .read_json("commitment.json")
+            .ok()
+            .and_then(|c| c["method"].as_str().map(String::from))
+            .unwrap_or_else(|| dualdraw_solver::dr1::METHOD.to_string());
         let mut m = json!({
-            "method": dualdraw_solver::dr1::METHOD,
+            "method": method,
             "state": state,
             "commitment_sha256": commitment,
             "files": files,

@@ -1,6 +1,7 @@
 //! Draws: prepare (freeze and commit), run (entropy, seed, plan), reveal, verify — the service
 //! side of method `dr1`, around the pure `dualdraw_solver::dr1` (`docs/draw-protocol.md`).
 
+pub mod annual;
 pub mod bundle;
 pub mod from_db;
 pub mod prepare;

@@ -114,7 +114,7 @@ pub fn read_inputs(bundle: &Bundle) -> Result<Inputs, StepError> {
     })
 }
 
-fn commitment_digest(bundle: &Bundle) -> Result<[u8; 32], StepError> {
+pub fn commitment_digest(bundle: &Bundle) -> Result<[u8; 32], StepError> {
     let text = bundle.read("commitment.json")?;
     Ok(dr1::seed::sha256(text.as_bytes()))
 }
@@ -140,21 +140,10 @@ pub fn run(
         )));
     }
     let commitment = bundle.read_json("commitment.json")?;
-    let sources = commitment["sources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if values.len() != sources.len() {
-        return Err(input(format!("{} entropy source(s) were declared, {} value(s) given (one --entropy per source, in order)", sources.len(), values.len())));
+    if commitment["method"] == dualdraw_solver::dr2::METHOD {
+        return super::annual::run(bundle, &commitment, values, secret_file);
     }
-    let mut entropy = Vec::new();
-    let mut records = Vec::new();
-    for (source, value) in sources.iter().zip(values) {
-        let (v, record) = entropy_value(source, value)?;
-        entropy.push(v);
-        records.push(record);
-    }
-    let text = entropy_string(&entropy);
+    let (text, records) = public_entropy(&commitment, values)?;
     let secret = read_secret(secret_file)?;
     if hex::encode(secret_commitment(&secret))
         != commitment["secret_commitment"].as_str().unwrap_or("")
@@ -182,6 +171,25 @@ pub fn run(
     })
 }
 
+/// The declared sources' public values, checked, and the canonical entropy string.
+pub fn public_entropy(commitment: &Json, values: &[String]) -> Result<(String, Vec<Json>), StepError> {
+    let sources = commitment["sources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if values.len() != sources.len() {
+        return Err(input(format!("{} entropy source(s) were declared, {} value(s) given (one --entropy per source, in order)", sources.len(), values.len())));
+    }
+    let mut entropy = Vec::new();
+    let mut records = Vec::new();
+    for (source, value) in sources.iter().zip(values) {
+        let (v, record) = entropy_value(source, value)?;
+        entropy.push(v);
+        records.push(record);
+    }
+    Ok((entropy_string(&entropy), records))
+}
+
 /// Publishes the secret (and the seed) so anyone can recompute the draw.
 pub fn reveal(bundle: &Bundle, secret_file: &Path) -> Result<String, StepError> {
     let current = state(bundle)?;
@@ -203,7 +211,7 @@ pub fn reveal(bundle: &Bundle, secret_file: &Path) -> Result<String, StepError> 
     }
     let entropy = bundle.read_json("entropy.json")?;
     let seed = seed(
-        &commitment_digest(bundle)?,
+        &super::annual::seed_commitment(bundle, &commitment)?,
         entropy["string"].as_str().unwrap_or(""),
         &secret,
     );

@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 #[error("{0}")]
 pub struct Difference(pub String);
 
-fn differ(s: impl Into<String>) -> Difference {
+pub(crate) fn differ(s: impl Into<String>) -> Difference {
     Difference(s.into())
 }
 
@@ -30,7 +30,7 @@ impl From<super::bundle::BundleError> for Difference {
 }
 
 /// The first line where two texts differ.
-fn first_line_difference(name: &str, expected: &str, found: &str) -> Difference {
+pub(crate) fn first_line_difference(name: &str, expected: &str, found: &str) -> Difference {
     let (e, f): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), found.lines().collect());
     for i in 0..e.len().max(f.len()) {
         let (a, b) = (e.get(i).copied(), f.get(i).copied());
@@ -47,7 +47,7 @@ fn first_line_difference(name: &str, expected: &str, found: &str) -> Difference 
 }
 
 /// Checks the manifest's list of files against the directory.
-fn check_files(bundle: &Bundle, manifest: &Json) -> Result<(), Difference> {
+pub(crate) fn check_files(bundle: &Bundle, manifest: &Json) -> Result<(), Difference> {
     let listed = manifest["files"]
         .as_object()
         .ok_or_else(|| differ("manifest.json: no files"))?;
@@ -71,6 +71,9 @@ fn check_files(bundle: &Bundle, manifest: &Json) -> Result<(), Difference> {
 /// Verifies a bundle; returns the one-line summary.
 pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
     let manifest = bundle.read_json("manifest.json")?;
+    if manifest["method"] == dualdraw_solver::dr2::METHOD {
+        return super::annual::verify(bundle, &manifest);
+    }
     if manifest["method"] != dr1::METHOD {
         return Err(differ(format!(
             "manifest.json: method {} is not {}",
@@ -78,48 +81,60 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
             dr1::METHOD
         )));
     }
-    check_files(bundle, &manifest)?;
-    let commitment_text = bundle.read("commitment.json")?;
-    if manifest["commitment_sha256"].as_str()
-        != Some(sha256_hex(commitment_text.as_bytes()).as_str())
-    {
-        return Err(differ(
-            "manifest.json: commitment_sha256 is not the SHA-256 of commitment.json",
-        ));
-    }
-    let commitment: Json = serde_json::from_str(&commitment_text)
-        .map_err(|e| differ(format!("commitment.json: {e}")))?;
-    for name in dr1::inputs::FILES {
-        let text = bundle.read(&format!("inputs/{name}"))?;
-        if commitment["inputs"][name].as_str() != Some(sha256_hex(text.as_bytes()).as_str()) {
-            return Err(differ(format!("inputs/{name}: not the file committed to")));
-        }
-    }
-    let population = bundle.read("inputs/population.csv")?;
-    let (size, root) = population_root(&population);
-    if commitment["population_root"].as_str() != Some(root.as_str())
-        || commitment["population_size"].as_u64() != Some(size)
-    {
-        return Err(differ(
-            "inputs/population.csv: its Merkle root is not the committed population_root",
-        ));
-    }
-    let inputs = read_inputs(bundle)?;
-    for (name, text) in inputs.to_files() {
-        let stored = bundle.read(&format!("inputs/{name}"))?;
-        if stored != text {
-            return Err(first_line_difference(
-                &format!("inputs/{name} (canonical form)"),
-                &text,
-                &stored,
-            ));
-        }
-    }
+    let Committed {
+        commitment_text,
+        commitment,
+        inputs,
+        size,
+        root,
+    } = check_committed(bundle, &manifest)?;
     let state = manifest["state"].as_str().unwrap_or("");
     if state == "committed" {
         return Ok(format!("dr1 bundle committed: inputs match the commitment ({size} enterprises, root {}…); not drawn yet", &root[..16]));
     }
     let entropy = bundle.read_json("entropy.json")?;
+    let text = check_entropy(&commitment, &entropy)?;
+    if state != "revealed" {
+        return Ok("dr1 bundle run: inputs and entropy check; the plan is verifiable once the secret is revealed".into());
+    }
+    let secret = revealed_secret(bundle, &commitment)?;
+    let seed = seed(
+        &dr1::seed::sha256(commitment_text.as_bytes()),
+        &text,
+        &secret,
+    );
+    if manifest["seed"].as_str() != Some(hex::encode(seed).as_str()) {
+        return Err(differ(
+            "manifest.json: seed is not SHA-256 of the committed values",
+        ));
+    }
+    let plan = dr1::draw(&inputs, &seed);
+    for (name, expected) in plan.to_files(&inputs) {
+        let found = bundle.read(&format!("plan/{name}"))?;
+        if found != expected {
+            return Err(first_line_difference(
+                &format!("plan/{name}"),
+                &expected,
+                &found,
+            ));
+        }
+    }
+    check(&inputs, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
+    Ok(format!(
+        "dr1 bundle verified: {} enterprises, {} tasks, {} selections, {} visits, {} inspectors assigned, {} teams not formed; seed {}",
+        inputs.population.len(),
+        inputs.tasks.len(),
+        plan.selections.len(),
+        plan.visits.len(),
+        plan.teams.len(),
+        plan.failures.len(),
+        hex::encode(seed)
+    ))
+}
+
+/// Checks `entropy.json` against the declared sources (drand rounds against the pinned keys);
+/// returns the canonical entropy string.
+pub(crate) fn check_entropy(commitment: &Json, entropy: &Json) -> Result<String, Difference> {
     let sources = commitment["sources"]
         .as_array()
         .cloned()
@@ -158,9 +173,69 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
             "entropy.json: string is not the canonical `{text}`"
         )));
     }
-    if state != "revealed" {
-        return Ok("dr1 bundle run: inputs and entropy check; the plan is verifiable once the secret is revealed".into());
+    Ok(text)
+}
+
+/// What steps 1 and 2 of verification establish: the files are the manifest's, the inputs are
+/// the committed ones, in canonical form, with the committed population root.
+pub(crate) struct Committed {
+    pub commitment_text: String,
+    pub commitment: Json,
+    pub inputs: dr1::Inputs,
+    pub size: u64,
+    pub root: String,
+}
+
+/// Steps 1 and 2 of verification (`docs/draw-protocol.md` §11).
+pub(crate) fn check_committed(bundle: &Bundle, manifest: &Json) -> Result<Committed, Difference> {
+    check_files(bundle, &manifest)?;
+    let commitment_text = bundle.read("commitment.json")?;
+    if manifest["commitment_sha256"].as_str()
+        != Some(sha256_hex(commitment_text.as_bytes()).as_str())
+    {
+        return Err(differ(
+            "manifest.json: commitment_sha256 is not the SHA-256 of commitment.json",
+        ));
     }
+    let commitment: Json = serde_json::from_str(&commitment_text)
+        .map_err(|e| differ(format!("commitment.json: {e}")))?;
+    for name in dr1::inputs::FILES {
+        let text = bundle.read(&format!("inputs/{name}"))?;
+        if commitment["inputs"][name].as_str() != Some(sha256_hex(text.as_bytes()).as_str()) {
+            return Err(differ(format!("inputs/{name}: not the file committed to")));
+        }
+    }
+    let population = bundle.read("inputs/population.csv")?;
+    let (size, root) = population_root(&population);
+    if commitment["population_root"].as_str() != Some(root.as_str())
+        || commitment["population_size"].as_u64() != Some(size)
+    {
+        return Err(differ(
+            "inputs/population.csv: its Merkle root is not the committed population_root",
+        ));
+    }
+    let inputs = read_inputs(bundle)?;
+    for (name, text) in inputs.to_files() {
+        let stored = bundle.read(&format!("inputs/{name}"))?;
+        if stored != text {
+            return Err(first_line_difference(
+                &format!("inputs/{name} (canonical form)"),
+                &text,
+                &stored,
+            ));
+        }
+    }
+    Ok(Committed {
+        commitment_text,
+        commitment,
+        inputs,
+        size,
+        root,
+    })
+}
+
+/// The revealed secret, checked against the commitment.
+pub(crate) fn revealed_secret(bundle: &Bundle, commitment: &Json) -> Result<[u8; 32], Difference> {
     let secret_hex = bundle.read("secret.txt")?;
     let secret: [u8; 32] = hex::decode(secret_hex.trim())
         .ok()
@@ -173,36 +248,5 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
             "secret.txt: does not match the committed secret_commitment",
         ));
     }
-    let seed = seed(
-        &dr1::seed::sha256(commitment_text.as_bytes()),
-        &text,
-        &secret,
-    );
-    if manifest["seed"].as_str() != Some(hex::encode(seed).as_str()) {
-        return Err(differ(
-            "manifest.json: seed is not SHA-256 of the committed values",
-        ));
-    }
-    let plan = dr1::draw(&inputs, &seed);
-    for (name, expected) in plan.to_files(&inputs) {
-        let found = bundle.read(&format!("plan/{name}"))?;
-        if found != expected {
-            return Err(first_line_difference(
-                &format!("plan/{name}"),
-                &expected,
-                &found,
-            ));
-        }
-    }
-    check(&inputs, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
-    Ok(format!(
-        "dr1 bundle verified: {} enterprises, {} tasks, {} selections, {} visits, {} inspectors assigned, {} teams not formed; seed {}",
-        inputs.population.len(),
-        inputs.tasks.len(),
-        plan.selections.len(),
-        plan.visits.len(),
-        plan.teams.len(),
-        plan.failures.len(),
-        hex::encode(seed)
-    ))
+    Ok(secret)
 }

@@ -47,6 +47,9 @@ pub struct GenParams {
     pub departments: usize,
     /// Whether to write `repairs.csv` with requests in every state.
     pub repairs: bool,
+    /// Quarters (task windows the whole year) or months (task windows spread over the year,
+    /// for the annual plan of method `dr2`).
+    pub periods: dualdraw_solver::dr1::inputs::Periods,
 }
 
 impl GenParams {
@@ -60,6 +63,7 @@ impl GenParams {
             inspectors: 150,
             departments: 8,
             repairs: true,
+            periods: dualdraw_solver::dr1::inputs::Periods::Quarter,
         }
     }
 
@@ -73,6 +77,7 @@ impl GenParams {
             inspectors: enterprises / 300,
             departments: DEPARTMENTS.len(),
             repairs: false,
+            periods: dualdraw_solver::dr1::inputs::Periods::Quarter,
         }
     }
 }
@@ -135,7 +140,7 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
     let mut summary = GenSummary {
         departments: write_departments(&out.join(DEPARTMENTS_FILE), &departments)?,
         items: write_items(&out.join(ITEMS), &departments)?,
-        tasks: tasks::write(out, &departments)?,
+        tasks: tasks::write(out, &departments, params.periods)?,
         ..GenSummary::default()
     };
 

@@ -7,7 +7,7 @@
 
 use super::departments::DepartmentSpec;
 use crate::registry::model::ItemKind;
-use dualdraw_solver::dr1::inputs::{empty_history, TASKS_HEADER};
+use dualdraw_solver::dr1::inputs::{empty_history, Periods, TASKS_HEADER};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -20,6 +20,11 @@ const JOINT: [(&str, &[&str]); 2] = [
 /// Quotas A–D of general and of key tasks.
 const GENERAL: [&str; 4] = ["0.5%", "1%", "3%", "10%"];
 const KEY: [&str; 4] = ["5%", "5%", "21%", "61%"];
+/// The same for a year planned by month (`dr2`): per department, so that the twenty
+/// departments together stay near the tier ratios of `DOMAIN.md` per enterprise (A ≤ 5 %, D
+/// most often) and the inspectors (one per 300 enterprises) can carry the year.
+const GENERAL_YEAR: [&str; 4] = ["0.2%", "0.5%", "1.5%", "5%"];
+const KEY_YEAR: [&str; 4] = ["0.3%", "0.5%", "2%", "10%"];
 
 fn group_of(department: &str) -> &'static str {
     JOINT
@@ -28,17 +33,41 @@ fn group_of(department: &str) -> &'static str {
         .map_or("", |(g, _)| g)
 }
 
+/// Month windows of general and key tasks, dealt to departments in turn (joint groups take the
+/// window of their first department), so that windows overlap in part, as a year's plan does.
+const GENERAL_MONTHS: [(u32, u32); 4] = [(1, 6), (4, 9), (7, 12), (1, 12)];
+const KEY_MONTHS: [(u32, u32); 4] = [(1, 12), (3, 8), (1, 4), (6, 12)];
+
+/// The window of the task of department number `d` (in the list's order).
+fn window(periods: Periods, group: &str, d: usize, key: bool, departments: &[&DepartmentSpec]) -> (u32, u32) {
+    match periods {
+        Periods::Quarter => (1, 4),
+        Periods::Month if key => KEY_MONTHS[d % 4],
+        Periods::Month => {
+            let first = departments
+                .iter()
+                .position(|x| !group.is_empty() && group_of(x.code) == group)
+                .unwrap_or(d);
+            GENERAL_MONTHS[first % 4]
+        }
+    }
+}
+
 /// Writes `tasks.csv`, `policy.csv` and an empty `history.csv`; returns the number of tasks.
-pub fn write(out: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> {
+pub fn write(out: &Path, departments: &[&DepartmentSpec], periods: Periods) -> io::Result<u64> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_path(out.join("tasks.csv"))?;
     w.write_record(TASKS_HEADER)?;
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for d in departments {
+    for (n, d) in departments.iter().enumerate() {
+        let (general, key) = match periods {
+            Periods::Quarter => (GENERAL, KEY),
+            Periods::Month => (GENERAL_YEAR, KEY_YEAR),
+        };
         for (suffix, kind, quotas, group) in [
-            ("G", ItemKind::General, GENERAL, group_of(d.code)),
-            ("K", ItemKind::Key, KEY, ""),
+            ("G", ItemKind::General, general, group_of(d.code)),
+            ("K", ItemKind::Key, key, ""),
         ] {
             let items: Vec<String> = d
                 .items
@@ -59,7 +88,8 @@ pub fn write(out: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> {
                 String::new(),
             ];
             row.extend(quotas.iter().map(|q| q.to_string()));
-            row.extend(["1".to_string(), "4".to_string()]);
+            let (from, to) = window(periods, group, n, kind == ItemKind::Key, departments);
+            row.extend([from.to_string(), to.to_string()]);
             rows.push(row);
         }
     }
@@ -69,8 +99,12 @@ pub fn write(out: &Path, departments: &[&DepartmentSpec]) -> io::Result<u64> {
     }
     w.flush()?;
     let mut p = std::fs::File::create(out.join("policy.csv"))?;
+    let periods = match periods {
+        Periods::Quarter => "quarter",
+        Periods::Month => "month",
+    };
     p.write_all(
-        b"key,value\nyear,2026\nas_of,2026-01-01\nperiods,quarter\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n",
+        format!("key,value\nyear,2026\nas_of,2026-01-01\nperiods,{periods}\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n").as_bytes(),
     )?;
     std::fs::write(out.join("history.csv"), empty_history())?;
     Ok(rows.len() as u64)

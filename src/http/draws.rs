@@ -115,6 +115,10 @@ struct NewDraw {
     tasks_csv: String,
     policy_csv: String,
     history_csv: Option<String>,
+    /// `dr1` (default) or `dr2`, the annual plan.
+    method: Option<String>,
+    /// `dr2` only: complaint-driven checks, `uscc,department,period`.
+    complaints_csv: Option<String>,
 }
 
 /// `POST /api/v1/draws`: freeze and commit.
@@ -146,10 +150,29 @@ pub async fn prepare(
                 from_db::FromDbError::Db(e) => e.into(),
             })?
     };
-    let (batch, enterprises) = (new.batch.clone(), inputs.population.len());
+    let (batch, enterprises) = (new.batch.clone(), inputs.population_len());
+    let annual = match new.method.as_deref().unwrap_or("dr1") {
+        "dr1" if new.complaints_csv.is_some() => {
+            return Err(Error::unprocessable(
+                "invalid_inputs",
+                "complaints_csv needs method dr2",
+            ))
+        }
+        "dr1" => None,
+        "dr2" => Some(complaints(new.complaints_csv.as_deref(), &inputs)?),
+        other => {
+            return Err(Error::unprocessable(
+                "invalid_method",
+                format!("method '{other}': use dr1 or dr2"),
+            ))
+        }
+    };
     std::fs::create_dir_all(&s.bundles).map_err(|e| Error::Internal(e.into()))?;
-    let digest = blocking(move || prepare::write(&b, &batch, &inputs, sources))
-        .await?
+    let digest = blocking(move || match annual {
+        None => prepare::write(&b, &batch, &inputs, sources),
+        Some(annual) => crate::draw::annual::prepare(&b, &batch, &inputs, &annual, sources),
+    })
+    .await?
         .map_err(|e| match e {
             prepare::PrepareError::Exists(_) => Error::Conflict(e.to_string()),
             prepare::PrepareError::Input(_) => {
@@ -172,6 +195,42 @@ pub async fn prepare(
         StatusCode::CREATED,
         Json(json!({ "batch": new.batch, "state": "committed", "commitment_sha256": digest })),
     ))
+}
+
+/// The annual files of a new `dr2` draw: the submitted complaint-driven checks.
+fn complaints(
+    csv: Option<&str>,
+    inputs: &dualdraw_solver::dr1::Inputs,
+) -> Result<dualdraw_solver::dr2::Annual> {
+    let mut annual = dualdraw_solver::dr2::Annual::default();
+    if let Some(text) = csv {
+        annual.complaints = crate::draw::annual::parse_complaints(
+            "complaints_csv",
+            text,
+            inputs.policy.periods.count(),
+        )
+        .map_err(|e| Error::unprocessable("invalid_inputs", e.join("\n")))?;
+    }
+    annual.normalize();
+    Ok(annual)
+}
+
+/// `GET /api/v1/draws/{batch}/report`: the report of a `dr2` plan; public once revealed,
+/// for planners once run.
+pub async fn report(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(batch): Path<String>,
+) -> Result<Json<crate::plan::report::Report>> {
+    let b = bundle(&s, &batch)?;
+    let (state, _) = state_of(&s, &batch).await?;
+    if state != "revealed" {
+        caller.require(PLANNERS)?;
+    }
+    let report = blocking(move || crate::plan::report::report(&b))
+        .await?
+        .map_err(|e| Error::unprocessable("no_report", e.to_string()))?;
+    Ok(Json(report))
 }
 
 #[derive(Deserialize)]

@@ -76,6 +76,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/draws/{batch}"),
     ("post", "/api/v1/draws/{batch}/run"),
     ("post", "/api/v1/draws/{batch}/reveal"),
+    ("get", "/api/v1/draws/{batch}/report"),
     ("get", "/api/v1/draws/{batch}/files/{path}"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/verify"),
@@ -110,6 +111,7 @@ pub fn app(state: AppState) -> Router {
         .route("/calendar/years", get(calendar::years))
         .route("/draws", get(draws::list).post(draws::prepare))
         .route("/draws/{batch}", get(draws::one))
+        .route("/draws/{batch}/report", get(draws::report))
         .route("/draws/{batch}/{action}", post(draws::step))
         .route("/draws/{batch}/files/{*path}", get(draws::file))
         .route("/audit", get(audit::list))

@@ -106,7 +106,8 @@ pub fn document() -> Value {
                 "Conflict": obj(&[("inspector", "string"), ("uscc", "string"), ("reason", "string"), ("declared_on", "string")]),
                 "ImportReport": obj(&[("kind", "string"), ("file", "string"), ("encoding", "string"), ("rows", "integer"), ("written", "integer"), ("unchanged", "integer"), ("ignored_columns", "array")]),
                 "AuditEntry": obj(&[("seq", "integer"), ("at", "string"), ("actor", "string"), ("action", "string"), ("subject", "string"), ("detail", "string"), ("prev_hash", "string"), ("hash", "string")]),
-                "NewDraw": obj(&[("batch", "string"), ("sources", "array"), ("tasks_csv", "string"), ("policy_csv", "string"), ("history_csv", "string")]),
+                "NewDraw": obj(&[("batch", "string"), ("sources", "array"), ("tasks_csv", "string"), ("policy_csv", "string"), ("history_csv", "string"), ("method", "string"), ("complaints_csv", "string")]),
+                "PlanReport": obj(&[("batch", "string"), ("method", "string"), ("visits", "integer"), ("joint_visits", "integer"), ("department_checks", "integer"), ("joint_department_checks", "integer"), ("joint_rate_permille", "integer"), ("uncoordinated_visits", "integer"), ("overlap_enterprises", "integer"), ("overlap_visits", "integer"), ("overlap_uncoordinated_visits", "integer"), ("unplanned_checks", "integer"), ("teams_not_formed", "integer"), ("shortages", "array"), ("tiers", "array"), ("load", "array"), ("inclusion", "array")]),
                 "RunDraw": obj(&[("entropy", "array")]),
                 "AuditVerification": obj(&[("entries", "integer"), ("head_seq", "integer"), ("problem", "object")])
             }
@@ -145,11 +146,12 @@ pub fn document() -> Value {
             "/api/v1/calendar/years": { "get": op("Years with an official schedule", "anyone", json!([]), None, ("200", obj(&[("years", "array")]))) },
             "/api/v1/draws": {
                 "get": op("Draws and their states", "anyone", json!([]), None, ("200", json!({ "type": "array" }))),
-                "post": op("Prepare a draw from the database: freeze the directories with the submitted tasks, policy and history (canonical CSV of docs/draw-protocol.md) and commit", "admin, planner", json!([]), Some("NewDraw"), ("201", obj(&[("batch", "string"), ("state", "string"), ("commitment_sha256", "string")])))
+                "post": op("Prepare a draw from the database: freeze the directories with the submitted tasks, policy and history (canonical CSV of docs/draw-protocol.md) and commit; method dr1 (default) or dr2 (the annual plan, docs/plan-model.md, with optional complaints_csv: uscc,department,period)", "admin, planner", json!([]), Some("NewDraw"), ("201", obj(&[("batch", "string"), ("state", "string"), ("commitment_sha256", "string")])))
             },
             "/api/v1/draws/{batch}": { "get": op("A draw: state, commitment, public files, and the verification once revealed", "anyone", json!([path_param("batch", "batch name")]), None, ("200", json!({ "type": "object" }))) },
             "/api/v1/draws/{batch}/run": { "post": op("Run: one public value per declared source, in order (lottery numbers, or a drand signature in hex)", "admin, planner", json!([path_param("batch", "batch name")]), Some("RunDraw"), ("200", json!({ "type": "object" }))) },
             "/api/v1/draws/{batch}/reveal": { "post": op("Reveal the secret and the seed", "admin, planner", json!([path_param("batch", "batch name")]), None, ("200", json!({ "type": "object" }))) },
+            "/api/v1/draws/{batch}/report": { "get": op("Report of a dr2 annual plan: joint-visit rate, visits per enterprise by tier against the caps, inspector load per department and period, inclusion probabilities against the realized selection, comparison with separate draws per task, shortages", "anyone once revealed; admin, planner once run", json!([path_param("batch", "batch name")]), None, ("200", r("PlanReport"))) },
             "/api/v1/draws/{batch}/files/{path}": { "get": op("One file of the bundle: commitment, manifest and inputs at once, the rest after the reveal", "anyone", json!([path_param("batch", "batch name"), path_param("path", "file path in the bundle, e.g. plan/visits.csv")]), None, ("200", json!({ "type": "string" }))) },
             "/api/v1/audit": { "get": op("Audit log entries", "admin, planner", json!([query("after", "seq"), query("limit", "1-1000")]), None, ("200", list("AuditEntry"))) },
             "/api/v1/audit/verify": { "get": op("Recompute the audit hash chain", "admin, planner", json!([]), None, ("200", r("AuditVerification"))) }

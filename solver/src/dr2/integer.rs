@@ -198,9 +198,13 @@ pub struct Flow {
     pub given: BTreeMap<usize, Vec<u64>>,
 }
 
-/// Maximum flow source → class (its capacity) → period (if certified) → sink (the need), by
+/// Maximum flow source → class (its capacity) → period (if certified; at most one place per
+/// member and visit) → sink (the need), by
 /// shortest augmenting paths in a fixed order, so the same inputs give the same flow.
 pub fn max_flow(region: &Region, frame: &Frame, dept: u16, need: &[u64]) -> Flow {
+    let k = frame.k as u64;
+    // Visits of the department per period, complaint-driven ones included (k places each).
+    let visits: Vec<u64> = need.iter().map(|n| n.div_ceil(k)).collect();
     let classes: Vec<usize> = (0..region.classes.len())
         .filter(|&q| region.classes[q].department == dept)
         .collect();
@@ -211,9 +215,11 @@ pub fn max_flow(region: &Region, frame: &Frame, dept: u16, need: &[u64]) -> Flow
     let mut cap: BTreeMap<(usize, usize), u64> = BTreeMap::new();
     for (j, &q) in classes.iter().enumerate() {
         cap.insert((0, 1 + j), region.classes[q].total());
-        for o in 0..n_periods {
+        // One place per member and visit.
+        let members = region.classes[q].members.len() as u64;
+        for (o, visits) in visits.iter().enumerate() {
             if region.classes[q].valid(frame.first + o as u32) {
-                cap.insert((1 + j, 1 + c + o), u64::MAX / 4);
+                cap.insert((1 + j, 1 + c + o), members * visits);
             }
         }
     }

@@ -196,6 +196,26 @@ impl<'a> Model<'a> {
             .sum()
     }
 
+    /// One place per inspector per visit: a class gives a period at most one inspector-visit
+    /// per member and per visit of its department there, so k distinct members can be found
+    /// for every visit.
+    fn one_place_per_visit(&self) -> Vec<Constraint> {
+        let mut out = Vec::new();
+        let k = self.frame.k as f64;
+        for (q, w) in self.region.classes.iter().zip(&self.w) {
+            for p in self.frame.first..=self.frame.last {
+                let o = self.offset(p);
+                if let Some(w) = w[o] {
+                    let reserve = self.region.reserve.get(&(q.department, p)).copied();
+                    let visits =
+                        self.demand(q.department, o) * (1.0 / k) + reserve.unwrap_or(0) as f64 / k;
+                    out.push((w - visits * q.members.len() as f64).leq(0.0));
+                }
+            }
+        }
+        out
+    }
+
     /// No inspector class gives more visits over the year than its members have left.
     fn class_capacity(&self) -> Vec<Constraint> {
         self.region
@@ -256,6 +276,7 @@ impl<'a> Model<'a> {
         let mut constraints = self.every_check_placed_or_counted();
         constraints.extend(self.teams_fit_capacity());
         constraints.extend(self.class_capacity());
+        constraints.extend(self.one_place_per_visit());
         constraints.extend(self.balanced_load());
         let objective = self.objective();
         let Model { vars, m, x, u, .. } = self;

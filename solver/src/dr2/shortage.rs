@@ -46,7 +46,8 @@ impl Shortage {
     }
 }
 
-/// The shortages of one region, one per department with unplanned visits, in department order.
+/// The shortages of one region: each department with unplanned visits and a period range where
+/// it needs more than its inspectors have, in department order.
 pub fn shortages(region: &Region, frame: &Frame, decision: &Decision) -> Vec<Shortage> {
     let demand = kind_demand(region, &decision.merged);
     let k = frame.k as u64;
@@ -96,7 +97,9 @@ pub fn shortages(region: &Region, frame: &Frame, decision: &Decision) -> Vec<Sho
                 }
             }
         }
-        if let Some((_, from, to, needed, available)) = best {
+        // Only a real deficit is a shortage of this department; joint visits left out because
+        // another department is short show up under that department.
+        if let Some((_, from, to, needed, available)) = best.filter(|b| b.0 > 0) {
             out.push(Shortage {
                 region: region.name.clone(),
                 department: frame.departments[d as usize].clone(),

@@ -1,0 +1,140 @@
+//! `dualdraw plan report|replan`: the annual plan of method `dr2` (`docs/plan-model.md`).
+
+use super::Failure;
+use crate::draw::bundle::Bundle;
+use crate::draw::{annual, prepare};
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// What a dr2 plan costs the enterprises and asks of the inspectors: joint-visit rate,
+    /// visits per enterprise by tier against the caps, inspector load per department and
+    /// period, inclusion probabilities against the realized selection, and the comparison with
+    /// separate, uncoordinated draws per task.
+    ///
+    /// Example: dualdraw plan report 2026-plan --csv report/ --svg report/
+    Report {
+        bundle: PathBuf,
+        /// Also write summary.csv, tiers.csv, load.csv and inclusion.csv into this directory.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also write coordination.svg, tiers.svg and load.svg into this directory.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-plans the rest of the year: a new dr2 bundle that replaces OLD, keeps OLD's visits of
+    /// periods up to --pinned-through as they are, keeps OLD's seed (so who is drawn does not
+    /// change by re-planning), and plans the rest with the directories of --from (inspectors
+    /// who left, expired certificates, new tasks) and the complaint-driven checks.
+    ///
+    /// Example: dualdraw plan replan 2026-plan --from city-june/ --out 2026-plan-r1
+    ///          --batch 2026-R1 --pinned-through 6 --complaints complaints.csv
+    Replan {
+        old: PathBuf,
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        batch: String,
+        /// The last period done or under way (its visits stay).
+        #[arg(long)]
+        pinned_through: u32,
+        /// Complaint-driven checks: uscc,department,period.
+        #[arg(long)]
+        complaints: Option<PathBuf>,
+        /// OLD's secret (default: OLD.secret, or OLD/secret.txt once revealed).
+        #[arg(long)]
+        secret: Option<PathBuf>,
+    },
+}
+
+pub async fn plan(command: PlanCommand) -> Result<(), Failure> {
+    tokio::task::spawn_blocking(move || plan_blocking(command))
+        .await
+        .map_err(|e| Failure::failed(format!("plan failed: {e}")))?
+}
+
+fn plan_blocking(command: PlanCommand) -> Result<(), Failure> {
+    match command {
+        PlanCommand::Report {
+            bundle,
+            csv,
+            svg,
+            json,
+        } => {
+            let r = crate::plan::report::report(&Bundle::new(&bundle))
+                .map_err(|e| Failure::input(e.to_string()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).expect("JSON"));
+            } else {
+                print!("{}", r.text());
+            }
+            let write = |dir: &PathBuf, files: std::collections::BTreeMap<&str, String>| {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Failure::failed(format!("{}: {e}", dir.display())))?;
+                for (name, text) in files {
+                    let p = dir.join(name);
+                    std::fs::write(&p, text)
+                        .map_err(|e| Failure::failed(format!("{}: {e}", p.display())))?;
+                }
+                Ok::<(), Failure>(())
+            };
+            if let Some(dir) = &csv {
+                write(dir, r.csv_files())?;
+            }
+            if let Some(dir) = &svg {
+                write(dir, crate::plan::svg::charts(&r))?;
+            }
+            Ok(())
+        }
+        PlanCommand::Replan {
+            old,
+            from,
+            out,
+            batch,
+            pinned_through,
+            complaints,
+            secret,
+        } => {
+            let old = Bundle::new(&old);
+            let secret = secret.unwrap_or_else(|| {
+                let kept = old.secret_path();
+                if kept.exists() {
+                    kept
+                } else {
+                    old.path("secret.txt")
+                }
+            });
+            let inputs =
+                prepare::inputs_from_dir(&from).map_err(|e| Failure::input(e.to_string()))?;
+            let complaints = match &complaints {
+                Some(p) => annual::read_complaints(p, inputs.policy.periods.count())
+                    .map_err(|e| Failure::input(e.join("\n")))?,
+                None => Vec::new(),
+            };
+            let digest = annual::replan(
+                &old,
+                &Bundle::new(&out),
+                &batch,
+                &inputs,
+                pinned_through,
+                complaints,
+                &secret,
+            )
+            .map_err(|e| Failure::input(e.to_string()))?;
+            println!("{digest}");
+            eprintln!(
+                "{}: re-plan committed (replaces {}); run it with `dualdraw draw run {}` (no --entropy: it keeps the replaced draw's seed)",
+                out.display(),
+                old.dir.display(),
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}

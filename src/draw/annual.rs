@@ -1,0 +1,382 @@
+//! Method `dr2` in the service (`docs/plan-model.md`): the annual plan. A `dr2` bundle is a `dr1`
+//! bundle whose inputs add the re-planning files (`annual.csv`, `complaints.csv`,
+//! `previous-visits.csv`, `previous-teams.csv`) and whose plan is the optimizer's. A re-plan is
+//! a new `dr2` bundle that names the bundle it replaces (`replaces` in its commitment), carries
+//! that bundle's commitment and entropy under `previous/`, pins its visits done or under way and
+//! keeps its seed, so enterprises keep their permanent random numbers and a re-plan cannot be
+//! used to redraw (`DESIGN.md`, rule 6).
+
+use super::bundle::{json_text, sha256_hex, Bundle};
+use super::prepare::{self, PrepareError};
+use super::run::{self, public_entropy, read_inputs, read_secret, RunSummary, StepError};
+use super::verify::{self, check_committed, check_entropy, differ, Committed, Difference};
+use dualdraw_solver::dr1::seed::{secret_commitment, seed, sha256};
+use dualdraw_solver::dr1::Inputs;
+use dualdraw_solver::dr2::annual::{self as files, Annual, Complaint, PreviousMember, PreviousVisit};
+use dualdraw_solver::dr2::{self, check::check};
+use dualdraw_solver::Uscc;
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn input(s: impl Into<String>) -> StepError {
+    StepError::Input(s.into())
+}
+
+/// The replaced draw, for a re-plan.
+pub struct Previous {
+    pub commitment_text: String,
+    pub entropy_text: String,
+    pub secret: [u8; 32],
+}
+
+/// Freezes a `dr2` batch: the `dr1` inputs, the annual files, the commitment.
+pub fn prepare(
+    bundle: &Bundle,
+    batch: &str,
+    inputs: &Inputs,
+    annual: &Annual,
+    sources: Vec<Json>,
+) -> Result<String, PrepareError> {
+    prepare::write(bundle, batch, inputs, sources)?;
+    commit(bundle, annual, None)
+}
+
+/// Adds the annual files to a bundle prepared as `dr1` and commits to them as `dr2`.
+fn commit(
+    bundle: &Bundle,
+    annual: &Annual,
+    previous: Option<&Previous>,
+) -> Result<String, PrepareError> {
+    let mut commitment = bundle.read_json("commitment.json")?;
+    commitment["method"] = json!(dr2::METHOD);
+    for (name, text) in annual.to_files() {
+        bundle.write(&format!("inputs/{name}"), &text)?;
+        commitment["inputs"][name] = json!(sha256_hex(text.as_bytes()));
+    }
+    if let Some(p) = previous {
+        let old: Json = serde_json::from_str(&p.commitment_text).map_err(|e| {
+            PrepareError::Input(vec![format!("previous commitment.json: {e}")])
+        })?;
+        commitment["replaces"] = json!(sha256_hex(p.commitment_text.as_bytes()));
+        commitment["sources"] = json!([]);
+        commitment["secret_commitment"] = old["secret_commitment"].clone();
+        bundle.write("previous/commitment.json", &p.commitment_text)?;
+        bundle.write("previous/entropy.json", &p.entropy_text)?;
+        let path = bundle.secret_path();
+        std::fs::write(&path, format!("{}\n", hex::encode(p.secret)))
+            .map_err(|e| super::bundle::io(&path, e))?;
+    }
+    let text = json_text(&commitment);
+    bundle.write("commitment.json", &text)?;
+    bundle.write_manifest("committed", json!({}))?;
+    Ok(sha256_hex(text.as_bytes()))
+}
+
+/// Prepares a re-plan of `old` (a run `dr2` bundle) with new directories: the visits of periods
+/// up to `pinned_through` stay, the rest is planned again.
+pub fn replan(
+    old: &Bundle,
+    out: &Bundle,
+    batch: &str,
+    inputs: &Inputs,
+    pinned_through: u32,
+    complaints: Vec<Complaint>,
+    secret_file: &Path,
+) -> Result<String, StepError> {
+    let manifest = old.read_json("manifest.json")?;
+    if manifest["method"] != dr2::METHOD || !matches!(manifest["state"].as_str(), Some("run" | "revealed")) {
+        return Err(input(format!(
+            "{}: only a run or revealed dr2 bundle can be re-planned",
+            old.dir.display()
+        )));
+    }
+    let secret = read_secret(secret_file)?;
+    let commitment_text = old.read("commitment.json")?;
+    let old_commitment: Json = serde_json::from_str(&commitment_text)
+        .map_err(|e| input(format!("{}: commitment.json: {e}", old.dir.display())))?;
+    if old_commitment["secret_commitment"].as_str() != Some(&hex::encode(secret_commitment(&secret))) {
+        return Err(input(format!(
+            "{}: this secret does not match the replaced draw's commitment",
+            secret_file.display()
+        )));
+    }
+    let periods = inputs.policy.periods.count();
+    if pinned_through > periods {
+        return Err(input(format!(
+            "--pinned-through {pinned_through}: the year has {periods} periods"
+        )));
+    }
+    let mut annual = Annual {
+        pinned_through,
+        complaints,
+        previous_visits: previous_visits(&old.read("plan/visits.csv")?)?,
+        previous_teams: previous_teams(&old.read("plan/teams.csv")?)?,
+    };
+    annual.normalize();
+    let previous = Previous {
+        commitment_text,
+        entropy_text: old.read("entropy.json")?,
+        secret,
+    };
+    // prepare::write insists on declared sources; the re-plan inherits the replaced draw's.
+    let sources = old_commitment["sources"].as_array().cloned().unwrap_or_default();
+    prepare::write(out, batch, inputs, sources).map_err(|e| input(e.to_string()))?;
+    commit(out, &annual, Some(&previous)).map_err(|e| input(e.to_string()))
+}
+
+fn previous_visits(text: &str) -> Result<Vec<PreviousVisit>, StepError> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let list = |s: &str| -> Vec<String> {
+        s.split(';').filter(|x| !x.is_empty()).map(String::from).collect()
+    };
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| input(format!("plan/visits.csv: {e}")))?;
+        let uscc = Uscc::parse(&rec[1]).map_err(|e| input(format!("plan/visits.csv: {e}")))?;
+        out.push(PreviousVisit {
+            visit: rec[0].to_string(),
+            uscc,
+            period: rec[4].parse().map_err(|_| input("plan/visits.csv: bad period"))?,
+            groups: list(&rec[5]),
+            departments: list(&rec[6]),
+            tasks: list(&rec[7]),
+        });
+    }
+    Ok(out)
+}
+
+fn previous_teams(text: &str) -> Result<Vec<PreviousMember>, StepError> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| input(format!("plan/teams.csv: {e}")))?;
+        out.push(PreviousMember {
+            visit: rec[0].to_string(),
+            department: rec[1].to_string(),
+            inspector: rec[2].to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Complaint-driven checks from a user's CSV: `uscc,department,period` (or 统一社会信用代码,
+/// 部门, 期次); errors as `FILE:LINE: column: what is wrong`.
+pub fn read_complaints(path: &Path, periods: u32) -> Result<Vec<Complaint>, Vec<String>> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| vec![format!("{name}: {e}")])?;
+    parse_complaints(&name, &text, periods)
+}
+
+/// [`read_complaints`] of a text, `name` naming it in errors.
+pub fn parse_complaints(name: &str, text: &str, periods: u32) -> Result<Vec<Complaint>, Vec<String>> {
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| vec![format!("{name}:1: {e}")])?
+        .iter()
+        .map(|h| match h.trim() {
+            "统一社会信用代码" => "uscc".to_string(),
+            "部门" => "department".to_string(),
+            "期次" => "period".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    if header != ["uscc", "department", "period"] {
+        return Err(vec![format!(
+            "{name}:1: header must be uscc,department,period (or 统一社会信用代码,部门,期次)"
+        )]);
+    }
+    let (mut out, mut errors) = (Vec::new(), Vec::new());
+    for rec in r.records() {
+        let rec = match rec {
+            Ok(rec) => rec,
+            Err(e) => {
+                errors.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line());
+        let uscc = Uscc::parse(&rec[0]);
+        let period = rec[2].parse::<u32>().ok().filter(|p| (1..=periods).contains(p));
+        match (uscc, period) {
+            (Err(e), _) => errors.push(format!("{name}:{line}: uscc: '{}': {e}", &rec[0])),
+            (_, None) => errors.push(format!(
+                "{name}:{line}: period: '{}' is not a period 1..{periods}",
+                &rec[2]
+            )),
+            (Ok(uscc), Some(period)) if !rec[1].is_empty() => out.push(Complaint {
+                uscc,
+                department: rec[1].to_string(),
+                period,
+            }),
+            _ => errors.push(format!("{name}:{line}: department: missing")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The commitment digest that enters the seed: the bundle's own, or for a re-plan the replaced
+/// draw's (carried in `previous/commitment.json`, whose digest the commitment names).
+pub fn seed_commitment(bundle: &Bundle, commitment: &Json) -> Result<[u8; 32], StepError> {
+    match commitment["replaces"].as_str() {
+        None => run::commitment_digest(bundle),
+        Some(digest) => {
+            let text = bundle.read("previous/commitment.json")?;
+            if sha256_hex(text.as_bytes()) != digest {
+                return Err(input("previous/commitment.json: not the commitment it replaces"));
+            }
+            Ok(sha256(text.as_bytes()))
+        }
+    }
+}
+
+/// The bundle's annual files.
+pub fn read_annual(bundle: &Bundle, inputs: &Inputs) -> Result<Annual, StepError> {
+    let mut texts = BTreeMap::new();
+    for name in files::FILES {
+        texts.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
+    }
+    Annual::parse(&texts, inputs.policy.periods.count()).map_err(|errs| {
+        input(
+            errs.iter()
+                .map(|e| format!("inputs/{e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+/// `draw run` for `dr2`: the seed, then the annual plan.
+pub fn run(
+    bundle: &Bundle,
+    commitment: &Json,
+    values: &[String],
+    secret_file: &Path,
+) -> Result<RunSummary, StepError> {
+    let secret = read_secret(secret_file)?;
+    if hex::encode(secret_commitment(&secret)) != commitment["secret_commitment"].as_str().unwrap_or("") {
+        return Err(input(format!(
+            "{}: this secret does not match the commitment",
+            secret_file.display()
+        )));
+    }
+    let (text, entropy) = match commitment["replaces"].as_str() {
+        Some(replaces) => {
+            if !values.is_empty() {
+                return Err(input("a re-plan keeps the replaced draw's entropy and seed: give no --entropy"));
+            }
+            let previous = bundle.read_json("previous/entropy.json")?;
+            let text = previous["string"].as_str().unwrap_or("").to_string();
+            let entropy = json!({"inherited": replaces, "sources": [], "string": text});
+            (text, entropy)
+        }
+        None => {
+            let (text, records) = public_entropy(commitment, values)?;
+            (text.clone(), json!({"sources": records, "string": text}))
+        }
+    };
+    let inputs = read_inputs(bundle)?;
+    let annual = read_annual(bundle, &inputs)?;
+    let seed = seed(&seed_commitment(bundle, commitment)?, &text, &secret);
+    let plan = dr2::draw(&inputs, &annual, &seed);
+    bundle.write("entropy.json", &json_text(&entropy))?;
+    for (name, text) in plan.to_files(&inputs) {
+        bundle.write(&format!("plan/{name}"), &text)?;
+    }
+    bundle.write_manifest("run", json!({}))?;
+    Ok(RunSummary {
+        visits: plan.visits.len(),
+        members: plan.teams.len(),
+        failures: plan.failures.len(),
+    })
+}
+
+/// `dualdraw verify` for `dr2`.
+pub fn verify(bundle: &Bundle, manifest: &Json) -> Result<String, Difference> {
+    let Committed {
+        commitment,
+        inputs,
+        size,
+        root,
+        ..
+    } = check_committed(bundle, manifest)?;
+    for name in files::FILES {
+        let text = bundle.read(&format!("inputs/{name}"))?;
+        if commitment["inputs"][name].as_str() != Some(sha256_hex(text.as_bytes()).as_str()) {
+            return Err(differ(format!("inputs/{name}: not the file committed to")));
+        }
+    }
+    let annual = read_annual(bundle, &inputs)?;
+    let state = manifest["state"].as_str().unwrap_or("");
+    if state == "committed" {
+        return Ok(format!("dr2 bundle committed: inputs match the commitment ({size} enterprises, root {}…); not drawn yet", &root[..16]));
+    }
+    let entropy = bundle.read_json("entropy.json")?;
+    let text = match commitment["replaces"].as_str() {
+        Some(replaces) => inherited_entropy(bundle, &commitment, &entropy, replaces)?,
+        None => check_entropy(&commitment, &entropy)?,
+    };
+    if state != "revealed" {
+        return Ok("dr2 bundle run: inputs and entropy check; the plan is verifiable once the secret is revealed".into());
+    }
+    let secret = verify::revealed_secret(bundle, &commitment)?;
+    let seed = seed(&seed_commitment(bundle, &commitment)?, &text, &secret);
+    if manifest["seed"].as_str() != Some(hex::encode(seed).as_str()) {
+        return Err(differ("manifest.json: seed is not SHA-256 of the committed values"));
+    }
+    let plan = dr2::draw(&inputs, &annual, &seed);
+    for (name, expected) in plan.to_files(&inputs) {
+        let found = bundle.read(&format!("plan/{name}"))?;
+        if found != expected {
+            return Err(verify::first_line_difference(
+                &format!("plan/{name}"),
+                &expected,
+                &found,
+            ));
+        }
+    }
+    check(&inputs, &annual, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
+    let joint = plan.visits.iter().filter(|v| v.departments.len() > 1).count();
+    Ok(format!(
+        "dr2 bundle verified: {} enterprises, {} tasks, {} selections, {} visits ({joint} joint), {} inspectors assigned, {} teams not formed, {} checks unplanned; seed {}",
+        inputs.population_len(),
+        inputs.tasks.len(),
+        plan.selection.selections.len(),
+        plan.visits.len(),
+        plan.teams.len(),
+        plan.failures.len(),
+        plan.unplanned.len(),
+        hex::encode(seed)
+    ))
+}
+
+/// A re-plan's entropy: the replaced draw's, checked against its own commitment.
+fn inherited_entropy(
+    bundle: &Bundle,
+    commitment: &Json,
+    entropy: &Json,
+    replaces: &str,
+) -> Result<String, Difference> {
+    let previous_text = bundle.read("previous/commitment.json")?;
+    if sha256_hex(previous_text.as_bytes()) != replaces {
+        return Err(differ("previous/commitment.json: not the commitment named by replaces"));
+    }
+    let previous: Json = serde_json::from_str(&previous_text)
+        .map_err(|e| differ(format!("previous/commitment.json: {e}")))?;
+    if previous["secret_commitment"] != commitment["secret_commitment"] {
+        return Err(differ("commitment.json: a re-plan keeps the replaced draw's secret commitment"));
+    }
+    let previous_entropy = bundle.read_json("previous/entropy.json")?;
+    let text = check_entropy(&previous, &previous_entropy)
+        .map_err(|d| differ(format!("previous/{d}")))?;
+    let expected = json!({"inherited": replaces, "sources": [], "string": text});
+    if entropy != &expected {
+        return Err(differ("entropy.json: a re-plan's entropy is the replaced draw's"));
+    }
+    Ok(text)
+}
