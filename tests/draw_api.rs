@@ -210,3 +210,70 @@ both!(the_cli_prepares_from_the_database, |app| {
         String::from_utf8_lossy(&out.stderr)
     );
 });
+
+const MONTHS: &str = "key,value\nyear,2026\nas_of,2026-01-01\nperiods,month\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n";
+
+both!(
+    an_annual_plan_is_prepared_run_reported_and_revealed,
+    |app| {
+        app.load_fixtures().await;
+        let planner = app.token(Role::Planner, None).await;
+        let tasks = TASKS.replace(",1,4\n", ",1,12\n");
+        let mut body = json!({ "batch": "2026-plan", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "tasks_csv": tasks, "policy_csv": MONTHS, "method": "dr3" });
+        let (status, err) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
+        assert_eq!(status, 422, "{err}");
+        assert_eq!(err["code"], "invalid_method");
+        body["method"] = json!("dr2");
+        body["complaints_csv"] = json!("uscc,department,period\n91440305MA5DA00044,SCJG,13\n");
+        let (status, err) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
+        assert_eq!(status, 422, "{err}");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("complaints_csv:2: period: '13' is not a period 1..12"),
+            "{err}"
+        );
+        body["complaints_csv"] = json!("uscc,department,period\n91440305MA5DA00044,SCJG,3\n");
+        let (status, created) =
+            send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
+        assert_eq!(status, 201, "{created}");
+        let (_, draw) = send(app.get("/api/v1/draws/2026-plan")).await;
+        assert_eq!(draw["commitment"]["method"], "dr2");
+        let (status, run) = send(
+            app.post("/api/v1/draws/2026-plan/run")
+                .bearer_auth(&planner)
+                .json(&json!({ "entropy": ["3 7 1"] })),
+        )
+        .await;
+        assert_eq!(status, 200, "{run}");
+        let (status, _) = send(app.get("/api/v1/draws/2026-plan/report")).await;
+        assert_eq!(
+            status, 401,
+            "the report tells the plan: not public before the reveal"
+        );
+        let (status, report) = send(
+            app.get("/api/v1/draws/2026-plan/report")
+                .bearer_auth(&planner),
+        )
+        .await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["method"], "dr2");
+        assert!(report["visits"].as_u64().unwrap() > 0);
+        assert!(report["visits"].as_u64() <= report["uncoordinated_visits"].as_u64());
+        let (status, revealed) = send(
+            app.post("/api/v1/draws/2026-plan/reveal")
+                .bearer_auth(&planner)
+                .json(&json!({})),
+        )
+        .await;
+        assert_eq!(status, 200, "{revealed}");
+        let summary = revealed["result"]["verification"].as_str().unwrap();
+        assert!(summary.starts_with("dr2 bundle verified"), "{summary}");
+        let (status, public) = send(app.get("/api/v1/draws/2026-plan/report")).await;
+        assert_eq!(status, 200);
+        assert_eq!(public, report);
+        let (status, _) = send(app.get("/api/v1/draws/2026-plan/files/plan/allocation.csv")).await;
+        assert_eq!(status, 200);
+    }
+);

@@ -113,10 +113,17 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::input(e.to_string()))?;
             return tokio::task::spawn_blocking(move || {
-                commit(&out, &batch, &sources, inputs, method, complaints.as_deref())
+                commit(
+                    &out,
+                    &batch,
+                    &sources,
+                    inputs,
+                    method,
+                    complaints.as_deref(),
+                )
             })
-                .await
-                .map_err(|e| Failure::failed(format!("draw failed: {e}")))?;
+            .await
+            .map_err(|e| Failure::failed(format!("draw failed: {e}")))?;
         }
         other => other,
     };
@@ -139,7 +146,14 @@ fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
             let from = from.expect("the database case is handled before");
             let inputs =
                 prepare::inputs_from_dir(&from).map_err(|e| Failure::input(e.to_string()))?;
-            commit(&out, &batch, &sources, inputs, method, complaints.as_deref())
+            commit(
+                &out,
+                &batch,
+                &sources,
+                inputs,
+                method,
+                complaints.as_deref(),
+            )
         }
         DrawCommand::Run {
             bundle,

@@ -12,7 +12,9 @@ use super::run::{self, public_entropy, read_inputs, read_secret, RunSummary, Ste
 use super::verify::{self, check_committed, check_entropy, differ, Committed, Difference};
 use dualdraw_solver::dr1::seed::{secret_commitment, seed, sha256};
 use dualdraw_solver::dr1::Inputs;
-use dualdraw_solver::dr2::annual::{self as files, Annual, Complaint, PreviousMember, PreviousVisit};
+use dualdraw_solver::dr2::annual::{
+    self as files, Annual, Complaint, PreviousMember, PreviousVisit,
+};
 use dualdraw_solver::dr2::{self, check::check};
 use dualdraw_solver::Uscc;
 use serde_json::{json, Value as Json};
@@ -55,9 +57,8 @@ fn commit(
         commitment["inputs"][name] = json!(sha256_hex(text.as_bytes()));
     }
     if let Some(p) = previous {
-        let old: Json = serde_json::from_str(&p.commitment_text).map_err(|e| {
-            PrepareError::Input(vec![format!("previous commitment.json: {e}")])
-        })?;
+        let old: Json = serde_json::from_str(&p.commitment_text)
+            .map_err(|e| PrepareError::Input(vec![format!("previous commitment.json: {e}")]))?;
         commitment["replaces"] = json!(sha256_hex(p.commitment_text.as_bytes()));
         commitment["sources"] = json!([]);
         commitment["secret_commitment"] = old["secret_commitment"].clone();
@@ -85,7 +86,9 @@ pub fn replan(
     secret_file: &Path,
 ) -> Result<String, StepError> {
     let manifest = old.read_json("manifest.json")?;
-    if manifest["method"] != dr2::METHOD || !matches!(manifest["state"].as_str(), Some("run" | "revealed")) {
+    if manifest["method"] != dr2::METHOD
+        || !matches!(manifest["state"].as_str(), Some("run" | "revealed"))
+    {
         return Err(input(format!(
             "{}: only a run or revealed dr2 bundle can be re-planned",
             old.dir.display()
@@ -95,7 +98,9 @@ pub fn replan(
     let commitment_text = old.read("commitment.json")?;
     let old_commitment: Json = serde_json::from_str(&commitment_text)
         .map_err(|e| input(format!("{}: commitment.json: {e}", old.dir.display())))?;
-    if old_commitment["secret_commitment"].as_str() != Some(&hex::encode(secret_commitment(&secret))) {
+    if old_commitment["secret_commitment"].as_str()
+        != Some(&hex::encode(secret_commitment(&secret)))
+    {
         return Err(input(format!(
             "{}: this secret does not match the replaced draw's commitment",
             secret_file.display()
@@ -120,7 +125,10 @@ pub fn replan(
         secret,
     };
     // prepare::write insists on declared sources; the re-plan inherits the replaced draw's.
-    let sources = old_commitment["sources"].as_array().cloned().unwrap_or_default();
+    let sources = old_commitment["sources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     prepare::write(out, batch, inputs, sources).map_err(|e| input(e.to_string()))?;
     commit(out, &annual, Some(&previous)).map_err(|e| input(e.to_string()))
 }
@@ -128,7 +136,10 @@ pub fn replan(
 fn previous_visits(text: &str) -> Result<Vec<PreviousVisit>, StepError> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let list = |s: &str| -> Vec<String> {
-        s.split(';').filter(|x| !x.is_empty()).map(String::from).collect()
+        s.split(';')
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect()
     };
     let mut out = Vec::new();
     for rec in r.records() {
@@ -137,7 +148,9 @@ fn previous_visits(text: &str) -> Result<Vec<PreviousVisit>, StepError> {
         out.push(PreviousVisit {
             visit: rec[0].to_string(),
             uscc,
-            period: rec[4].parse().map_err(|_| input("plan/visits.csv: bad period"))?,
+            period: rec[4]
+                .parse()
+                .map_err(|_| input("plan/visits.csv: bad period"))?,
             groups: list(&rec[5]),
             departments: list(&rec[6]),
             tasks: list(&rec[7]),
@@ -169,7 +182,11 @@ pub fn read_complaints(path: &Path, periods: u32) -> Result<Vec<Complaint>, Vec<
 }
 
 /// [`read_complaints`] of a text, `name` naming it in errors.
-pub fn parse_complaints(name: &str, text: &str, periods: u32) -> Result<Vec<Complaint>, Vec<String>> {
+pub fn parse_complaints(
+    name: &str,
+    text: &str,
+    periods: u32,
+) -> Result<Vec<Complaint>, Vec<String>> {
     let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<String> = r
         .headers()
@@ -198,7 +215,10 @@ pub fn parse_complaints(name: &str, text: &str, periods: u32) -> Result<Vec<Comp
         };
         let line = rec.position().map_or(0, |p| p.line());
         let uscc = Uscc::parse(&rec[0]);
-        let period = rec[2].parse::<u32>().ok().filter(|p| (1..=periods).contains(p));
+        let period = rec[2]
+            .parse::<u32>()
+            .ok()
+            .filter(|p| (1..=periods).contains(p));
         match (uscc, period) {
             (Err(e), _) => errors.push(format!("{name}:{line}: uscc: '{}': {e}", &rec[0])),
             (_, None) => errors.push(format!(
@@ -228,7 +248,9 @@ pub fn seed_commitment(bundle: &Bundle, commitment: &Json) -> Result<[u8; 32], S
         Some(digest) => {
             let text = bundle.read("previous/commitment.json")?;
             if sha256_hex(text.as_bytes()) != digest {
-                return Err(input("previous/commitment.json: not the commitment it replaces"));
+                return Err(input(
+                    "previous/commitment.json: not the commitment it replaces",
+                ));
             }
             Ok(sha256(text.as_bytes()))
         }
@@ -259,7 +281,9 @@ pub fn run(
     secret_file: &Path,
 ) -> Result<RunSummary, StepError> {
     let secret = read_secret(secret_file)?;
-    if hex::encode(secret_commitment(&secret)) != commitment["secret_commitment"].as_str().unwrap_or("") {
+    if hex::encode(secret_commitment(&secret))
+        != commitment["secret_commitment"].as_str().unwrap_or("")
+    {
         return Err(input(format!(
             "{}: this secret does not match the commitment",
             secret_file.display()
@@ -268,7 +292,9 @@ pub fn run(
     let (text, entropy) = match commitment["replaces"].as_str() {
         Some(replaces) => {
             if !values.is_empty() {
-                return Err(input("a re-plan keeps the replaced draw's entropy and seed: give no --entropy"));
+                return Err(input(
+                    "a re-plan keeps the replaced draw's entropy and seed: give no --entropy",
+                ));
             }
             let previous = bundle.read_json("previous/entropy.json")?;
             let text = previous["string"].as_str().unwrap_or("").to_string();
@@ -327,7 +353,9 @@ pub fn verify(bundle: &Bundle, manifest: &Json) -> Result<String, Difference> {
     let secret = verify::revealed_secret(bundle, &commitment)?;
     let seed = seed(&seed_commitment(bundle, &commitment)?, &text, &secret);
     if manifest["seed"].as_str() != Some(hex::encode(seed).as_str()) {
-        return Err(differ("manifest.json: seed is not SHA-256 of the committed values"));
+        return Err(differ(
+            "manifest.json: seed is not SHA-256 of the committed values",
+        ));
     }
     let plan = dr2::draw(&inputs, &annual, &seed);
     for (name, expected) in plan.to_files(&inputs) {
@@ -341,7 +369,11 @@ pub fn verify(bundle: &Bundle, manifest: &Json) -> Result<String, Difference> {
         }
     }
     check(&inputs, &annual, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
-    let joint = plan.visits.iter().filter(|v| v.departments.len() > 1).count();
+    let joint = plan
+        .visits
+        .iter()
+        .filter(|v| v.departments.len() > 1)
+        .count();
     Ok(format!(
         "dr2 bundle verified: {} enterprises, {} tasks, {} selections, {} visits ({joint} joint), {} inspectors assigned, {} teams not formed, {} checks unplanned; seed {}",
         inputs.population_len(),
@@ -364,19 +396,25 @@ fn inherited_entropy(
 ) -> Result<String, Difference> {
     let previous_text = bundle.read("previous/commitment.json")?;
     if sha256_hex(previous_text.as_bytes()) != replaces {
-        return Err(differ("previous/commitment.json: not the commitment named by replaces"));
+        return Err(differ(
+            "previous/commitment.json: not the commitment named by replaces",
+        ));
     }
     let previous: Json = serde_json::from_str(&previous_text)
         .map_err(|e| differ(format!("previous/commitment.json: {e}")))?;
     if previous["secret_commitment"] != commitment["secret_commitment"] {
-        return Err(differ("commitment.json: a re-plan keeps the replaced draw's secret commitment"));
+        return Err(differ(
+            "commitment.json: a re-plan keeps the replaced draw's secret commitment",
+        ));
     }
     let previous_entropy = bundle.read_json("previous/entropy.json")?;
-    let text = check_entropy(&previous, &previous_entropy)
-        .map_err(|d| differ(format!("previous/{d}")))?;
+    let text =
+        check_entropy(&previous, &previous_entropy).map_err(|d| differ(format!("previous/{d}")))?;
     let expected = json!({"inherited": replaces, "sources": [], "string": text});
     if entropy != &expected {
-        return Err(differ("entropy.json: a re-plan's entropy is the replaced draw's"));
+        return Err(differ(
+            "entropy.json: a re-plan's entropy is the replaced draw's",
+        ));
     }
     Ok(text)
 }

@@ -172,7 +172,10 @@ pub fn run(
 }
 
 /// The declared sources' public values, checked, and the canonical entropy string.
-pub fn public_entropy(commitment: &Json, values: &[String]) -> Result<(String, Vec<Json>), StepError> {
+pub fn public_entropy(
+    commitment: &Json,
+    values: &[String],
+) -> Result<(String, Vec<Json>), StepError> {
     let sources = commitment["sources"]
         .as_array()
         .cloned()

@@ -188,7 +188,7 @@ pub(crate) struct Committed {
 
 /// Steps 1 and 2 of verification (`docs/draw-protocol.md` §11).
 pub(crate) fn check_committed(bundle: &Bundle, manifest: &Json) -> Result<Committed, Difference> {
-    check_files(bundle, &manifest)?;
+    check_files(bundle, manifest)?;
     let commitment_text = bundle.read("commitment.json")?;
     if manifest["commitment_sha256"].as_str()
         != Some(sha256_hex(commitment_text.as_bytes()).as_str())

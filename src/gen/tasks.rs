@@ -23,8 +23,8 @@ const KEY: [&str; 4] = ["5%", "5%", "21%", "61%"];
 /// The same for a year planned by month (`dr2`): per department, so that the twenty
 /// departments together stay near the tier ratios of `DOMAIN.md` per enterprise (A ≤ 5 %, D
 /// most often) and the inspectors (one per 300 enterprises) can carry the year.
-const GENERAL_YEAR: [&str; 4] = ["0.2%", "0.5%", "1.5%", "5%"];
-const KEY_YEAR: [&str; 4] = ["0.3%", "0.5%", "2%", "10%"];
+const GENERAL_YEAR: [&str; 4] = ["0.1%", "0.3%", "1%", "4%"];
+const KEY_YEAR: [&str; 4] = ["0.2%", "0.3%", "1.5%", "8%"];
 
 fn group_of(department: &str) -> &'static str {
     JOINT
@@ -39,7 +39,13 @@ const GENERAL_MONTHS: [(u32, u32); 4] = [(1, 6), (4, 9), (7, 12), (1, 12)];
 const KEY_MONTHS: [(u32, u32); 4] = [(1, 12), (3, 8), (1, 4), (6, 12)];
 
 /// The window of the task of department number `d` (in the list's order).
-fn window(periods: Periods, group: &str, d: usize, key: bool, departments: &[&DepartmentSpec]) -> (u32, u32) {
+fn window(
+    periods: Periods,
+    group: &str,
+    d: usize,
+    key: bool,
+    departments: &[&DepartmentSpec],
+) -> (u32, u32) {
     match periods {
         Periods::Quarter => (1, 4),
         Periods::Month if key => KEY_MONTHS[d % 4],

@@ -173,13 +173,11 @@ pub async fn prepare(
         Some(annual) => crate::draw::annual::prepare(&b, &batch, &inputs, &annual, sources),
     })
     .await?
-        .map_err(|e| match e {
-            prepare::PrepareError::Exists(_) => Error::Conflict(e.to_string()),
-            prepare::PrepareError::Input(_) => {
-                Error::unprocessable("invalid_inputs", e.to_string())
-            }
-            prepare::PrepareError::Bundle(b) => Error::Internal(anyhow::anyhow!(b.to_string())),
-        })?;
+    .map_err(|e| match e {
+        prepare::PrepareError::Exists(_) => Error::Conflict(e.to_string()),
+        prepare::PrepareError::Input(_) => Error::unprocessable("invalid_inputs", e.to_string()),
+        prepare::PrepareError::Bundle(b) => Error::Internal(anyhow::anyhow!(b.to_string())),
+    })?;
     let detail = json!({ "commitment_sha256": digest, "enterprises": enterprises });
     record(
         &s,

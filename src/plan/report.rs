@@ -92,7 +92,13 @@ fn csv_rows(bundle: &Bundle, rel: &str) -> Result<Vec<BTreeMap<String, String>>,
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| BundleError::Invalid(format!("{rel}: {e}")))?;
-        out.push(header.iter().cloned().zip(rec.iter().map(String::from)).collect());
+        out.push(
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect(),
+        );
     }
     Ok(out)
 }
@@ -181,9 +187,9 @@ fn coordination(r: &mut Report, visits: &[BTreeMap<String, String>]) {
         slot.0 += 1;
         slot.1 += tasks;
     }
-    if r.department_checks > 0 {
-        r.joint_rate_permille = r.joint_department_checks * 1000 / r.department_checks;
-    }
+    r.joint_rate_permille = (r.joint_department_checks * 1000)
+        .checked_div(r.department_checks)
+        .unwrap_or(0);
     for (uscc, ds) in departments_of {
         if ds.len() > 1 {
             let (ours, separate) = visits_of[uscc];
@@ -251,13 +257,15 @@ fn load(bundle: &Bundle, visits: &[BTreeMap<String, String>]) -> Result<Vec<Load
     }
     Ok(rows
         .into_iter()
-        .map(|((department, period), (assigned, inspectors, allocated))| LoadRow {
-            department,
-            period,
-            assigned,
-            inspectors: inspectors.len() as u64,
-            allocated,
-        })
+        .map(
+            |((department, period), (assigned, inspectors, allocated))| LoadRow {
+                department,
+                period,
+                assigned,
+                inspectors: inspectors.len() as u64,
+                allocated,
+            },
+        )
         .collect())
 }
 
@@ -267,7 +275,11 @@ fn inclusion(
 ) -> Result<Vec<InclusionRow>, BundleError> {
     let planned: BTreeSet<(&str, &str)> = visits
         .iter()
-        .flat_map(|v| list(&v["tasks"]).into_iter().map(move |t| (t, v["uscc"].as_str())))
+        .flat_map(|v| {
+            list(&v["tasks"])
+                .into_iter()
+                .map(move |t| (t, v["uscc"].as_str()))
+        })
         .collect();
     let selections = csv_rows(bundle, "plan/selections.csv")?;
     let mut planned_by: BTreeMap<(&str, &str), u64> = BTreeMap::new();
@@ -342,7 +354,11 @@ impl Report {
         }
         out.push_str("visits per enterprise by tier (cap):\n");
         for t in &self.tiers {
-            let hist: Vec<String> = t.histogram.iter().map(|(n, c)| format!("{n}×{c}")).collect();
+            let hist: Vec<String> = t
+                .histogram
+                .iter()
+                .map(|(n, c)| format!("{n}×{c}"))
+                .collect();
             out.push_str(&format!(
                 "  {} (cap {}): {} enterprises, {} visits, at most {}, over cap {}; {}\n",
                 t.tier,
@@ -361,7 +377,9 @@ impl Report {
                 l.department, l.period, l.assigned, l.allocated, l.inspectors
             ));
         }
-        out.push_str("inclusion (task tier: probability n/N, expected n, selected, key, planned):\n");
+        out.push_str(
+            "inclusion (task tier: probability n/N, expected n, selected, key, planned):\n",
+        );
         for i in &self.inclusion {
             out.push_str(&format!(
                 "  {} {}: {}, {}, {}, {}, {}\n",
@@ -393,7 +411,10 @@ impl Report {
             ("uncoordinated_visits", self.uncoordinated_visits),
             ("overlap_enterprises", self.overlap_enterprises),
             ("overlap_visits", self.overlap_visits),
-            ("overlap_uncoordinated_visits", self.overlap_uncoordinated_visits),
+            (
+                "overlap_uncoordinated_visits",
+                self.overlap_uncoordinated_visits,
+            ),
             ("unplanned_checks", self.unplanned_checks),
             ("teams_not_formed", self.teams_not_formed),
         ];
@@ -415,7 +436,12 @@ impl Report {
                     .iter()
                     .flat_map(|t| {
                         t.histogram.iter().map(|(n, c)| {
-                            vec![t.tier.clone(), t.cap.to_string(), n.to_string(), c.to_string()]
+                            vec![
+                                t.tier.clone(),
+                                t.cap.to_string(),
+                                n.to_string(),
+                                c.to_string(),
+                            ]
                         })
                     })
                     .collect(),
@@ -424,7 +450,13 @@ impl Report {
         files.insert(
             "load.csv",
             write(
-                &["department", "period", "assigned", "allocated", "inspectors"],
+                &[
+                    "department",
+                    "period",
+                    "assigned",
+                    "allocated",
+                    "inspectors",
+                ],
                 self.load
                     .iter()
                     .map(|l| {
@@ -442,7 +474,16 @@ impl Report {
         files.insert(
             "inclusion.csv",
             write(
-                &["task", "tier", "eligible", "inclusion", "expected", "selected", "key", "planned"],
+                &[
+                    "task",
+                    "tier",
+                    "eligible",
+                    "inclusion",
+                    "expected",
+                    "selected",
+                    "key",
+                    "planned",
+                ],
                 self.inclusion
                     .iter()
                     .map(|i| {

@@ -4,10 +4,14 @@
 use super::report::Report;
 use std::collections::BTreeMap;
 
-const COLORS: [&str; 6] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1"];
+const COLORS: [&str; 6] = [
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1",
+];
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A grouped bar chart: for each group, one bar per series, scaled to the largest value.
@@ -85,7 +89,13 @@ pub fn charts(r: &Report) -> BTreeMap<&'static str, String> {
             ],
         ),
     );
-    let most = r.tiers.iter().map(|t| t.max_visits).max().unwrap_or(0).max(1);
+    let most = r
+        .tiers
+        .iter()
+        .map(|t| t.max_visits)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let names: Vec<String> = (1..=most).map(|n| format!("{n} visit(s)")).collect();
     let series: Vec<&str> = names.iter().map(String::as_str).collect();
     out.insert(
@@ -132,7 +142,11 @@ mod tests {
 
     #[test]
     fn bars_scale_to_the_largest_value_and_escape_labels() {
-        let svg = bars("a < b", &["x"], &[("g&h".into(), vec![10]), ("i".into(), vec![5])]);
+        let svg = bars(
+            "a < b",
+            &["x"],
+            &[("g&h".into(), vec![10]), ("i".into(), vec![5])],
+        );
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("a &lt; b"));
         assert!(svg.contains("g&amp;h"));
