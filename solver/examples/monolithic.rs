@@ -72,7 +72,7 @@ fn main() {
         objective += 10.0 * zv;
     }
     let mut constraints = Vec::new();
-    for (c, ys) in checks.iter().enumerate() {
+    for (c, ys) in y.iter().enumerate() {
         let placed: Expression = ys.iter().map(|(_, v)| *v).sum();
         constraints.push((placed + u[c]).eq(1.0));
         for &(p, v) in ys {

@@ -60,7 +60,8 @@ pub enum DrawCommand {
     Run {
         bundle: PathBuf,
         /// Lottery numbers ("3 7 1"), or a drand signature in hex (SIG or SIG:PREVIOUS_SIG).
-        #[arg(long = "entropy", required = true)]
+        /// None for a re-plan, which keeps the replaced draw's entropy.
+        #[arg(long = "entropy")]
         entropy: Vec<String>,
         /// The secret kept by prepare (default: BUNDLE.secret).
         #[arg(long)]

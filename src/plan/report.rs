@@ -21,8 +21,10 @@ pub struct TierRow {
     pub max_visits: u32,
     /// Number of visits → enterprises with that many.
     pub histogram: BTreeMap<u32, u64>,
-    /// Enterprises over the cap (key supervision may be).
+    /// Enterprises without key supervision over the cap (there should be none).
     pub over_cap: u64,
+    /// Key-supervision enterprises over the cap (full coverage: allowed).
+    pub key_over_cap: u64,
 }
 
 /// Inspector load of one department in one period.
@@ -153,7 +155,7 @@ pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
         inclusion: Vec::new(),
     };
     coordination(&mut r, &visits);
-    r.tiers = tiers(&visits, &caps);
+    r.tiers = tiers(&visits, &caps, &key_supervised(bundle)?);
     r.load = load(bundle, &visits)?;
     r.inclusion = inclusion(bundle, &visits)?;
     Ok(r)
@@ -200,7 +202,26 @@ fn coordination(r: &mut Report, visits: &[BTreeMap<String, String>]) {
     }
 }
 
-fn tiers(visits: &[BTreeMap<String, String>], caps: &BTreeMap<String, u32>) -> Vec<TierRow> {
+/// Codes of the population's key-supervision enterprises (重点监管: not capped).
+fn key_supervised(bundle: &Bundle) -> Result<BTreeSet<String>, BundleError> {
+    let file = std::fs::File::open(bundle.path("inputs/population.csv"))
+        .map_err(|e| crate::draw::bundle::io(&bundle.path("inputs/population.csv"), e))?;
+    let mut r = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let mut out = BTreeSet::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| BundleError::Invalid(format!("inputs/population.csv: {e}")))?;
+        if &rec[4] == "true" {
+            out.insert(rec[0].to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn tiers(
+    visits: &[BTreeMap<String, String>],
+    caps: &BTreeMap<String, u32>,
+    key: &BTreeSet<String>,
+) -> Vec<TierRow> {
     let mut per: BTreeMap<(&str, &str), u32> = BTreeMap::new();
     for v in visits {
         *per.entry((&v["tier"], &v["uscc"])).or_default() += 1;
@@ -217,13 +238,16 @@ fn tiers(visits: &[BTreeMap<String, String>], caps: &BTreeMap<String, u32>) -> V
                 max_visits: 0,
                 histogram: BTreeMap::new(),
                 over_cap: 0,
+                key_over_cap: 0,
             };
-            for (_, &n) in per.iter().filter(|((t, _), _)| *t == tier) {
+            for ((_, uscc), &n) in per.iter().filter(|((t, _), _)| *t == tier) {
                 row.enterprises += 1;
                 row.visits += n as u64;
                 row.max_visits = row.max_visits.max(n);
                 *row.histogram.entry(n).or_default() += 1;
-                if n > cap {
+                if n > cap && key.contains(*uscc) {
+                    row.key_over_cap += 1;
+                } else if n > cap {
                     row.over_cap += 1;
                 }
             }
@@ -360,13 +384,14 @@ impl Report {
                 .map(|(n, c)| format!("{n}×{c}"))
                 .collect();
             out.push_str(&format!(
-                "  {} (cap {}): {} enterprises, {} visits, at most {}, over cap {}; {}\n",
+                "  {} (cap {}): {} enterprises, {} visits, at most {}, over cap {} (key supervision, not capped: {}); {}\n",
                 t.tier,
                 t.cap,
                 t.enterprises,
                 t.visits,
                 t.max_visits,
                 t.over_cap,
+                t.key_over_cap,
                 hist.join(" ")
             ));
         }

@@ -416,40 +416,44 @@ fn staff(
         .iter()
         .filter_map(|(id, u)| position.get(id.as_str()).map(|&i| (i, *u)))
         .collect();
-    let last = last_teams(inputs, annual, position);
+    let mut last = last_teams(inputs, annual, position);
+    // Inspectors and new visits by region, in id order and visit order.
+    let mut inspectors: BTreeMap<&str, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+    for (i, insp) in inputs.inspectors.iter().enumerate() {
+        inspectors
+            .entry(insp.region.as_str())
+            .or_default()
+            .entry(insp.department.as_str())
+            .or_default()
+            .push(i);
+    }
+    let mut by_region: BTreeMap<&str, Vec<Staffing>> = BTreeMap::new();
+    for v in visits.iter().filter(|v| !v.pinned) {
+        let i = v.index.expect("new visits have an enterprise");
+        by_region
+            .entry(inputs.region_of(i))
+            .or_default()
+            .push(Staffing {
+                id: &v.id,
+                index: i,
+                period: v.period,
+                departments: &v.departments,
+                specialties: specialties(inputs, v),
+            });
+    }
     let (mut members, mut failures) = (Vec::new(), Vec::new());
     for (plan, _) in solved {
         let region = plan.region.name.as_str();
-        let mut by_department: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, insp) in inputs.inspectors.iter().enumerate() {
-            if insp.region == region {
-                by_department
-                    .entry(insp.department.as_str())
-                    .or_default()
-                    .push(i);
-            }
-        }
         let mut draw = TeamDraw {
             inputs,
             frame,
             seed,
-            by_department,
+            by_department: inspectors.remove(region).unwrap_or_default(),
             conflicts: &conflicts,
-            last: last.clone(),
+            last: &mut last,
             budget: budgets(&plan.region, &plan.decision),
         };
-        let list: Vec<Staffing> = visits
-            .iter()
-            .filter(|v| !v.pinned)
-            .filter(|v| v.index.is_some_and(|i| inputs.region_of(i) == region))
-            .map(|v| Staffing {
-                id: &v.id,
-                index: v.index.expect("new visit"),
-                period: v.period,
-                departments: &v.departments,
-                specialties: specialties(inputs, v),
-            })
-            .collect();
+        let list = by_region.remove(region).unwrap_or_default();
         let (m, f) = draw.staff(&list);
         members.extend(m);
         failures.extend(f);

@@ -97,7 +97,7 @@ pub struct TeamDraw<'a> {
     pub by_department: BTreeMap<&'a str, Vec<usize>>,
     pub conflicts: &'a BTreeSet<(usize, Uscc)>,
     /// Last team of (enterprise, department): updated as visits are staffed.
-    pub last: BTreeMap<(usize, String), BTreeSet<usize>>,
+    pub last: &'a mut BTreeMap<(usize, String), BTreeSet<usize>>,
     pub budget: BTreeMap<usize, Vec<u64>>,
 }
 
