@@ -21,7 +21,7 @@ use sqlx::AnyConnection;
 use std::io::Read;
 use table::{TableSpec, Value};
 
-/// At most this many errors are listed; the rest are counted.
+/// At most this many errors are listed (those of the first lines); the rest are counted.
 pub const MAX_REPORTED: usize = 100;
 /// Rows per statement: 2,000 rows of at most 11 columns stay under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bound values.
@@ -136,7 +136,8 @@ pub async fn import(
     Ok(report)
 }
 
-/// Collected errors: the first [`MAX_REPORTED`] and a count.
+/// Collected errors: the [`MAX_REPORTED`] of the first lines and a count. Errors of one line
+/// keep the order in which they were found, whichever order the lines were checked in.
 #[derive(Default)]
 struct Errors {
     listed: Vec<FieldError>,
@@ -149,7 +150,7 @@ impl Errors {
         if self.total == 0 {
             return Ok(());
         }
-        self.listed.sort_by_key(|e| e.line);
+        self.keep_first_lines();
         Err(ImportError::Invalid {
             file: file.to_string(),
             errors: self.listed,
@@ -160,10 +161,17 @@ impl Errors {
     fn add(&mut self, errs: impl IntoIterator<Item = FieldError>) {
         for e in errs {
             self.total += 1;
-            if self.listed.len() < MAX_REPORTED {
-                self.listed.push(e);
+            self.listed.push(e);
+            if self.listed.len() == 2 * MAX_REPORTED {
+                self.keep_first_lines();
             }
         }
+    }
+
+    /// Sorts by line (stable: one line's errors stay in order) and keeps the first.
+    fn keep_first_lines(&mut self) {
+        self.listed.sort_by_key(|e| e.line);
+        self.listed.truncate(MAX_REPORTED);
     }
 }
 
