@@ -195,6 +195,53 @@ both!(a_killed_import_leaves_nothing, |app| {
     assert_eq!(count(app, "enterprises").await, 11);
 });
 
+both!(text_with_tabs_backslashes_and_newlines_round_trips, |app| {
+    let path = app.dir.path().join("odd.csv");
+    let name = "甲\t乙 \\N \\\\ \"引号\"\n第二行\r\n第三行";
+    let code = dualdraw_solver::Uscc::with_check("91440305MA0000001").unwrap();
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record([
+        "uscc",
+        "name",
+        "region",
+        "industry",
+        "registered_on",
+        "status",
+        "base_tier",
+        "key_supervision",
+    ])
+    .unwrap();
+    w.write_record([
+        code.as_str(),
+        name,
+        "440305",
+        "C1391",
+        "2015-01-01",
+        "operating",
+        "B",
+        "false",
+    ])
+    .unwrap();
+    w.flush().unwrap();
+    let out = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: serde_json::Value = app
+        .get(&format!("/api/v1/enterprises/{code}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["enterprise"]["name"], name);
+    let again = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 inserted or changed"));
+});
+
 both!(
     lists_the_errors_of_the_first_lines_and_counts_the_rest,
     |app| {

@@ -1,11 +1,16 @@
 //! `dualdraw import KIND FILE` and `export KIND`: CSV in, CSV out.
 //!
 //! An import is one transaction (`DESIGN.md`): rows are parsed and checked as they stream in and
-//! written in chunks inside the transaction; if any row is wrong nothing is committed, and every
-//! error (the first [`MAX_REPORTED`], and a count) is reported as `FILE:LINE: column: what is
+//! written inside the transaction; if any row is wrong nothing is committed, and every error (the
+//! first [`MAX_REPORTED`] by line, and a count) is reported as `FILE:LINE: column: what is
 //! wrong`. Re-importing a file changes nothing: rows are upserted on their natural key and only
 //! rows whose values differ are written.
+//!
+//! Two writers, one behaviour: on SQLite (and inside a caller's `Any` transaction) rows are
+//! written in chunks (`write`); on PostgreSQL [`import`] streams the file with `COPY` into a
+//! staging table and merges it with a few set statements (`copy`).
 
+mod copy;
 pub mod export;
 pub mod parse;
 mod reader;
@@ -130,6 +135,9 @@ pub async fn import(
     file: &str,
     ctx: &Context<'_>,
 ) -> Result<ImportReport, ImportError> {
+    if let Some(conn) = db.pg_connection().await? {
+        return copy::import(conn, kind, input, file, ctx).await;
+    }
     let mut tx = db.begin().await?;
     let report = import_in(&mut tx, kind, input, file, ctx).await?;
     tx.commit().await?;
@@ -175,6 +183,19 @@ impl Errors {
     }
 }
 
+/// The report of an import that wrote `written` rows.
+fn report(kind: Kind, file: &str, summary: reader::Summary, written: u64) -> ImportReport {
+    ImportReport {
+        kind,
+        file: file.to_string(),
+        encoding: format!("{:?}", summary.encoding),
+        rows: summary.rows,
+        written,
+        unchanged: summary.rows - written,
+        ignored_columns: summary.ignored_columns,
+    }
+}
+
 /// Imports inside the caller's transaction; the caller commits.
 pub async fn import_in(
     conn: &mut AnyConnection,
@@ -207,15 +228,7 @@ pub async fn import_in(
         message: format!("reader failed: {e}"),
     })??;
     errors.finish(file)?;
-    let report = ImportReport {
-        kind,
-        file: file.to_string(),
-        encoding: format!("{:?}", summary.encoding),
-        rows: summary.rows,
-        written,
-        unchanged: summary.rows - written,
-        ignored_columns: summary.ignored_columns,
-    };
+    let report = report(kind, file, summary, written);
     if written > 0 {
         let detail = serde_json::to_value(&report).expect("plain data");
         crate::audit::append(conn, ctx.actor, "import", kind.as_str(), &detail, ctx.at).await?;
