@@ -1,5 +1,5 @@
 -- wrk script: GET /api/v1/enterprises/{uscc} for codes drawn in turn from codes.txt, with an
--- optional bearer token (env TOKEN). Used by benches/http.sh.
+-- optional bearer token (env TOKEN). Used by benches/foundation.sh.
 local codes = {}
 for line in io.lines(os.getenv("CODES") or "bench-data/codes.txt") do
   codes[#codes + 1] = line

@@ -88,6 +88,11 @@ impl Principal {
         }
     }
 
+    /// The principal of a stored token row; `None` if its role is unknown (not a valid token).
+    pub fn stored(role: &str, scope: Option<String>, label: String) -> Option<Principal> {
+        Role::parse(role).map(|role| Principal { role, scope, label })
+    }
+
     /// Whether the caller may see this enterprise's non-public credit data.
     pub fn may_see_enterprise(&self, uscc: &str) -> bool {
         match self.role {
@@ -178,11 +183,11 @@ pub async fn lookup(
             .await?;
     let Some(row) = row else { return Ok(None) };
     let role: String = row.try_get("role")?;
-    Ok(Role::parse(&role).map(|role| Principal {
-        role,
-        scope: row.try_get("scope").ok().flatten(),
-        label: row.try_get("label").unwrap_or_default(),
-    }))
+    Ok(Principal::stored(
+        &role,
+        row.try_get("scope").ok().flatten(),
+        row.try_get("label").unwrap_or_default(),
+    ))
 }
 
 /// A token as listed (never the token itself).

@@ -4,9 +4,19 @@
 //! counts are 64-bit integers, placeholders are `$1, $2, …` (which SQLite also accepts).
 //! Migrations live per dialect under `migrations/` and are embedded in the binary. Every write
 //! goes through [`Db::begin`]; the use case that asked for the change commits (`STYLE.md`).
+//!
+//! Beside the `Any` pool, [`Native`] connections serve what `Any` cannot do or does slowly:
+//! `COPY` for PostgreSQL imports (an `AnyConnection` cannot be turned into a `PgConnection`),
+//! and the hot read path ([`Reads`]), which skips `Any`'s conversion of every value and the
+//! pool's pings.
 
+mod reads;
+
+pub use reads::{Lease, Reads};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -36,6 +46,8 @@ pub enum DbError {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The same database through its native driver.
+    pub native: Native,
     /// SQLite has one writer; taking the write lock in-process first avoids `SQLITE_BUSY`
     /// upgrades between our own connections.
     write_lock: Option<Arc<Mutex<()>>>,
@@ -87,9 +99,7 @@ impl Db {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Postgres {
-                        // Imports log the keys they have read in a temporary table; the default
-                        // 8 MB of temporary buffers would spill it to disk after ~100,000 rows.
-                        conn.execute("SET temp_buffers = '256MB'").await?;
+                        conn.execute(PG_SESSION).await?;
                     }
                     if backend == Backend::Sqlite {
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;")
@@ -108,12 +118,25 @@ impl Db {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
+        let native = Native::new(backend, &url)?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Db {
             pool,
             backend,
+            native,
             write_lock,
         })
+    }
+
+    /// A new native connection to PostgreSQL, with the session settings of the pool's; `None`
+    /// on SQLite. For work that `Any` cannot do, such as `COPY`.
+    pub async fn pg_connection(&self) -> Result<Option<PgConnection>, sqlx::Error> {
+        let Native::Postgres { options, .. } = &self.native else {
+            return Ok(None);
+        };
+        let mut conn = options.connect().await?;
+        conn.execute(PG_SESSION).await?;
+        Ok(Some(conn))
     }
 
     /// Begins a write transaction.
@@ -124,6 +147,57 @@ impl Db {
         };
         let tx = self.pool.begin().await?;
         Ok(Tx { tx, _guard: guard })
+    }
+}
+
+/// Session settings of every PostgreSQL connection. Imports keep the keys they have read (or,
+/// with `COPY`, the whole file) in a temporary table; the default 8 MB of temporary buffers
+/// would spill it to disk after ~100,000 rows.
+const PG_SESSION: &str = "SET temp_buffers = '256MB'";
+
+/// Native connections to the database of the `Any` pool.
+#[derive(Clone)]
+pub enum Native {
+    Sqlite {
+        reads: Arc<Reads<SqliteConnection>>,
+    },
+    Postgres {
+        options: Arc<PgConnectOptions>,
+        reads: Arc<Reads<PgConnection>>,
+    },
+}
+
+impl Native {
+    fn new(backend: Backend, url: &str) -> Result<Native, DbError> {
+        let bad = |source| DbError::Connect {
+            url: redact(url),
+            source,
+        };
+        // Reads are short and take CPU on the same machine: a few per core keep it busy.
+        let size = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(bad)?
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(std::time::Duration::from_secs(30))
+                    .foreign_keys(true);
+                Native::Sqlite {
+                    reads: Arc::new(Reads::new(options, size)),
+                }
+            }
+            Backend::Postgres => {
+                // Imports run statements of seconds on purpose; the `Any` pool logs slow ones.
+                let options = PgConnectOptions::from_str(url)
+                    .map_err(bad)?
+                    .disable_statement_logging();
+                Native::Postgres {
+                    reads: Arc::new(Reads::new(options.clone(), size)),
+                    options: Arc::new(options),
+                }
+            }
+        })
     }
 }
 

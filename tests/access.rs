@@ -370,3 +370,61 @@ both!(tokens_need_a_valid_scope, |app| {
         "the token itself is stored"
     );
 });
+
+// The enterprise page looks its token up in the statement that reads the enterprise: the same
+// answers as every other handler, checked in the same order (token first).
+both!(enterprise_page_checks_the_token_first, |app| {
+    app.load_fixtures().await;
+    let token = app.token(Role::Planner, None).await;
+    let page = format!("/api/v1/enterprises/{OTHER}");
+    let missing = format!(
+        "/api/v1/enterprises/{}",
+        dualdraw_solver::Uscc::with_check("91440300000000101").unwrap()
+    );
+    let missing = missing.as_str();
+    let bad_code = "/api/v1/enterprises/91440300000000000X";
+    let bad_date = format!("{page}?on=2026-13-01");
+    for (path, anonymous, planner) in [
+        (page.as_str(), 200, 200),
+        (missing, 404, 404),
+        (bad_code, 422, 422),
+        (bad_date.as_str(), 422, 422),
+    ] {
+        assert_eq!(
+            status(app, Method::GET, path, None, None).await,
+            anonymous,
+            "{path}"
+        );
+        assert_eq!(
+            status(app, Method::GET, path, Some(&token), None).await,
+            planner,
+            "{path}"
+        );
+        assert_eq!(
+            status(app, Method::GET, path, Some("dd_not_a_token"), None).await,
+            401,
+            "unknown token {path}"
+        );
+    }
+    let staff: serde_json::Value = app
+        .get(&page)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(staff["credit"].is_object(), "{staff}");
+    let id = &dualdraw::auth::hash_token(&token)[..12];
+    assert!(app.cli(&["token", "revoke", id]).status.success());
+    for path in [page.as_str(), missing, bad_code] {
+        assert_eq!(
+            status(app, Method::GET, path, Some(&token), None).await,
+            401,
+            "revoked token {path}"
+        );
+    }
+    let public: serde_json::Value = app.get(&page).send().await.unwrap().json().await.unwrap();
+    assert!(public.get("credit").is_none(), "{public}");
+});

@@ -194,3 +194,97 @@ both!(a_killed_import_leaves_nothing, |app| {
         .await;
     assert_eq!(count(app, "enterprises").await, 11);
 });
+
+both!(text_with_tabs_backslashes_and_newlines_round_trips, |app| {
+    let path = app.dir.path().join("odd.csv");
+    let name = "甲\t乙 \\N \\\\ \"引号\"\n第二行\r\n第三行";
+    let code = dualdraw_solver::Uscc::with_check("91440305MA0000001").unwrap();
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record([
+        "uscc",
+        "name",
+        "region",
+        "industry",
+        "registered_on",
+        "status",
+        "base_tier",
+        "key_supervision",
+    ])
+    .unwrap();
+    w.write_record([
+        code.as_str(),
+        name,
+        "440305",
+        "C1391",
+        "2015-01-01",
+        "operating",
+        "B",
+        "false",
+    ])
+    .unwrap();
+    w.flush().unwrap();
+    let out = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: serde_json::Value = app
+        .get(&format!("/api/v1/enterprises/{code}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["enterprise"]["name"], name);
+    let again = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 inserted or changed"));
+});
+
+both!(
+    lists_the_errors_of_the_first_lines_and_counts_the_rest,
+    |app| {
+        // 150 repeated codes (every row after the first 50 repeats one of them) and a bad date on
+        // the last line: the first 100 errors by line are listed, whatever order they were found in.
+        let path = app.dir.path().join("repeats.csv");
+        let mut text = String::from(
+            "uscc,name,region,industry,registered_on,status,base_tier,key_supervision\n",
+        );
+        let codes: Vec<String> = (0..50)
+            .map(|i| {
+                dualdraw_solver::Uscc::with_check(&format!("91440305MA{i:07}"))
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        for i in 0..200 {
+            text.push_str(&format!(
+                "{},企业{i},440305,C1391,2015-01-01,operating,B,false\n",
+                codes[i % 50]
+            ));
+        }
+        text.push_str(&format!(
+            "{},企业,440305,C1391,2015-02-30,operating,B,false\n",
+            codes[0]
+        ));
+        std::fs::write(&path, text).unwrap();
+        let out = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let f = path.display().to_string();
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("{f}:")))
+            .collect();
+        assert_eq!(lines.len(), 101, "{stderr}"); // 100 listed and the summary
+        assert_eq!(lines[0], format!("{f}:52: uscc: same uscc as line 2"));
+        assert_eq!(lines[99], format!("{f}:151: uscc: same uscc as line 51"));
+        assert!(stderr.contains("… and 51 more"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{f}: 151 error(s); nothing was imported")),
+            "{stderr}"
+        );
+        assert_eq!(count(app, "enterprises").await, 0);
+    }
+);

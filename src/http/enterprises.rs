@@ -1,7 +1,7 @@
 //! Enterprises: the public registration data for anyone; the credit tier, its reason and the
 //! full record history for staff and for the enterprise itself.
 
-use super::caller::Caller;
+use super::caller::{Bearer, Caller};
 use super::error::{Error, Result};
 use super::extract::{Path, Query};
 use super::AppState;
@@ -11,6 +11,7 @@ use crate::credit::store as credit_store;
 use crate::credit::tier::{effective_tier, TierDecision};
 use crate::import::source::parse_date;
 use crate::registry::model::Enterprise;
+use crate::registry::profile::{self, Profile};
 use crate::registry::store::{self, EnterpriseFilter};
 use axum::extract::State;
 use axum::Json;
@@ -88,15 +89,35 @@ async fn load(s: &AppState, uscc: &Uscc) -> Result<(Enterprise, Vec<CreditRecord
         .ok_or_else(|| Error::NotFound(format!("no enterprise with code {uscc}")))
 }
 
+/// The token is looked up in the statement that reads the enterprise; what is wrong is reported
+/// in the order other handlers' extractors report it: the token, the path, the query, then the
+/// values.
 pub async fn one(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(code): Path<String>,
-    Query(q): Query<On>,
+    bearer: Bearer,
+    path: Result<Path<String>, Error>,
+    query: Result<Query<On>, Error>,
 ) -> Result<Json<Value>> {
-    let uscc = parse_uscc(&code)?;
-    let on = parse_on(q.on.as_deref())?;
-    let (e, records) = load(&s, &uscc).await?;
+    let asked = path.and_then(|Path(code)| {
+        let Query(q) = query?;
+        Ok((parse_uscc(&code)?, parse_on(q.on.as_deref())?))
+    });
+    let (uscc, on) = match asked {
+        Ok(asked) => asked,
+        Err(e) => {
+            bearer.caller(&s).await?;
+            return Err(e);
+        }
+    };
+    let token_hash = bearer.0.as_deref().map(crate::auth::hash_token);
+    let found = profile::load(&s.db, &uscc, token_hash.as_deref()).await?;
+    let caller = bearer.found(found.principal)?;
+    let Profile {
+        enterprise: e,
+        records,
+    } = found
+        .profile
+        .ok_or_else(|| Error::NotFound(format!("no enterprise with code {uscc}")))?;
     let privileged = privileged(&caller, &uscc);
     let mut body = json!({ "enterprise": view(&e, privileged) });
     if privileged {

@@ -1,11 +1,16 @@
 //! `dualdraw import KIND FILE` and `export KIND`: CSV in, CSV out.
 //!
 //! An import is one transaction (`DESIGN.md`): rows are parsed and checked as they stream in and
-//! written in chunks inside the transaction; if any row is wrong nothing is committed, and every
-//! error (the first [`MAX_REPORTED`], and a count) is reported as `FILE:LINE: column: what is
+//! written inside the transaction; if any row is wrong nothing is committed, and every error (the
+//! first [`MAX_REPORTED`] by line, and a count) is reported as `FILE:LINE: column: what is
 //! wrong`. Re-importing a file changes nothing: rows are upserted on their natural key and only
 //! rows whose values differ are written.
+//!
+//! Two writers, one behaviour: on SQLite (and inside a caller's `Any` transaction) rows are
+//! written in chunks (`write`); on PostgreSQL [`import`] streams the file with `COPY` into a
+//! staging table and merges it with a few set statements (`copy`).
 
+mod copy;
 pub mod export;
 pub mod parse;
 mod reader;
@@ -21,7 +26,7 @@ use sqlx::AnyConnection;
 use std::io::Read;
 use table::{TableSpec, Value};
 
-/// At most this many errors are listed; the rest are counted.
+/// At most this many errors are listed (those of the first lines); the rest are counted.
 pub const MAX_REPORTED: usize = 100;
 /// Rows per statement: 2,000 rows of at most 11 columns stay under SQLite's 32,766 and
 /// PostgreSQL's 65,535 bound values.
@@ -130,13 +135,17 @@ pub async fn import(
     file: &str,
     ctx: &Context<'_>,
 ) -> Result<ImportReport, ImportError> {
+    if let Some(conn) = db.pg_connection().await? {
+        return copy::import(conn, kind, input, file, ctx).await;
+    }
     let mut tx = db.begin().await?;
     let report = import_in(&mut tx, kind, input, file, ctx).await?;
     tx.commit().await?;
     Ok(report)
 }
 
-/// Collected errors: the first [`MAX_REPORTED`] and a count.
+/// Collected errors: the [`MAX_REPORTED`] of the first lines and a count. Errors of one line
+/// keep the order in which they were found, whichever order the lines were checked in.
 #[derive(Default)]
 struct Errors {
     listed: Vec<FieldError>,
@@ -149,7 +158,7 @@ impl Errors {
         if self.total == 0 {
             return Ok(());
         }
-        self.listed.sort_by_key(|e| e.line);
+        self.keep_first_lines();
         Err(ImportError::Invalid {
             file: file.to_string(),
             errors: self.listed,
@@ -160,10 +169,30 @@ impl Errors {
     fn add(&mut self, errs: impl IntoIterator<Item = FieldError>) {
         for e in errs {
             self.total += 1;
-            if self.listed.len() < MAX_REPORTED {
-                self.listed.push(e);
+            self.listed.push(e);
+            if self.listed.len() == 2 * MAX_REPORTED {
+                self.keep_first_lines();
             }
         }
+    }
+
+    /// Sorts by line (stable: one line's errors stay in order) and keeps the first.
+    fn keep_first_lines(&mut self) {
+        self.listed.sort_by_key(|e| e.line);
+        self.listed.truncate(MAX_REPORTED);
+    }
+}
+
+/// The report of an import that wrote `written` rows.
+fn report(kind: Kind, file: &str, summary: reader::Summary, written: u64) -> ImportReport {
+    ImportReport {
+        kind,
+        file: file.to_string(),
+        encoding: format!("{:?}", summary.encoding),
+        rows: summary.rows,
+        written,
+        unchanged: summary.rows - written,
+        ignored_columns: summary.ignored_columns,
     }
 }
 
@@ -199,15 +228,7 @@ pub async fn import_in(
         message: format!("reader failed: {e}"),
     })??;
     errors.finish(file)?;
-    let report = ImportReport {
-        kind,
-        file: file.to_string(),
-        encoding: format!("{:?}", summary.encoding),
-        rows: summary.rows,
-        written,
-        unchanged: summary.rows - written,
-        ignored_columns: summary.ignored_columns,
-    };
+    let report = report(kind, file, summary, written);
     if written > 0 {
         let detail = serde_json::to_value(&report).expect("plain data");
         crate::audit::append(conn, ctx.actor, "import", kind.as_str(), &detail, ctx.at).await?;
