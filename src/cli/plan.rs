@@ -69,11 +69,14 @@ fn plan_blocking(command: PlanCommand) -> Result<(), Failure> {
         } => {
             let r = crate::plan::report::report(&Bundle::new(&bundle))
                 .map_err(|e| Failure::input(e.to_string()))?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r).expect("JSON"));
+            let text = if json {
+                format!("{}\n", serde_json::to_string_pretty(&r).expect("JSON"))
             } else {
-                print!("{}", r.text());
-            }
+                r.text()
+            };
+            // A closed pipe (`| head`) is not an error of the report.
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(text.as_bytes());
             let write = |dir: &PathBuf, files: std::collections::BTreeMap<&str, String>| {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| Failure::failed(format!("{}: {e}", dir.display())))?;
