@@ -1,12 +1,15 @@
 //! `dualdraw verify BUNDLE`: recompute everything a bundle states and check every rule
 //! (`docs/draw-protocol.md`, "Verification"). The first difference is the answer.
 
-use super::bundle::{sha256_hex, Bundle};
-use super::prepare::population_root;
-use super::run::{entropy_value, read_inputs, StepError};
+use super::bundle::{file_sha256, sha256_hex, Bundle};
+use super::run::{entropy_value, for_plan_files, parse_inputs, read_population, StepError};
+use dualdraw_solver::dr1::check::check_drawn;
+use dualdraw_solver::dr1::output::PLAN_FILES;
 use dualdraw_solver::dr1::seed::{entropy_string, secret_commitment, seed};
-use dualdraw_solver::dr1::{self, check::check};
+use dualdraw_solver::dr1::{self, Drawn, Inputs};
 use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// The first difference found, as a sentence.
 #[derive(Debug, thiserror::Error)]
@@ -46,17 +49,18 @@ fn first_line_difference(name: &str, expected: &str, found: &str) -> Difference 
     differ(format!("{name}: differs (line endings or final newline)"))
 }
 
-/// Checks the manifest's list of files against the directory.
-fn check_files(bundle: &Bundle, manifest: &Json) -> Result<(), Difference> {
+/// Checks the manifest's list of files against the directory; returns the digests of the files
+/// present.
+fn check_files(bundle: &Bundle, manifest: &Json) -> Result<BTreeMap<String, String>, Difference> {
     let listed = manifest["files"]
         .as_object()
         .ok_or_else(|| differ("manifest.json: no files"))?;
-    let present = bundle.files()?;
+    let present = bundle.digests()?;
     for (name, digest) in listed {
-        let bytes = present
+        let found = present
             .get(name)
             .ok_or_else(|| differ(format!("{name}: listed in the manifest but missing")))?;
-        if Some(sha256_hex(bytes).as_str()) != digest.as_str() {
+        if Some(found.as_str()) != digest.as_str() {
             return Err(differ(format!(
                 "{name}: its SHA-256 is not the one in the manifest (the file was changed)"
             )));
@@ -64,6 +68,107 @@ fn check_files(bundle: &Bundle, manifest: &Json) -> Result<(), Difference> {
     }
     if let Some(extra) = present.keys().find(|k| !listed.contains_key(*k)) {
         return Err(differ(format!("{extra}: not listed in the manifest")));
+    }
+    Ok(present)
+}
+
+/// The SHA-256 hex of a bundle file: from the digests already taken, else read.
+fn digest_of(
+    bundle: &Bundle,
+    digests: &BTreeMap<String, String>,
+    rel: &str,
+) -> Result<String, Difference> {
+    match digests.get(rel) {
+        Some(d) => Ok(d.clone()),
+        None => Ok(hex::encode(file_sha256(&bundle.path(rel))?)),
+    }
+}
+
+/// Counts bytes into a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Each input file is the committed one, the population's root is the committed one, and the
+/// inputs parse and are in canonical form.
+fn check_inputs(
+    bundle: &Bundle,
+    digests: &BTreeMap<String, String>,
+    commitment: &Json,
+) -> Result<(Inputs, u64, String), Difference> {
+    for name in dr1::inputs::FILES {
+        let rel = format!("inputs/{name}");
+        if commitment["inputs"][name].as_str() != Some(digest_of(bundle, digests, &rel)?.as_str()) {
+            return Err(differ(format!("inputs/{name}: not the file committed to")));
+        }
+    }
+    let population = read_population(bundle)?;
+    let (size, root) = (population.digest.size, hex::encode(population.digest.root));
+    if commitment["population_root"].as_str() != Some(root.as_str())
+        || commitment["population_size"].as_u64() != Some(size)
+    {
+        return Err(differ(
+            "inputs/population.csv: its Merkle root is not the committed population_root",
+        ));
+    }
+    let canonical_population = population.canonical;
+    let inputs = parse_inputs(bundle, population)?;
+    let mut names = dr1::inputs::FILES;
+    names.sort_unstable();
+    let small = inputs.small_files();
+    for name in names {
+        // The population was compared row by row as it was read; only a file that is not
+        // canonical is written out whole, to name the first line that differs.
+        let text = match small.get(name) {
+            Some(t) => t.clone(),
+            None if canonical_population => continue,
+            None => inputs.population_text(),
+        };
+        let stored = bundle.read(&format!("inputs/{name}"))?;
+        if stored != text {
+            return Err(first_line_difference(
+                &format!("inputs/{name} (canonical form)"),
+                &text,
+                &stored,
+            ));
+        }
+    }
+    Ok((inputs, size, root))
+}
+
+/// Every plan file is, byte for byte, the one recomputed (compared by SHA-256 as it is
+/// written; a file that differs is written out whole to name the first line).
+fn check_plan(
+    bundle: &Bundle,
+    digests: &BTreeMap<String, String>,
+    inputs: &Inputs,
+    plan: &Drawn,
+) -> Result<(), Difference> {
+    let hashes = for_plan_files(|name| {
+        let mut h = HashWriter(Sha256::new());
+        plan.write_file(inputs, name, &mut h)
+            .map(|_| hex::encode(h.0.finalize()))
+    });
+    for ((name, _), hash) in PLAN_FILES.iter().zip(hashes) {
+        let rel = format!("plan/{name}");
+        let hash = hash.map_err(|e| differ(format!("{rel}: {e}")))?;
+        if hash == digest_of(bundle, digests, &rel)? {
+            continue;
+        }
+        let mut expected = Vec::new();
+        plan.write_file(inputs, name, &mut expected)
+            .map_err(|e| differ(format!("{rel}: {e}")))?;
+        let expected = String::from_utf8(expected).expect("UTF-8 in, UTF-8 out");
+        let found = bundle.read(&rel)?;
+        return Err(first_line_difference(&rel, &expected, &found));
     }
     Ok(())
 }
@@ -78,7 +183,7 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
             dr1::METHOD
         )));
     }
-    check_files(bundle, &manifest)?;
+    let digests = check_files(bundle, &manifest)?;
     let commitment_text = bundle.read("commitment.json")?;
     if manifest["commitment_sha256"].as_str()
         != Some(sha256_hex(commitment_text.as_bytes()).as_str())
@@ -89,32 +194,7 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
     }
     let commitment: Json = serde_json::from_str(&commitment_text)
         .map_err(|e| differ(format!("commitment.json: {e}")))?;
-    for name in dr1::inputs::FILES {
-        let text = bundle.read(&format!("inputs/{name}"))?;
-        if commitment["inputs"][name].as_str() != Some(sha256_hex(text.as_bytes()).as_str()) {
-            return Err(differ(format!("inputs/{name}: not the file committed to")));
-        }
-    }
-    let population = bundle.read("inputs/population.csv")?;
-    let (size, root) = population_root(&population);
-    if commitment["population_root"].as_str() != Some(root.as_str())
-        || commitment["population_size"].as_u64() != Some(size)
-    {
-        return Err(differ(
-            "inputs/population.csv: its Merkle root is not the committed population_root",
-        ));
-    }
-    let inputs = read_inputs(bundle)?;
-    for (name, text) in inputs.to_files() {
-        let stored = bundle.read(&format!("inputs/{name}"))?;
-        if stored != text {
-            return Err(first_line_difference(
-                &format!("inputs/{name} (canonical form)"),
-                &text,
-                &stored,
-            ));
-        }
-    }
+    let (inputs, size, root) = check_inputs(bundle, &digests, &commitment)?;
     let state = manifest["state"].as_str().unwrap_or("");
     if state == "committed" {
         return Ok(format!("dr1 bundle committed: inputs match the commitment ({size} enterprises, root {}…); not drawn yet", &root[..16]));
@@ -183,26 +263,17 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
             "manifest.json: seed is not SHA-256 of the committed values",
         ));
     }
-    let plan = dr1::draw(&inputs, &seed);
-    for (name, expected) in plan.to_files(&inputs) {
-        let found = bundle.read(&format!("plan/{name}"))?;
-        if found != expected {
-            return Err(first_line_difference(
-                &format!("plan/{name}"),
-                &expected,
-                &found,
-            ));
-        }
-    }
-    check(&inputs, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
+    let plan = dr1::drawn(&inputs, &seed);
+    check_plan(bundle, &digests, &inputs, &plan)?;
+    check_drawn(&inputs, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
     Ok(format!(
         "dr1 bundle verified: {} enterprises, {} tasks, {} selections, {} visits, {} inspectors assigned, {} teams not formed; seed {}",
         inputs.population.len(),
         inputs.tasks.len(),
-        plan.selections.len(),
-        plan.visits.len(),
-        plan.teams.len(),
-        plan.failures.len(),
+        plan.picks.len(),
+        plan.calls.len(),
+        plan.seats.len(),
+        plan.gaps.len(),
         hex::encode(seed)
     ))
 }
