@@ -79,9 +79,15 @@ impl Bundle {
     /// The SHA-256 (hex) of every file of the bundle except the manifest, by relative path
     /// with `/` separators. Files are read in blocks, never whole.
     pub fn digests(&self) -> Result<BTreeMap<String, String>, BundleError> {
+        self.digests_except("manifest.json")
+    }
+
+    /// [`Bundle::digests`] without the file `skip` (hashed elsewhere).
+    pub fn digests_except(&self, skip: &str) -> Result<BTreeMap<String, String>, BundleError> {
         let mut paths = BTreeMap::new();
         collect(&self.dir, &self.dir, &mut paths)?;
         paths.remove("manifest.json");
+        paths.remove(skip);
         paths
             .into_iter()
             .map(|(rel, p)| Ok((rel, hex::encode(file_sha256(&p)?))))

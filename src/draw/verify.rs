@@ -2,13 +2,13 @@
 //! (`docs/draw-protocol.md`, "Verification"). The first difference is the answer.
 
 use super::bundle::{file_sha256, sha256_hex, Bundle};
-use super::run::{entropy_value, for_plan_files, parse_inputs, read_population, StepError};
+use super::run::{entropy_value, for_plan_files, parse_inputs, StepError};
 use dualdraw_solver::dr1::check::check_drawn;
 use dualdraw_solver::dr1::output::PLAN_FILES;
+use dualdraw_solver::dr1::population_csv::{FileDigest, PopulationFile, PopulationReader};
 use dualdraw_solver::dr1::seed::{entropy_string, secret_commitment, seed};
 use dualdraw_solver::dr1::{self, Drawn, Inputs};
 use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The first difference found, as a sentence.
@@ -51,11 +51,13 @@ fn first_line_difference(name: &str, expected: &str, found: &str) -> Difference 
 
 /// Checks the manifest's list of files against the directory; returns the digests of the files
 /// present.
-fn check_files(bundle: &Bundle, manifest: &Json) -> Result<BTreeMap<String, String>, Difference> {
+fn check_files(
+    manifest: &Json,
+    present: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Difference> {
     let listed = manifest["files"]
         .as_object()
         .ok_or_else(|| differ("manifest.json: no files"))?;
-    let present = bundle.digests()?;
     for (name, digest) in listed {
         let found = present
             .get(name)
@@ -84,16 +86,32 @@ fn digest_of(
     }
 }
 
-/// Counts bytes into a SHA-256.
-struct HashWriter(Sha256);
+/// Compares what is written with the bytes of a file, as they come.
+struct Compare {
+    file: std::io::BufReader<std::fs::File>,
+    buf: Vec<u8>,
+    same: bool,
+}
 
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+impl std::io::Write for Compare {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        if self.same {
+            self.buf.resize(data.len(), 0);
+            self.same = self.file.read_exact(&mut self.buf).is_ok() && self.buf == data;
+        }
+        Ok(data.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+impl Compare {
+    /// Whether the file had exactly the bytes written, and no more.
+    fn finish(mut self) -> bool {
+        use std::io::Read;
+        self.same && matches!(self.file.read(&mut [0u8; 1]), Ok(0))
     }
 }
 
@@ -103,6 +121,7 @@ fn check_inputs(
     bundle: &Bundle,
     digests: &BTreeMap<String, String>,
     commitment: &Json,
+    population: Population,
 ) -> Result<(Inputs, u64, String), Difference> {
     for name in dr1::inputs::FILES {
         let rel = format!("inputs/{name}");
@@ -110,8 +129,8 @@ fn check_inputs(
             return Err(differ(format!("inputs/{name}: not the file committed to")));
         }
     }
-    let population = read_population(bundle)?;
-    let (size, root) = (population.digest.size, hex::encode(population.digest.root));
+    let (digest, population) = (population.digest?, population.parsed?);
+    let (size, root) = (digest.size, hex::encode(digest.root));
     if commitment["population_root"].as_str() != Some(root.as_str())
         || commitment["population_size"].as_u64() != Some(size)
     {
@@ -144,23 +163,27 @@ fn check_inputs(
     Ok((inputs, size, root))
 }
 
-/// Every plan file is, byte for byte, the one recomputed (compared by SHA-256 as it is
-/// written; a file that differs is written out whole to name the first line).
-fn check_plan(
-    bundle: &Bundle,
-    digests: &BTreeMap<String, String>,
-    inputs: &Inputs,
-    plan: &Drawn,
-) -> Result<(), Difference> {
-    let hashes = for_plan_files(|name| {
-        let mut h = HashWriter(Sha256::new());
-        plan.write_file(inputs, name, &mut h)
-            .map(|_| hex::encode(h.0.finalize()))
-    });
-    for ((name, _), hash) in PLAN_FILES.iter().zip(hashes) {
+/// Every plan file is, byte for byte, the one recomputed (compared with the stored file as it
+/// is written; a file that differs is written out whole to name the first line).
+fn check_plan(bundle: &Bundle, inputs: &Inputs, plan: &Drawn) -> Result<(), Difference> {
+    let same = for_plan_files(|name| -> Result<bool, Difference> {
         let rel = format!("plan/{name}");
-        let hash = hash.map_err(|e| differ(format!("{rel}: {e}")))?;
-        if hash == digest_of(bundle, digests, &rel)? {
+        let file =
+            std::fs::File::open(bundle.path(&rel)).map_err(|e| differ(format!("{rel}: {e}")))?;
+        let compare = Compare {
+            file: std::io::BufReader::with_capacity(1 << 20, file),
+            buf: Vec::new(),
+            same: true,
+        };
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, compare);
+        plan.write_file(inputs, name, &mut w)
+            .and_then(|_| w.into_inner().map_err(|e| e.into_error()))
+            .map(Compare::finish)
+            .map_err(|e| differ(format!("{rel}: {e}")))
+    });
+    for ((name, _), same) in PLAN_FILES.iter().zip(same) {
+        let rel = format!("plan/{name}");
+        if same? {
             continue;
         }
         let mut expected = Vec::new();
@@ -173,6 +196,31 @@ fn check_plan(
     Ok(())
 }
 
+const POPULATION: &str = "inputs/population.csv";
+
+/// `population.csv` read twice at once: digests on one core, parsed on the other.
+struct Population {
+    digest: Result<FileDigest, StepError>,
+    parsed: Result<PopulationFile, StepError>,
+}
+
+/// The digests of every file, and the population, on two cores: one hashes `population.csv`
+/// and builds its Merkle root while the other hashes the other files and parses it. What they
+/// find is judged afterwards, in the order of `docs/draw-protocol.md` §11.
+fn read_files(bundle: &Bundle) -> (Result<BTreeMap<String, String>, Difference>, Population) {
+    let read = |mut r: PopulationReader| -> Result<PopulationFile, StepError> {
+        bundle.read_blocks(POPULATION, |b| r.feed(b))?;
+        Ok(r.finish())
+    };
+    std::thread::scope(|s| {
+        let digest = s.spawn(|| read(PopulationReader::digest_only()).map(|f| f.digest));
+        let others = bundle.digests_except(POPULATION).map_err(Difference::from);
+        let parsed = read(PopulationReader::parse_only());
+        let digest = digest.join().expect("population digest");
+        (others, Population { digest, parsed })
+    })
+}
+
 /// Verifies a bundle; returns the one-line summary.
 pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
     let manifest = bundle.read_json("manifest.json")?;
@@ -183,7 +231,12 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
             dr1::METHOD
         )));
     }
-    let digests = check_files(bundle, &manifest)?;
+    let (present, population) = read_files(bundle);
+    let mut present = present?;
+    if let Ok(d) = &population.digest {
+        present.insert(POPULATION.into(), hex::encode(d.sha256));
+    }
+    let digests = check_files(&manifest, present)?;
     let commitment_text = bundle.read("commitment.json")?;
     if manifest["commitment_sha256"].as_str()
         != Some(sha256_hex(commitment_text.as_bytes()).as_str())
@@ -194,7 +247,7 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
     }
     let commitment: Json = serde_json::from_str(&commitment_text)
         .map_err(|e| differ(format!("commitment.json: {e}")))?;
-    let (inputs, size, root) = check_inputs(bundle, &digests, &commitment)?;
+    let (inputs, size, root) = check_inputs(bundle, &digests, &commitment, population)?;
     let state = manifest["state"].as_str().unwrap_or("");
     if state == "committed" {
         return Ok(format!("dr1 bundle committed: inputs match the commitment ({size} enterprises, root {}…); not drawn yet", &root[..16]));
@@ -264,8 +317,14 @@ pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
         ));
     }
     let plan = dr1::drawn(&inputs, &seed);
-    check_plan(bundle, &digests, &inputs, &plan)?;
-    check_drawn(&inputs, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
+    // The rule checks read the plan only; they run beside the comparison of its files.
+    let (files, rules) = std::thread::scope(|s| {
+        let rules = s.spawn(|| check_drawn(&inputs, &plan));
+        let files = check_plan(bundle, &inputs, &plan);
+        (files, rules.join().expect("rule checks"))
+    });
+    files?;
+    rules.map_err(|e| differ(format!("rule broken: {e}")))?;
     Ok(format!(
         "dr1 bundle verified: {} enterprises, {} tasks, {} selections, {} visits, {} inspectors assigned, {} teams not formed; seed {}",
         inputs.population.len(),

@@ -5,10 +5,11 @@
 
 use super::drawn::Drawn;
 use super::inputs::Inputs;
-use super::select::{eligible, exclusions, Basis, Plan};
+use super::inputs::Quota;
+use super::select::{eligible, exclusions, targets, Basis, Plan};
 use super::teams::last_teams;
 use crate::Uscc;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The first rule the plan breaks, if any.
 pub fn check(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
@@ -18,10 +19,27 @@ pub fn check(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
 /// [`check`] of a plan by positions.
 pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
     let excluded = exclusions(inputs);
+    // The rule of `eligible`, its region and industry part remembered per (task, region,
+    // industry): selections repeat few combinations.
+    let mut seen: HashMap<(u32, u32, u32), bool> = HashMap::new();
     for s in &d.picks {
         let task = &inputs.tasks[s.task as usize];
         let e = &inputs.population[s.index as usize];
-        if !eligible(inputs, &excluded, task, s.index as usize, e) {
+        let targeted = *seen
+            .entry((s.task, e.region, e.industry))
+            .or_insert_with(|| {
+                targets(
+                    inputs,
+                    task,
+                    inputs.population.region(e.region),
+                    inputs.population.industry(e.industry),
+                )
+            });
+        let ok = targeted
+            && task.quota(e.tier) != Quota::None
+            && !excluded.contains(&(s.index as usize, task.department.as_str()));
+        debug_assert_eq!(ok, eligible(inputs, &excluded, task, s.index as usize, e));
+        if !ok {
             return Err(format!("task {}: {} is not eligible (targeting, item applicability, quota or exclusion window)", task.id, e.uscc));
         }
     }
@@ -140,11 +158,14 @@ fn check_teams(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
     team.sort_unstable();
     let k = inputs.policy.inspectors_per_department;
     let mut departments = Vec::new();
+    // Visits and their departments come in ascending (visit, department) order, as `team`.
+    let mut rest = &team[..];
     for (c, v) in d.calls.iter().enumerate() {
         d.departments_of(v, &mut departments);
         for &dep in &departments {
             let key = (c as u32, dep);
-            let n = team.partition_point(|x| *x <= key) - team.partition_point(|x| *x < key);
+            rest = &rest[rest.partition_point(|x| *x < key)..];
+            let n = rest.partition_point(|x| *x <= key);
             if (n as u32) < k && failed.binary_search(&key).is_err() {
                 d.visit_id(inputs, v, &mut id);
                 return Err(format!(

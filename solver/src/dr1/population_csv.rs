@@ -131,6 +131,15 @@ impl PopulationReader {
         }
     }
 
+    /// A reader of the digests alone (the population stays empty), to run beside a
+    /// [`PopulationReader::parse_only`] on another core.
+    pub fn digest_only() -> PopulationReader {
+        PopulationReader {
+            parsing: false,
+            ..PopulationReader::new()
+        }
+    }
+
     /// A reader of the population alone: its [`PopulationFile::digest`] is all zeros.
     pub fn parse_only() -> PopulationReader {
         PopulationReader {

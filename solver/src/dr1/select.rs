@@ -97,8 +97,18 @@ pub fn eligible(
     index: usize,
     e: &Entry,
 ) -> bool {
-    let region = inputs.population.region(e.region);
-    let industry = inputs.population.industry(e.industry);
+    targets(
+        inputs,
+        task,
+        inputs.population.region(e.region),
+        inputs.population.industry(e.industry),
+    ) && task.quota(e.tier) != Quota::None
+        && !excluded.contains(&(index, task.department.as_str()))
+}
+
+/// The part of [`eligible`] that depends on the region and industry only: the task targets
+/// them and one of its items applies.
+pub fn targets(inputs: &Inputs, task: &Task, region: &str, industry: &str) -> bool {
     let targeted_region = task.regions.is_empty() || task.regions.iter().any(|r| r == region);
     let targeted_industry = task.industries.is_empty()
         || task
@@ -114,11 +124,7 @@ pub fn eligible(
                     .any(|p| industry.starts_with(p.as_str()))
         })
     });
-    targeted_region
-        && targeted_industry
-        && applicable
-        && task.quota(e.tier) != Quota::None
-        && !excluded.contains(&(index, task.department.as_str()))
+    targeted_region && targeted_industry && applicable
 }
 
 /// Eligibility of one task decided once per distinct region and industry instead of once per
