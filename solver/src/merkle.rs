@@ -30,8 +30,36 @@ pub fn empty_root() -> Hash {
     Sha256::digest(b"").into()
 }
 
+/// SHA-256's initial state (FIPS 180-4 §5.3.3).
+const H0: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// SHA-256 of messages already padded into blocks: leaves and nodes are hashed in tens of
+/// millions, and the padding of their fixed shapes is known in advance.
+fn padded(blocks: &[[u8; 64]]) -> Hash {
+    use sha2::digest::generic_array::GenericArray;
+    let mut state = H0;
+    for b in blocks {
+        sha2::compress256(&mut state, &[GenericArray::clone_from_slice(b)]);
+    }
+    let mut out = [0u8; 32];
+    for (o, w) in out.chunks_exact_mut(4).zip(state) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
 /// The hash of one leaf: `SHA-256(0x00 ‖ data)`.
 pub fn leaf_hash(data: &[u8]) -> Hash {
+    if data.len() <= 54 {
+        // One block: 0x00, the data, 0x80, zeros, the length in bits.
+        let mut block = [0u8; 64];
+        block[1..1 + data.len()].copy_from_slice(data);
+        block[1 + data.len()] = 0x80;
+        block[56..].copy_from_slice(&((1 + data.len() as u64) * 8).to_be_bytes());
+        return padded(&[block]);
+    }
     Sha256::new()
         .chain_update([LEAF_PREFIX])
         .chain_update(data)
@@ -41,12 +69,16 @@ pub fn leaf_hash(data: &[u8]) -> Hash {
 
 /// The hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)`.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    Sha256::new()
-        .chain_update([NODE_PREFIX])
-        .chain_update(left)
-        .chain_update(right)
-        .finalize()
-        .into()
+    // 65 bytes in two blocks: 0x01, left, right, then 0x80, zeros and 520 (bits).
+    let mut a = [0u8; 64];
+    a[0] = NODE_PREFIX;
+    a[1..33].copy_from_slice(left);
+    a[33..].copy_from_slice(&right[..31]);
+    let mut b = [0u8; 64];
+    b[0] = right[31];
+    b[1] = 0x80;
+    b[56..].copy_from_slice(&520u64.to_be_bytes());
+    padded(&[a, b])
 }
 
 /// The RFC 6962 Merkle Tree Hash of a list of leaf hashes, in linear time and `O(log n)` memory.
@@ -401,5 +433,24 @@ mod tests {
     #[should_panic(expected = "out of range")]
     fn inclusion_proof_of_missing_leaf_panics() {
         inclusion_proof(&synthetic_leaves(3), 3);
+    }
+
+    #[test]
+    fn padded_hashes_are_sha256() {
+        for len in 0..120 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let mut m = vec![LEAF_PREFIX];
+            m.extend_from_slice(&data);
+            assert_eq!(
+                leaf_hash(&data),
+                <[u8; 32]>::from(Sha256::digest(&m)),
+                "{len}"
+            );
+        }
+        let (l, r) = ([3u8; 32], [9u8; 32]);
+        let mut m = vec![NODE_PREFIX];
+        m.extend_from_slice(&l);
+        m.extend_from_slice(&r);
+        assert_eq!(node_hash(&l, &r), <[u8; 32]>::from(Sha256::digest(&m)));
     }
 }

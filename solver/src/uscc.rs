@@ -37,9 +37,24 @@ pub enum UsccError {
     WrongCheck { expected: char, got: char },
 }
 
+/// The value of each byte in the alphabet, or `u8::MAX` (a table, so a code of 18 characters
+/// is checked without searching the alphabet 35 times).
+const VALUES: [u8; 256] = {
+    let mut t = [u8::MAX; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// The value 0–30 of one code character, if it is in the alphabet.
 pub fn char_value(c: u8) -> Option<u32> {
-    ALPHABET.iter().position(|&a| a == c).map(|v| v as u32)
+    match VALUES[c as usize] {
+        u8::MAX => None,
+        v => Some(v as u32),
+    }
 }
 
 /// The check character for the first 17 characters of a code (which must be in the alphabet).
@@ -57,6 +72,15 @@ pub fn check_character(first17: &[u8]) -> Option<u8> {
 impl Uscc {
     /// Parses a code exactly as written: no trimming, no case folding.
     pub fn parse(s: &str) -> Result<Uscc, UsccError> {
+        // The common case, a valid code, without walking characters; anything else below, to
+        // name what is wrong.
+        if let Ok(bytes) = <[u8; 18]>::try_from(s.as_bytes()) {
+            if bytes.iter().all(|&b| VALUES[b as usize] != u8::MAX)
+                && check_character(&bytes[..17]) == Some(bytes[17])
+            {
+                return Ok(Uscc(bytes));
+            }
+        }
         let count = s.chars().count();
         if count != 18 {
             return Err(UsccError::WrongLength(count));

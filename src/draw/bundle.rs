@@ -76,21 +76,42 @@ impl Bundle {
             .map_err(|e| BundleError::Invalid(format!("{rel}: not valid JSON: {e}")))
     }
 
-    /// Every file of the bundle except the manifest, by relative path with `/` separators.
-    pub fn files(&self) -> Result<BTreeMap<String, Vec<u8>>, BundleError> {
-        let mut out = BTreeMap::new();
-        collect(&self.dir, &self.dir, &mut out)?;
-        out.remove("manifest.json");
-        Ok(out)
+    /// The SHA-256 (hex) of every file of the bundle except the manifest, by relative path
+    /// with `/` separators. Files are read in blocks, never whole.
+    pub fn digests(&self) -> Result<BTreeMap<String, String>, BundleError> {
+        self.digests_except("manifest.json")
+    }
+
+    /// [`Bundle::digests`] without the file `skip` (hashed elsewhere).
+    pub fn digests_except(&self, skip: &str) -> Result<BTreeMap<String, String>, BundleError> {
+        let mut paths = BTreeMap::new();
+        collect(&self.dir, &self.dir, &mut paths)?;
+        paths.remove("manifest.json");
+        paths.remove(skip);
+        paths
+            .into_iter()
+            .map(|(rel, p)| Ok((rel, hex::encode(file_sha256(&p)?))))
+            .collect()
+    }
+
+    /// Creates a file for writing in blocks (its directory too).
+    pub fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>, BundleError> {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        let f = std::fs::File::create(&p).map_err(|e| io(&p, e))?;
+        Ok(std::io::BufWriter::with_capacity(1 << 20, f))
+    }
+
+    /// Reads a file in blocks, handing each to `block`.
+    pub fn read_blocks(&self, rel: &str, block: impl FnMut(&[u8])) -> Result<(), BundleError> {
+        read_blocks(&self.path(rel), block)
     }
 
     /// Rewrites `manifest.json` for the current files.
     pub fn write_manifest(&self, state: &str, extra: Value) -> Result<(), BundleError> {
-        let files: BTreeMap<String, String> = self
-            .files()?
-            .iter()
-            .map(|(k, v)| (k.clone(), sha256_hex(v)))
-            .collect();
+        let files = self.digests()?;
         let commitment = files.get("commitment.json").cloned().unwrap_or_default();
         let method = self
             .read_json("commitment.json")
@@ -110,10 +131,33 @@ impl Bundle {
     }
 }
 
+/// Reads a file in blocks of 1 MiB.
+pub fn read_blocks(path: &Path, mut block: impl FnMut(&[u8])) -> Result<(), BundleError> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| io(path, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => block(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(path, e)),
+        }
+    }
+}
+
+/// The SHA-256 of a file, read in blocks.
+pub fn file_sha256(path: &Path) -> Result<[u8; 32], BundleError> {
+    let mut h = Sha256::new();
+    read_blocks(path, |b| h.update(b))?;
+    Ok(h.finalize().into())
+}
+
+/// Every file under `dir` by relative path with `/` separators.
 fn collect(
     root: &Path,
     dir: &Path,
-    out: &mut BTreeMap<String, Vec<u8>>,
+    out: &mut BTreeMap<String, PathBuf>,
 ) -> Result<(), BundleError> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| io(dir, e))?
@@ -131,7 +175,7 @@ fn collect(
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            out.insert(rel, std::fs::read(&p).map_err(|e| io(&p, e))?);
+            out.insert(rel, p);
         }
     }
     Ok(())

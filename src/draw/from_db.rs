@@ -6,7 +6,7 @@ use super::prepare::{apply_records, assemble, Parts};
 use crate::credit::rules::RuleTable;
 use crate::credit::store as credit_store;
 use crate::registry::store as registry;
-use dualdraw_solver::dr1::inputs::{Enterprise, Inspector, Item};
+use dualdraw_solver::dr1::inputs::{Inspector, Item, Population};
 use dualdraw_solver::dr1::{InputError, Inputs};
 use dualdraw_solver::{Tier, Uscc};
 use sqlx::AnyConnection;
@@ -38,18 +38,16 @@ pub async fn inputs(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let population = rows
-        .into_iter()
-        .map(|(uscc, region, industry, tier, key)| {
-            Ok(Enterprise {
-                uscc: Uscc::parse(&uscc).map_err(|e| corrupt(e.to_string()))?,
-                region,
-                industry,
-                tier: Tier::parse(&tier).map_err(|e| corrupt(e.to_string()))?,
-                key_supervision: key != 0,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let mut population = Population::new();
+    for (uscc, region, industry, tier, key) in rows {
+        population.push(
+            Uscc::parse(&uscc).map_err(|e| corrupt(e.to_string()))?,
+            &region,
+            &industry,
+            Tier::parse(&tier).map_err(|e| corrupt(e.to_string()))?,
+            key != 0,
+        );
+    }
     let items: BTreeMap<String, Item> = registry::items(conn, None)
         .await?
         .into_iter()

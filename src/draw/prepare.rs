@@ -13,7 +13,8 @@ use crate::credit::tier::effective_tier;
 use crate::import::table::Value;
 use crate::import::{self, ImportError, Kind};
 use chrono::NaiveDate;
-use dualdraw_solver::dr1::inputs::{Enterprise, Inspector, Item, Periods, Policy};
+use dualdraw_solver::dr1::inputs::{Inspector, Item, Periods, Policy, Population};
+use dualdraw_solver::dr1::population_csv::{write_population, Digester};
 use dualdraw_solver::dr1::Inputs;
 use dualdraw_solver::{merkle, Tier, Uscc};
 use rand::RngCore;
@@ -70,6 +71,14 @@ fn read_kind(
     import::read_rows(kind, file, &path.display().to_string(), rules, row).map_err(input_errors)
 }
 
+/// A text column of the importer's normalized output, without copying it.
+fn str_of(v: &Value) -> &str {
+    match v {
+        Value::Text(s) => s,
+        _ => "",
+    }
+}
+
 /// A date column of the importer's normalized output.
 fn day(v: &Value) -> NaiveDate {
     NaiveDate::parse_from_str(&text(v), "%Y-%m-%d").expect("normalized by the importer")
@@ -92,16 +101,16 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
     let policy_text = read_text("policy.csv", true)?;
     let tasks_text = read_text("tasks.csv", true)?;
     let history_text = read_text("history.csv", false)?;
-    let mut population: Vec<Enterprise> = Vec::new();
+    let mut population = Population::new();
     read_kind(dir, "enterprises.csv", Kind::Enterprises, &rules, |v| {
-        if text(&v[5]) == "operating" {
-            population.push(Enterprise {
-                uscc: Uscc::parse(&text(&v[0])).expect("validated"),
-                region: text(&v[2]),
-                industry: text(&v[3]),
-                tier: Tier::parse(&text(&v[6])).expect("validated"),
-                key_supervision: v[7] == Value::Int(1),
-            });
+        if str_of(&v[5]) == "operating" {
+            population.push(
+                Uscc::parse(str_of(&v[0])).expect("validated"),
+                str_of(&v[2]),
+                str_of(&v[3]),
+                Tier::parse(str_of(&v[6])).expect("validated"),
+                v[7] == Value::Int(1),
+            );
         }
     })?;
     let mut items = BTreeMap::new();
@@ -164,7 +173,7 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
 
 /// The directories of a batch, before the policy, tasks and history join them.
 pub struct Parts {
-    pub population: Vec<Enterprise>,
+    pub population: Population,
     pub items: BTreeMap<String, Item>,
     pub inspectors: Vec<Inspector>,
     pub conflicts: BTreeSet<(String, Uscc)>,
@@ -178,7 +187,7 @@ pub fn assemble(
     tasks: String,
     history: String,
 ) -> Result<Inputs, Vec<dualdraw_solver::dr1::InputError>> {
-    parts.population.sort_by_key(|e| e.uscc);
+    parts.population.sort();
     let placeholder = Inputs {
         policy: Policy {
             year: 2000,
@@ -188,22 +197,24 @@ pub fn assemble(
             inspectors_per_department: 2,
             exclusion_months: 0,
         },
-        population: parts.population,
+        population: Population::new(),
         items: parts.items,
         inspectors: parts.inspectors,
         conflicts: parts.conflicts,
         history: Vec::new(),
         tasks: Vec::new(),
     };
+    // The small files go through their canonical text (normalized and checked like a bundle's);
+    // the population is already in its parsed form, which its text would give back.
     let mut files: BTreeMap<String, String> = placeholder
-        .to_files()
+        .small_files()
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     files.insert("policy.csv".into(), policy);
     files.insert("tasks.csv".into(), tasks);
     files.insert("history.csv".into(), history);
-    Inputs::parse(&files)
+    Inputs::parse_with(&files, Some((parts.population, Vec::new())))
 }
 
 /// Replaces base tiers by the effective tier on the policy's date.
@@ -213,9 +224,12 @@ pub fn apply_records(
     rules: &RuleTable,
 ) {
     let on = inputs.policy.as_of;
-    for e in &mut inputs.population {
-        if let Some(rs) = records.get(&e.uscc) {
-            e.tier = effective_tier(e.tier, rs, rules, on).tier;
+    for (uscc, rs) in records {
+        if let Some(i) = inputs.population.index_of(uscc) {
+            let base = inputs.population[i].tier;
+            inputs
+                .population
+                .set_tier(i, effective_tier(base, rs, rules, on).tier);
         }
     }
 }
@@ -272,6 +286,28 @@ pub fn population_root(population_csv: &str) -> (u64, String) {
     (n, hex::encode(root))
 }
 
+/// Writes `inputs/population.csv` line by line, with its SHA-256 and Merkle root.
+fn write_population_file(
+    bundle: &Bundle,
+    inputs: &Inputs,
+) -> Result<dualdraw_solver::dr1::population_csv::FileDigest, PrepareError> {
+    use std::io::Write;
+    let rel = "inputs/population.csv";
+    let mut out = bundle.create(rel)?;
+    let mut digester = Digester::new();
+    let mut result = Ok(());
+    write_population(&inputs.population, |line| {
+        digester.line(line);
+        if result.is_ok() {
+            result = out.write_all(line).and_then(|_| out.write_all(b"\n"));
+        }
+    });
+    result
+        .and_then(|_| out.flush())
+        .map_err(|e| super::bundle::io(&bundle.path(rel), e))?;
+    Ok(digester.finish())
+}
+
 /// Writes the committed bundle and the secret beside it.
 pub fn write(
     bundle: &Bundle,
@@ -287,13 +323,14 @@ pub fn write(
             "declare at least one public entropy source with --source".into(),
         ]));
     }
-    let files = inputs.to_files();
     let mut digests = serde_json::Map::new();
-    for (name, text) in &files {
-        bundle.write(&format!("inputs/{name}"), text)?;
+    for (name, text) in inputs.small_files() {
+        bundle.write(&format!("inputs/{name}"), &text)?;
         digests.insert(name.to_string(), json!(sha256_hex(text.as_bytes())));
     }
-    let (size, root) = population_root(&files["population.csv"]);
+    let digest = write_population_file(bundle, inputs)?;
+    digests.insert("population.csv".into(), json!(hex::encode(digest.sha256)));
+    let (size, root) = (digest.size, hex::encode(digest.root));
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let commitment = json!({

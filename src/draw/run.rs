@@ -3,8 +3,10 @@
 //! write the plan; later publish the secret so anyone can recompute everything.
 
 use super::bundle::{json_text, Bundle, BundleError};
+use dualdraw_solver::dr1::output::PLAN_FILES;
+use dualdraw_solver::dr1::population_csv::{PopulationFile, PopulationReader};
 use dualdraw_solver::dr1::seed::{entropy_string, secret_commitment, seed, EntropyValue};
-use dualdraw_solver::dr1::{self, Inputs};
+use dualdraw_solver::dr1::{self, Drawn, Inputs};
 use dualdraw_solver::drand::{self, Beacon, Chain};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -98,13 +100,30 @@ pub fn entropy_value(source: &Json, value: &str) -> Result<(EntropyValue, Json),
     }
 }
 
-/// Reads and parses the bundle's frozen inputs.
+/// Reads and parses the bundle's frozen inputs; `population.csv` in one pass, never whole.
 pub fn read_inputs(bundle: &Bundle) -> Result<Inputs, StepError> {
+    let mut reader = PopulationReader::parse_only();
+    bundle.read_blocks("inputs/population.csv", |b| reader.feed(b))?;
+    parse_inputs(bundle, reader.finish())
+}
+
+/// One pass over `inputs/population.csv`: the population, its digests and whether the file is
+/// in canonical form.
+pub fn read_population(bundle: &Bundle) -> Result<PopulationFile, StepError> {
+    let mut reader = PopulationReader::new();
+    bundle.read_blocks("inputs/population.csv", |b| reader.feed(b))?;
+    Ok(reader.finish())
+}
+
+/// The inputs from the other input files and the population read by [`read_population`].
+pub fn parse_inputs(bundle: &Bundle, population: PopulationFile) -> Result<Inputs, StepError> {
     let mut files = BTreeMap::new();
     for name in dr1::inputs::FILES {
-        files.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
+        if name != "population.csv" {
+            files.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
+        }
     }
-    Inputs::parse(&files).map_err(|errs| {
+    Inputs::parse_with(&files, Some((population.population, population.errors))).map_err(|errs| {
         input(
             errs.iter()
                 .map(|e| format!("inputs/{e}"))
@@ -112,6 +131,33 @@ pub fn read_inputs(bundle: &Bundle) -> Result<Inputs, StepError> {
                 .join("\n"),
         )
     })
+}
+
+/// Runs `each` for every plan file, in [`PLAN_FILES`] order, on two threads: `failures.csv`
+/// (the largest) on its own, the others on the calling thread.
+pub fn for_plan_files<T: Send>(each: impl Fn(&'static str) -> T + Sync) -> Vec<T> {
+    let (first, rest) = PLAN_FILES.split_first().expect("plan files");
+    std::thread::scope(|s| {
+        let alone = s.spawn(|| each(first.0));
+        let others: Vec<T> = rest.iter().map(|(name, _)| each(name)).collect();
+        let mut all = vec![alone.join().expect("plan file thread")];
+        all.extend(others);
+        all
+    })
+}
+
+/// Writes the plan files under `plan/`, line by line.
+pub fn write_plan(bundle: &Bundle, inputs: &Inputs, plan: &Drawn) -> Result<(), StepError> {
+    use std::io::Write;
+    for_plan_files(|name| -> Result<(), StepError> {
+        let rel = format!("plan/{name}");
+        let mut out = bundle.create(&rel)?;
+        plan.write_file(inputs, name, &mut out)
+            .and_then(|_| out.flush())
+            .map_err(|e| super::bundle::io(&bundle.path(&rel), e).into())
+    })
+    .into_iter()
+    .collect()
 }
 
 pub fn commitment_digest(bundle: &Bundle) -> Result<[u8; 32], StepError> {
@@ -155,19 +201,17 @@ pub fn run(
     }
     let inputs = read_inputs(bundle)?;
     let seed = seed(&commitment_digest(bundle)?, &text, &secret);
-    let plan = dr1::draw(&inputs, &seed);
+    let plan = dr1::drawn(&inputs, &seed);
     bundle.write(
         "entropy.json",
         &json_text(&json!({ "sources": records, "string": text })),
     )?;
-    for (name, text) in plan.to_files(&inputs) {
-        bundle.write(&format!("plan/{name}"), &text)?;
-    }
+    write_plan(bundle, &inputs, &plan)?;
     bundle.write_manifest("run", json!({}))?;
     Ok(RunSummary {
-        visits: plan.visits.len(),
-        members: plan.teams.len(),
-        failures: plan.failures.len(),
+        visits: plan.calls.len(),
+        members: plan.seats.len(),
+        failures: plan.gaps.len(),
     })
 }
 

@@ -3,25 +3,47 @@
 //! conflicts, "not the same inspector twice in a row" and capacity. They read the plan as it
 //! stands and re-derive nothing from the seed, so a bug in the draw cannot hide from them.
 
+use super::drawn::Drawn;
 use super::inputs::Inputs;
-use super::select::{eligible, exclusions, Basis, Plan};
-use std::collections::{BTreeMap, BTreeSet};
+use super::inputs::Quota;
+use super::select::{eligible, exclusions, targets, Basis, Plan};
+use super::teams::last_teams;
+use crate::Uscc;
+use std::collections::{BTreeSet, HashMap};
 
 /// The first rule the plan breaks, if any.
 pub fn check(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
-    let tasks: BTreeMap<&str, &super::inputs::Task> =
-        inputs.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+    check_drawn(inputs, &Drawn::from_plan(inputs, plan)?)
+}
+
+/// [`check`] of a plan by positions.
+pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
     let excluded = exclusions(inputs);
-    for s in &plan.selections {
-        let task = tasks
-            .get(s.task.as_str())
-            .ok_or(format!("selection for unknown task {}", s.task))?;
-        let e = &inputs.population[s.index];
-        if !eligible(inputs, &excluded, task, s.index, e) {
-            return Err(format!("task {}: {} is not eligible (targeting, item applicability, quota or exclusion window)", s.task, e.uscc));
+    // The rule of `eligible`, its region and industry part remembered per (task, region,
+    // industry): selections repeat few combinations.
+    let mut seen: HashMap<(u32, u32, u32), bool> = HashMap::new();
+    for s in &d.picks {
+        let task = &inputs.tasks[s.task as usize];
+        let e = &inputs.population[s.index as usize];
+        let targeted = *seen
+            .entry((s.task, e.region, e.industry))
+            .or_insert_with(|| {
+                targets(
+                    inputs,
+                    task,
+                    inputs.population.region(e.region),
+                    inputs.population.industry(e.industry),
+                )
+            });
+        let ok = targeted
+            && task.quota(e.tier) != Quota::None
+            && !excluded.contains(&(s.index as usize, task.department.as_str()));
+        debug_assert_eq!(ok, eligible(inputs, &excluded, task, s.index as usize, e));
+        if !ok {
+            return Err(format!("task {}: {} is not eligible (targeting, item applicability, quota or exclusion window)", task.id, e.uscc));
         }
     }
-    for st in &plan.strata {
+    for st in &d.strata {
         if st.taken > st.quota {
             return Err(format!(
                 "task {} tier {}: took {} of a quota of {}",
@@ -35,103 +57,95 @@ pub fn check(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
             ));
         }
     }
-    let mut visits_of: BTreeMap<usize, u32> = BTreeMap::new();
-    for v in &plan.visits {
-        *visits_of.entry(v.index).or_default() += 1;
-        let task = tasks
-            .get(v.tasks[0].as_str())
-            .ok_or(format!("visit {} names unknown task", v.id))?;
+    let mut id = String::new();
+    for v in &d.calls {
+        let task = &inputs.tasks[d.tasks_of(v)[0] as usize];
         if v.period < task.period_from || v.period > task.period_to {
+            d.visit_id(inputs, v, &mut id);
             return Err(format!(
-                "visit {}: period {} outside the window {}..{}",
-                v.id, v.period, task.period_from, task.period_to
+                "visit {id}: period {} outside the window {}..{}",
+                v.period, task.period_from, task.period_to
             ));
         }
     }
-    let key: BTreeSet<usize> = plan
-        .selections
+    let mut visited: Vec<u32> = d.calls.iter().map(|v| v.index).collect();
+    visited.sort_unstable();
+    let mut key: Vec<u32> = d
+        .picks
         .iter()
         .filter(|s| s.basis == Basis::Key)
         .map(|s| s.index)
         .collect();
-    for (&i, &n) in &visits_of {
-        let e = &inputs.population[i];
+    key.sort_unstable();
+    for run in visited.chunk_by(|a, b| a == b) {
+        let (i, n) = (run[0], run.len() as u32);
+        let e = &inputs.population[i as usize];
         let cap = inputs.policy.cap(e.tier);
-        if n > cap && !key.contains(&i) {
+        if n > cap && key.binary_search(&i).is_err() {
             return Err(format!(
                 "{} (tier {}) has {n} visits; the cap is {cap}",
                 e.uscc, e.tier
             ));
         }
     }
-    check_teams(inputs, plan)
+    check_teams(inputs, d)
 }
 
-fn check_teams(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
-    let inspectors: BTreeMap<&str, &super::inputs::Inspector> = inputs
-        .inspectors
+fn check_teams(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
+    let mut failed: Vec<(u32, u32)> = d.gaps.iter().map(|g| (g.call, g.department)).collect();
+    failed.sort_unstable();
+    let conflicts: BTreeSet<(&str, Uscc)> = inputs
+        .conflicts
         .iter()
-        .map(|i| (i.id.as_str(), i))
+        .map(|(i, u)| (i.as_str(), *u))
         .collect();
-    let visits: BTreeMap<&str, &super::select::Visit> =
-        plan.visits.iter().map(|v| (v.id.as_str(), v)).collect();
-    let failed: BTreeSet<(&str, &str)> = plan
-        .failures
-        .iter()
-        .map(|f| (f.visit.as_str(), f.department.as_str()))
-        .collect();
-    let mut team_size: BTreeMap<(&str, &str), u32> = BTreeMap::new();
-    let mut used: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut last: BTreeMap<(String, &str), (chrono::NaiveDate, BTreeSet<&str>)> = BTreeMap::new();
-    for h in &inputs.history {
-        let slot = last
-            .entry((h.uscc.to_string(), h.department.as_str()))
-            .or_insert((h.visited_on, BTreeSet::new()));
-        if h.visited_on > slot.0 {
-            *slot = (h.visited_on, BTreeSet::new());
-        }
-        if h.visited_on == slot.0 {
-            slot.1.insert(h.inspector.as_str());
-        }
-    }
-    for m in &plan.teams {
-        let v = visits
-            .get(m.visit.as_str())
-            .ok_or(format!("team member for unknown visit {}", m.visit))?;
-        let i = inspectors
-            .get(m.inspector.as_str())
-            .ok_or(format!("unknown inspector {}", m.inspector))?;
-        let e = &inputs.population[v.index];
+    let last = last_teams(inputs);
+    let mut used: Vec<u32> = vec![0; inputs.inspectors.len()];
+    let mut id = String::new();
+    for m in &d.seats {
+        let v = &d.calls[m.call as usize];
+        let i = &inputs.inspectors[m.inspector as usize];
+        let department = d.departments[m.department as usize].as_str();
+        let e = &inputs.population[v.index as usize];
+        let region = inputs.population.region(e.region);
         let (start, end) = inputs.policy.periods.dates(inputs.policy.year, v.period);
-        let what = format!("visit {} {}: inspector {}", v.id, m.department, i.id);
-        if i.department != m.department {
-            return Err(format!("{what} belongs to {}", i.department));
+        let what = || {
+            let mut id = String::new();
+            d.visit_id(inputs, v, &mut id);
+            format!("visit {id} {department}: inspector {}", i.id)
+        };
+        if i.department != department {
+            return Err(format!("{} belongs to {}", what(), i.department));
         }
-        if i.region != e.region {
+        if i.region != region {
             return Err(format!(
-                "{what} is of region {}, the enterprise of {}",
-                i.region, e.region
+                "{} is of region {}, the enterprise of {region}",
+                what(),
+                i.region
             ));
         }
         if !(i.valid_from <= start && end <= i.valid_until) {
             return Err(format!(
-                "{what}: certificate {}..{} does not cover {start}..{end}",
-                i.valid_from, i.valid_until
+                "{}: certificate {}..{} does not cover {start}..{end}",
+                what(),
+                i.valid_from,
+                i.valid_until
             ));
         }
-        if inputs.conflicts.contains(&(i.id.clone(), e.uscc)) {
-            return Err(format!("{what} has a declared conflict with {}", e.uscc));
+        if conflicts.contains(&(i.id.as_str(), e.uscc)) {
+            return Err(format!(
+                "{} has a declared conflict with {}",
+                what(),
+                e.uscc
+            ));
         }
         if last
-            .get(&(e.uscc.to_string(), m.department.as_str()))
-            .is_some_and(|(_, t)| t.contains(i.id.as_str()))
+            .get(&(e.uscc, department))
+            .is_some_and(|t| t.contains(i.id.as_str()))
         {
-            return Err(format!("{what} inspected {} last time", e.uscc));
+            return Err(format!("{} inspected {} last time", what(), e.uscc));
         }
-        *team_size
-            .entry((m.visit.as_str(), m.department.as_str()))
-            .or_default() += 1;
-        let u = used.entry(i.id.as_str()).or_default();
+        let u = &mut used[m.inspector as usize];
         *u += 1;
         if *u > i.capacity {
             return Err(format!(
@@ -140,17 +154,23 @@ fn check_teams(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
             ));
         }
     }
+    let mut team: Vec<(u32, u32)> = d.seats.iter().map(|s| (s.call, s.department)).collect();
+    team.sort_unstable();
     let k = inputs.policy.inspectors_per_department;
-    for v in &plan.visits {
-        for d in &v.departments {
-            let n = team_size
-                .get(&(v.id.as_str(), d.as_str()))
-                .copied()
-                .unwrap_or(0);
-            if n < k && !failed.contains(&(v.id.as_str(), d.as_str())) {
+    let mut departments = Vec::new();
+    // Visits and their departments come in ascending (visit, department) order, as `team`.
+    let mut rest = &team[..];
+    for (c, v) in d.calls.iter().enumerate() {
+        d.departments_of(v, &mut departments);
+        for &dep in &departments {
+            let key = (c as u32, dep);
+            rest = &rest[rest.partition_point(|x| *x < key)..];
+            let n = rest.partition_point(|x| *x <= key);
+            if (n as u32) < k && failed.binary_search(&key).is_err() {
+                d.visit_id(inputs, v, &mut id);
                 return Err(format!(
-                    "visit {} {d}: {n} inspectors, at least {k} required and no failure stated",
-                    v.id
+                    "visit {id} {}: {n} inspectors, at least {k} required and no failure stated",
+                    d.departments[dep as usize]
                 ));
             }
         }

@@ -3,22 +3,11 @@
 //! `tasks.csv` and `policy.csv`, UTF-8, LF, sorted. [`Inputs::to_files`] writes exactly the bytes
 //! [`Inputs::parse`] reads, so a bundle's inputs are their own canonical form.
 
+pub use super::population::{Enterprise, Entry, Population};
+use super::population_csv::{write_population, PopulationFile, PopulationReader};
 use crate::{Tier, Uscc};
 use chrono::{Months, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// An enterprise of the population (operating enterprises only).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Enterprise {
-    pub uscc: Uscc,
-    /// 6-digit division code.
-    pub region: String,
-    /// GB/T 4754 code.
-    pub industry: String,
-    /// Effective credit tier on the policy's `as_of` date.
-    pub tier: Tier,
-    pub key_supervision: bool,
-}
 
 /// An inspection item: which industries it applies to, which specialty it needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,7 +190,7 @@ pub struct Policy {
 pub struct Inputs {
     pub policy: Policy,
     /// Sorted by USCC, unique.
-    pub population: Vec<Enterprise>,
+    pub population: Population,
     pub items: BTreeMap<String, Item>,
     /// Sorted by id.
     pub inspectors: Vec<Inspector>,
@@ -338,11 +327,11 @@ impl Inputs {
     }
 
     pub fn region_of(&self, i: usize) -> &str {
-        &self.population[i].region
+        self.population.region(self.population[i].region)
     }
 
     pub fn industry_of(&self, i: usize) -> &str {
-        &self.population[i].industry
+        self.population.industry(self.population[i].industry)
     }
 
     pub fn tier_of(&self, i: usize) -> Tier {
@@ -355,13 +344,32 @@ impl Inputs {
 
     /// Position of an enterprise in the population, by code.
     pub fn index_of(&self, uscc: &Uscc) -> Option<usize> {
-        self.population.binary_search_by(|e| e.uscc.cmp(uscc)).ok()
+        self.population.index_of(uscc)
     }
 }
 
 impl Inputs {
     /// The canonical files, by name.
     pub fn to_files(&self) -> BTreeMap<&'static str, String> {
+        let mut files = self.small_files();
+        files.insert("population.csv", self.population_text());
+        files
+    }
+
+    /// The canonical `population.csv` as one text (for small populations; large ones are
+    /// written line by line with [`write_population`]).
+    pub fn population_text(&self) -> String {
+        let mut out = Vec::new();
+        write_population(&self.population, |line| {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        });
+        String::from_utf8(out).expect("UTF-8 in, UTF-8 out")
+    }
+
+    /// The canonical files other than `population.csv`, by name: they do not grow with the
+    /// jurisdiction.
+    pub fn small_files(&self) -> BTreeMap<&'static str, String> {
         let mut files = BTreeMap::new();
         let p = &self.policy;
         let periods = match p.periods {
@@ -385,21 +393,6 @@ impl Inputs {
         files.insert(
             "policy.csv",
             csv_text(&POLICY_HEADER, policy_rows.into_iter()),
-        );
-        files.insert(
-            "population.csv",
-            csv_text(
-                &POPULATION_HEADER,
-                self.population.iter().map(|e| {
-                    vec![
-                        e.uscc.to_string(),
-                        e.region.clone(),
-                        e.industry.clone(),
-                        e.tier.to_string(),
-                        e.key_supervision.to_string(),
-                    ]
-                }),
-            ),
         );
         files.insert(
             "items.csv",
@@ -480,13 +473,38 @@ impl Inputs {
 
     /// Parses the canonical files; every problem is reported.
     pub fn parse(files: &BTreeMap<String, String>) -> Result<Inputs, Vec<InputError>> {
+        let population = files.get("population.csv").map(|text| {
+            let mut r = PopulationReader::new();
+            r.feed(text.as_bytes());
+            let f: PopulationFile = r.finish();
+            (f.population, f.errors)
+        });
+        Inputs::parse_with(files, population)
+    }
+
+    /// Parses the canonical files with the population already parsed (by a
+    /// [`PopulationReader`] as the file was read, with its errors); a `population.csv` among
+    /// `files` is ignored, `None` means the file is missing.
+    pub fn parse_with(
+        files: &BTreeMap<String, String>,
+        population: Option<(Population, Vec<InputError>)>,
+    ) -> Result<Inputs, Vec<InputError>> {
         let mut errors = Vec::new();
         let mut reader = Reader {
             files,
             errors: &mut errors,
         };
         let policy = reader.policy();
-        let population = reader.population();
+        let population = match population {
+            Some((population, errors)) => {
+                reader.errors.extend(errors);
+                population
+            }
+            None => {
+                reader.missing("population.csv");
+                Population::new()
+            }
+        };
         let items = reader.items();
         let inspectors = reader.inspectors();
         let conflicts = reader.conflicts();
@@ -524,7 +542,7 @@ impl Inputs {
             column: column.into(),
             message,
         };
-        for (i, w) in self.population.windows(2).enumerate() {
+        for (i, w) in self.population.entries().windows(2).enumerate() {
             if w[0].uscc >= w[1].uscc {
                 errors.push(err(
                     "population.csv",
@@ -612,14 +630,18 @@ struct Reader<'a> {
 type Record = BTreeMap<String, String>;
 
 impl Reader<'_> {
+    fn missing(&mut self, file: &str) {
+        self.errors.push(InputError {
+            file: file.into(),
+            line: 0,
+            column: String::new(),
+            message: "file is missing".into(),
+        });
+    }
+
     fn rows(&mut self, file: &str, header: &[&str]) -> Vec<(u64, Record)> {
         let Some(text) = self.files.get(file) else {
-            self.errors.push(InputError {
-                file: file.into(),
-                line: 0,
-                column: String::new(),
-                message: "file is missing".into(),
-            });
+            self.missing(file);
             return Vec::new();
         };
         let mut r = csv::ReaderBuilder::new()
@@ -757,65 +779,6 @@ impl Reader<'_> {
         }
     }
 
-    /// Streams the population: it is the one file that grows with the jurisdiction, so no row
-    /// is kept beyond its parsed form.
-    fn population(&mut self) -> Vec<Enterprise> {
-        let f = "population.csv";
-        let header = POPULATION_HEADER;
-        let Some(text) = self.files.get(f) else {
-            self.errors.push(InputError {
-                file: f.into(),
-                line: 0,
-                column: String::new(),
-                message: "file is missing".into(),
-            });
-            return Vec::new();
-        };
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(text.as_bytes());
-        if r.headers().map(|h| h.iter().eq(header)).unwrap_or(false) {
-            let mut out = Vec::new();
-            let mut record = csv::StringRecord::new();
-            loop {
-                match r.read_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line());
-                        match parse_enterprise(&record) {
-                            Ok(e) => out.push(e),
-                            Err((column, message)) => self.errors.push(InputError {
-                                file: f.into(),
-                                line,
-                                column: column.into(),
-                                message,
-                            }),
-                        }
-                    }
-                    Err(e) => {
-                        self.errors.push(InputError {
-                            file: f.into(),
-                            line: e.position().map_or(0, |p| p.line()),
-                            column: String::new(),
-                            message: e.to_string(),
-                        });
-                        break;
-                    }
-                }
-            }
-            out.sort_by_key(|e| e.uscc);
-            out
-        } else {
-            self.errors.push(InputError {
-                file: f.into(),
-                line: 1,
-                column: String::new(),
-                message: format!("header must be {}", header.join(",")),
-            });
-            Vec::new()
-        }
-    }
-
     fn items(&mut self) -> BTreeMap<String, Item> {
         let rows = self.rows("items.csv", &ITEMS_HEADER);
         rows.into_iter()
@@ -938,28 +901,8 @@ impl Reader<'_> {
     }
 }
 
-/// One population row; the error names its column.
-fn parse_enterprise(r: &csv::StringRecord) -> Result<Enterprise, (&'static str, String)> {
-    let field = |i: usize| r.get(i).unwrap_or("");
-    Ok(Enterprise {
-        uscc: Uscc::parse(field(0)).map_err(|e| ("uscc", e.to_string()))?,
-        region: field(1).to_string(),
-        industry: field(2).to_string(),
-        tier: Tier::parse(field(3)).map_err(|e| ("tier", e.to_string()))?,
-        key_supervision: flag(field(4)).map_err(|e| ("key_supervision", e))?,
-    })
-}
-
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
-}
-
-fn flag(s: &str) -> Result<bool, String> {
-    match s {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(format!("'{s}' is not true or false")),
-    }
 }
 
 #[cfg(test)]

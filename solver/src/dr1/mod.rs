@@ -6,14 +6,20 @@
 //! seeded inspector teams. [`draw`] makes a plan; [`check`] re-checks a plan's rules on its own.
 
 pub mod check;
+pub mod drawn;
 pub mod inputs;
 pub mod output;
+pub mod population;
+pub mod population_csv;
+mod scan;
 pub mod seed;
 pub mod select;
 pub mod teams;
+mod text;
 
+pub use drawn::Drawn;
 pub use inputs::{InputError, Inputs};
-pub use select::{draw, Plan};
+pub use select::{draw, drawn, Plan};
 
 /// The method identifier written in every bundle.
 pub const METHOD: &str = "dr1";

@@ -8,7 +8,9 @@
 //! packed end to end). An enterprise already at its tier's visit cap is passed over and the next
 //! number takes its place.
 
-use super::inputs::{Enterprise, Inputs, Quota, Task};
+use super::drawn::{group_tasks, Call, Drawn, Pass, Pick};
+use super::inputs::{Entry, Inputs, Quota, Task};
+use super::scan::{excluded_by_department, threshold, Classes, Found, TaskScan};
 use super::seed::{prn, Seed};
 use super::teams::{self, Failure, Member};
 use crate::Tier;
@@ -86,93 +88,65 @@ pub struct Plan {
     pub failures: Vec<Failure>,
 }
 
-/// Whether `e` may be drawn by `task` (status is already operating: the population holds only
-/// operating enterprises).
+/// Whether enterprise `index` may be drawn by `task` (status is already operating: the
+/// population holds only operating enterprises).
 pub fn eligible(
     inputs: &Inputs,
     excluded: &BTreeSet<(usize, &str)>,
     task: &Task,
     index: usize,
-    e: &Enterprise,
+    e: &Entry,
 ) -> bool {
-    let targeted_region = task.regions.is_empty() || task.regions.contains(&e.region);
+    targets(
+        inputs,
+        task,
+        inputs.population.region(e.region),
+        inputs.population.industry(e.industry),
+    ) && task.quota(e.tier) != Quota::None
+        && !excluded.contains(&(index, task.department.as_str()))
+}
+
+/// The part of [`eligible`] that depends on the region and industry only: the task targets
+/// them and one of its items applies.
+pub fn targets(inputs: &Inputs, task: &Task, region: &str, industry: &str) -> bool {
+    let targeted_region = task.regions.is_empty() || task.regions.iter().any(|r| r == region);
     let targeted_industry = task.industries.is_empty()
         || task
             .industries
             .iter()
-            .any(|p| e.industry.starts_with(p.as_str()));
+            .any(|p| industry.starts_with(p.as_str()));
     let applicable = task.items.iter().any(|code| {
         inputs.items.get(code).is_some_and(|item| {
             item.industries.is_empty()
                 || item
                     .industries
                     .iter()
-                    .any(|p| e.industry.starts_with(p.as_str()))
+                    .any(|p| industry.starts_with(p.as_str()))
         })
     });
-    targeted_region
-        && targeted_industry
-        && applicable
-        && task.quota(e.tier) != Quota::None
-        && !excluded.contains(&(index, task.department.as_str()))
+    targeted_region && targeted_industry && applicable
 }
 
 /// Eligibility of one task decided once per distinct region and industry instead of once per
-/// enterprise: the same rule as [`eligible`], which the independent checks use.
+/// enterprise: the same rule as [`eligible`], which the independent checks use (exclusions are
+/// looked up by the scan).
 struct TaskFilter {
     region_ok: Vec<bool>,
     industry_ok: Vec<bool>,
-    excluded: BTreeSet<usize>,
-}
-
-/// Each enterprise's region and industry as an index into the distinct values.
-struct Codes<'a> {
-    region: Vec<u32>,
-    industry: Vec<u32>,
-    regions: Vec<&'a str>,
-    industries: Vec<&'a str>,
-}
-
-impl<'a> Codes<'a> {
-    fn new(inputs: &'a Inputs) -> Codes<'a> {
-        let distinct = |f: fn(&Enterprise) -> &str| -> Vec<&'a str> {
-            let set: BTreeSet<&str> = inputs.population.iter().map(f).collect();
-            set.into_iter().collect()
-        };
-        let regions = distinct(|e| e.region.as_str());
-        let industries = distinct(|e| e.industry.as_str());
-        let id = |list: &[&str], v: &str| list.binary_search(&v).expect("listed") as u32;
-        Codes {
-            region: inputs
-                .population
-                .iter()
-                .map(|e| id(&regions, &e.region))
-                .collect(),
-            industry: inputs
-                .population
-                .iter()
-                .map(|e| id(&industries, &e.industry))
-                .collect(),
-            regions,
-            industries,
-        }
-    }
+    tier_ok: [bool; 4],
 }
 
 impl TaskFilter {
-    fn new(
-        inputs: &Inputs,
-        codes: &Codes,
-        excluded: &BTreeSet<(usize, &str)>,
-        task: &Task,
-    ) -> TaskFilter {
-        let region_ok = codes
-            .regions
+    fn new(inputs: &Inputs, task: &Task) -> TaskFilter {
+        let region_ok = inputs
+            .population
+            .regions()
             .iter()
             .map(|r| task.regions.is_empty() || task.regions.iter().any(|x| x == r))
             .collect();
-        let industry_ok = codes
-            .industries
+        let industry_ok = inputs
+            .population
+            .industries()
             .iter()
             .map(|ind| {
                 let targeted = task.industries.is_empty()
@@ -186,23 +160,11 @@ impl TaskFilter {
                 targeted && applicable
             })
             .collect();
-        let excluded = excluded
-            .iter()
-            .filter(|(_, d)| *d == task.department)
-            .map(|(i, _)| *i)
-            .collect();
         TaskFilter {
             region_ok,
             industry_ok,
-            excluded,
+            tier_ok: Tier::ALL.map(|t| task.quota(t) != Quota::None),
         }
-    }
-
-    fn eligible(&self, codes: &Codes, task: &Task, i: usize, e: &Enterprise) -> bool {
-        self.region_ok[codes.region[i] as usize]
-            && self.industry_ok[codes.industry[i] as usize]
-            && task.quota(e.tier) != Quota::None
-            && !self.excluded.contains(&i)
     }
 }
 
@@ -213,13 +175,7 @@ pub fn exclusions(inputs: &Inputs) -> BTreeSet<(usize, &str)> {
         .history
         .iter()
         .filter(|h| h.visited_on >= start && h.visited_on < inputs.policy.as_of)
-        .filter_map(|h| {
-            let i = inputs
-                .population
-                .binary_search_by(|e| e.uscc.cmp(&h.uscc))
-                .ok()?;
-            Some((i, h.department.as_str()))
-        })
+        .filter_map(|h| Some((inputs.population.index_of(&h.uscc)?, h.department.as_str())))
         .collect()
 }
 
@@ -234,55 +190,135 @@ pub fn groups(inputs: &Inputs) -> BTreeMap<&str, Vec<&Task>> {
 
 /// The draw: selections, visits and teams, from the inputs and the seed.
 pub fn draw(inputs: &Inputs, seed: &Seed) -> Plan {
-    let mut plan = select(inputs, seed);
-    let (teams, failures) = teams::draw_teams(inputs, seed, &plan.visits);
-    plan.teams = teams;
-    plan.failures = failures;
-    plan
+    drawn(inputs, seed).to_plan(inputs)
 }
 
 /// The enterprise selection alone (§7–§8): strata, selections, passed-over enterprises and the
 /// groups' visits with `dr1` periods, no teams. Method `dr2` plans visits from its output.
 pub fn select(inputs: &Inputs, seed: &Seed) -> Plan {
-    let numbers: Vec<u64> = inputs
-        .population
-        .iter()
-        .map(|e| prn(seed, &e.uscc))
-        .collect();
-    let excluded = exclusions(inputs);
-    let codes = Codes::new(inputs);
-    let mut visits_of: Vec<u32> = vec![0; inputs.population.len()];
-    let mut starts = [0u64; 4];
-    let mut plan = Plan::default();
-    for (group, tasks) in groups(inputs) {
-        let group_starts = starts;
-        let mut members: BTreeMap<usize, Vec<&Task>> = BTreeMap::new();
-        let mut extent: [Option<u64>; 4] = [None; 4];
-        for task in &tasks {
-            let mut by_tier: [Vec<usize>; 4] = Default::default();
-            let filter = TaskFilter::new(inputs, &codes, &excluded, task);
-            for (i, e) in inputs.population.iter().enumerate() {
-                if filter.eligible(&codes, task, i, e) {
-                    by_tier[e.tier as usize].push(i);
+    drawn_selection(inputs, seed).to_plan(inputs)
+}
+
+/// The whole draw by positions (what [`draw`] names).
+pub fn drawn(inputs: &Inputs, seed: &Seed) -> Drawn {
+    let mut d = drawn_selection(inputs, seed);
+    teams::draw_seats(inputs, seed, &mut d);
+    d
+}
+
+/// Every enterprise's permanent random number, computed on all cores: each thread writes its
+/// own slice, so the result does not depend on their timing.
+pub fn numbers(inputs: &Inputs, seed: &Seed) -> Vec<u64> {
+    let entries = inputs.population.entries();
+    let mut out = vec![0u64; entries.len()];
+    let threads = if entries.len() < 50_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    let chunk = entries.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        for (o, e) in out.chunks_mut(chunk).zip(entries.chunks(chunk)) {
+            s.spawn(move || {
+                for (x, e) in o.iter_mut().zip(e) {
+                    *x = prn(seed, &e.uscc);
                 }
-            }
-            for tier in Tier::ALL {
+            });
+        }
+    });
+    out
+}
+
+/// The enterprises a group has taken so far (`M` of §7) and the tasks that took each.
+struct Members {
+    /// For each enterprise, its position in `order`, or `u32::MAX`.
+    slot: Vec<u32>,
+    order: Vec<u32>,
+    /// (slot, task position) for every taking.
+    takings: Vec<(u32, u32)>,
+}
+
+impl Members {
+    fn contains(&self, i: u32) -> bool {
+        self.slot[i as usize] != u32::MAX
+    }
+
+    /// Adds a taking; true if the enterprise is new to the group.
+    fn take(&mut self, i: u32, task: u32) -> bool {
+        let slot = &mut self.slot[i as usize];
+        let new = *slot == u32::MAX;
+        if new {
+            *slot = self.order.len() as u32;
+            self.order.push(i);
+        }
+        self.takings.push((*slot, task));
+        new
+    }
+
+    /// Empties the map for the next group.
+    fn clear(&mut self) {
+        for &i in &self.order {
+            self.slot[i as usize] = u32::MAX;
+        }
+        self.order.clear();
+        self.takings.clear();
+    }
+}
+
+/// The enterprise selection by positions.
+pub fn drawn_selection(inputs: &Inputs, seed: &Seed) -> Drawn {
+    let numbers = numbers(inputs, seed);
+    let excluded = exclusions(inputs);
+    let excluded = excluded_by_department(inputs, &excluded);
+    let classes = Classes::new(&inputs.population);
+    let n = inputs.population_len();
+    let mut d = Drawn::frame(inputs);
+    let mut visits_of: Vec<u32> = vec![0; n];
+    let mut members = Members {
+        slot: vec![u32::MAX; n],
+        order: Vec::new(),
+        takings: Vec::new(),
+    };
+    let mut starts = [0u64; 4];
+    for group in 0..d.groups.len() {
+        let tasks = group_tasks(inputs, &d, group);
+        let positions = d.group_tasks[group].clone();
+        let group_starts = starts;
+        let mut extent: [Option<u64>; 4] = [None; 4];
+        for (task, &position) in tasks.iter().zip(&positions) {
+            let filter = TaskFilter::new(inputs, task);
+            let scan = TaskScan::new(
+                &classes,
+                &numbers,
+                (&filter.region_ok, &filter.industry_ok, filter.tier_ok),
+                &excluded[task.department.as_str()],
+            );
+            let counts = scan.sampled_counts();
+            let quotas = Tier::ALL.map(|t| task.quota(t));
+            let thresholds: [Option<u64>; 4] = std::array::from_fn(|t| {
+                (quotas[t] != Quota::None).then(|| threshold(counts[t], quotas[t].take(counts[t])))
+            });
+            let found = scan.collect(&group_starts, thresholds);
+            for (tier, found) in Tier::ALL.into_iter().zip(found) {
                 let t = tier as usize;
                 if task.quota(tier) == Quota::None {
                     continue;
                 }
                 let ctx = StratumDraw {
+                    scan: &scan,
+                    starts: &group_starts,
                     inputs,
                     numbers: &numbers,
                     task,
+                    position,
                     tier,
                     start: group_starts[t],
                 };
-                let stratum = ctx.run(&by_tier[t], &mut members, &mut visits_of, &mut plan);
+                let stratum = ctx.run(found, counts[t], &mut members, &mut visits_of, &mut d);
                 if let Some(c) = stratum.cutoff {
                     extent[t] = Some(extent[t].map_or(c, |x: u64| x.max(c)));
                 }
-                plan.strata.push(stratum);
+                d.strata.push(stratum);
             }
         }
         for t in 0..4 {
@@ -290,84 +326,72 @@ pub fn select(inputs: &Inputs, seed: &Seed) -> Plan {
                 starts[t] = group_starts[t].wrapping_add(x).wrapping_add(1);
             }
         }
-        plan.visits.extend(group_visits(
+        group_visits(
             inputs,
             &numbers,
             group,
             &tasks,
             &group_starts,
-            members,
-        ));
+            &mut members,
+            &mut d,
+        );
+        members.clear();
     }
-    plan.visits.sort_by(|a, b| {
-        (a.period, &a.group, a.xi, a.index).cmp(&(b.period, &b.group, b.xi, b.index))
-    });
-    plan.selections
-        .sort_by(|a, b| (&a.task, a.xi, a.index).cmp(&(&b.task, b.xi, b.index)));
-    plan.passed_over
-        .sort_by(|a, b| (&a.task, a.xi, a.index).cmp(&(&b.task, b.xi, b.index)));
-    plan
+    d.calls
+        .sort_unstable_by_key(|c| (c.period, c.group, c.xi, c.index));
+    d.picks.sort_unstable_by_key(|p| (p.task, p.xi, p.index));
+    d.passes.sort_unstable_by_key(|p| (p.task, p.xi, p.index));
+    d
 }
 
 /// One task in one tier.
 struct StratumDraw<'a> {
+    scan: &'a TaskScan<'a>,
+    starts: &'a [u64; 4],
     inputs: &'a Inputs,
     numbers: &'a [u64],
     task: &'a Task,
+    position: u32,
     tier: Tier,
     start: u64,
 }
 
-impl<'a> StratumDraw<'a> {
-    fn xi(&self, i: usize) -> u64 {
-        self.numbers[i].wrapping_sub(self.start)
+impl StratumDraw<'_> {
+    fn xi(&self, i: u32) -> u64 {
+        self.numbers[i as usize].wrapping_sub(self.start)
     }
 
-    /// Candidates in order of (ξ, code), at least `need` of them when the stratum has them.
-    fn ordered(&self, indices: &[usize], need: u64) -> Vec<usize> {
-        let n = indices.len() as u128;
-        // ξ is uniform: keep the numbers below a generous threshold, sort only those, and fall
-        // back to the whole stratum if that is not enough. The order is the same either way.
-        let want = need as u128 + need as u128 / 4 + 64;
-        let threshold = if n == 0 || want >= n {
-            u64::MAX
-        } else {
-            ((want << 64) / n).min(u64::MAX as u128) as u64
-        };
-        let mut c: Vec<usize> = indices
-            .iter()
-            .copied()
-            .filter(|&i| self.xi(i) <= threshold)
-            .collect();
-        c.sort_by_key(|&i| (self.xi(i), i));
-        c
+    /// The whole sampled stratum in order of (ξ, code), when the threshold kept too few.
+    fn all_ordered(&self) -> Vec<u32> {
+        let mut wanted = [None; 4];
+        wanted[self.tier as usize] = Some(u64::MAX);
+        let mut found = self.scan.collect(self.starts, wanted);
+        ordered(std::mem::take(&mut found[self.tier as usize].sampled))
     }
 
     fn run(
         &self,
-        indices: &[usize],
-        members: &mut BTreeMap<usize, Vec<&'a Task>>,
+        found: Found,
+        eligible: u64,
+        members: &mut Members,
         visits_of: &mut [u32],
-        plan: &mut Plan,
+        d: &mut Drawn,
     ) -> Stratum {
-        let (keys, sampled): (Vec<usize>, Vec<usize>) = indices
-            .iter()
-            .partition(|&&i| self.inputs.population[i].key_supervision);
+        let keys = found.keys;
         for &i in &keys {
-            self.take(i, Basis::Key, (1, 1), members, visits_of, plan);
+            self.take(i, Basis::Key, (1, 1), members, visits_of, d);
         }
-        let eligible = sampled.len() as u64;
         let quota = self.task.quota(self.tier).take(eligible);
         let cap = self.inputs.policy.cap(self.tier);
         let (mut taken, mut passed, mut cutoff) = (0u64, 0u64, None);
-        let mut order = self.ordered(&sampled, quota);
+        let mut order = ordered(found.sampled);
         let mut position = 0;
         while taken < quota {
             if position == order.len() {
-                if order.len() == sampled.len() {
+                if order.len() as u64 == eligible {
                     break;
                 }
-                order = self.ordered(&sampled, u64::MAX / 4);
+                order = self.all_ordered();
                 position = 0;
                 taken = 0;
                 passed = 0;
@@ -376,8 +400,7 @@ impl<'a> StratumDraw<'a> {
             }
             let i = order[position];
             position += 1;
-            let joint = members.contains_key(&i);
-            if !joint && visits_of[i] >= cap {
+            if !members.contains(i) && visits_of[i as usize] >= cap {
                 passed += 1;
                 continue;
             }
@@ -386,24 +409,16 @@ impl<'a> StratumDraw<'a> {
         }
         // Record only now, so a fallback to the whole stratum leaves no trace of the first try.
         for &i in &order[..position] {
-            let joint = members.contains_key(&i);
-            if !joint && visits_of[i] >= cap {
-                plan.passed_over.push(PassedOver {
-                    task: self.task.id.clone(),
+            if !members.contains(i) && visits_of[i as usize] >= cap {
+                d.passes.push(Pass {
+                    task: self.position,
                     index: i,
                     tier: self.tier,
+                    visits: visits_of[i as usize],
                     xi: self.xi(i),
-                    visits: visits_of[i],
                 });
             } else {
-                self.take(
-                    i,
-                    Basis::Sample,
-                    (quota, eligible),
-                    members,
-                    visits_of,
-                    plan,
-                );
+                self.take(i, Basis::Sample, (quota, eligible), members, visits_of, d);
             }
         }
         Stratum {
@@ -421,64 +436,66 @@ impl<'a> StratumDraw<'a> {
 
     fn take(
         &self,
-        i: usize,
+        i: u32,
         basis: Basis,
         inclusion: (u64, u64),
-        members: &mut BTreeMap<usize, Vec<&'a Task>>,
+        members: &mut Members,
         visits_of: &mut [u32],
-        plan: &mut Plan,
+        d: &mut Drawn,
     ) {
-        let entry = members.entry(i).or_default();
-        if entry.is_empty() {
-            visits_of[i] += 1;
+        if members.take(i, self.position) {
+            visits_of[i as usize] += 1;
         }
-        entry.push(self.task);
-        plan.selections.push(Selection {
-            task: self.task.id.clone(),
+        d.picks.push(Pick {
+            task: self.position,
             index: i,
             tier: self.tier,
-            xi: self.xi(i),
             basis,
+            xi: self.xi(i),
             inclusion,
         });
     }
+}
+
+/// Candidates in order of (ξ, code).
+fn ordered(mut c: Vec<(u64, u32)>) -> Vec<u32> {
+    c.sort_unstable();
+    c.into_iter().map(|(_, i)| i).collect()
 }
 
 /// A group's visits, with periods dealt round-robin in order of (ξ, code).
 fn group_visits(
     inputs: &Inputs,
     numbers: &[u64],
-    group: &str,
+    group: usize,
     tasks: &[&Task],
     starts: &[u64; 4],
-    members: BTreeMap<usize, Vec<&Task>>,
-) -> Vec<Visit> {
+    members: &mut Members,
+    d: &mut Drawn,
+) {
     let (from, to) = (tasks[0].period_from, tasks[0].period_to);
     let len = to - from + 1;
-    let mut visits: Vec<Visit> = members
-        .into_iter()
-        .map(|(i, ts)| {
-            let e = &inputs.population[i];
-            let mut task_ids: Vec<String> = ts.iter().map(|t| t.id.clone()).collect();
-            task_ids.sort();
-            task_ids.dedup();
-            let mut departments: Vec<String> = ts.iter().map(|t| t.department.clone()).collect();
-            departments.sort();
-            departments.dedup();
-            Visit {
-                id: format!("{group}/{}", e.uscc),
-                index: i,
-                group: group.to_string(),
-                period: 0,
-                xi: numbers[i].wrapping_sub(starts[e.tier as usize]),
-                tasks: task_ids,
-                departments,
-            }
-        })
-        .collect();
-    visits.sort_by_key(|v| (v.xi, v.index));
-    for (rank, v) in visits.iter_mut().enumerate() {
-        v.period = from + (rank as u32 % len);
+    members.takings.sort_unstable();
+    members.takings.dedup();
+    let mut calls: Vec<Call> = Vec::with_capacity(members.order.len());
+    let mut rest = &members.takings[..];
+    for (slot, &i) in members.order.iter().enumerate() {
+        let n = rest.iter().take_while(|(s, _)| *s == slot as u32).count();
+        let start = d.call_tasks.len() as u32;
+        d.call_tasks.extend(rest[..n].iter().map(|&(_, t)| t));
+        rest = &rest[n..];
+        let tier = inputs.population[i as usize].tier;
+        calls.push(Call {
+            index: i,
+            group: group as u32,
+            period: 0,
+            tasks: (start, n as u32),
+            xi: numbers[i as usize].wrapping_sub(starts[tier as usize]),
+        });
     }
-    visits
+    calls.sort_unstable_by_key(|c| (c.xi, c.index));
+    for (rank, c) in calls.iter_mut().enumerate() {
+        c.period = from + (rank as u32 % len);
+    }
+    d.calls.extend(calls);
 }

@@ -75,7 +75,7 @@ fn city(n: usize, tasks: Vec<Task>, cap: [u32; 4]) -> Inputs {
             inspectors_per_department: 2,
             exclusion_months: 12,
         },
-        population,
+        population: population.into(),
         items,
         inspectors,
         conflicts: BTreeSet::new(),
