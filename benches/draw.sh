@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Figures of the draw (README, "Figures"): prepare, run and verify of a generated jurisdiction
-# of N enterprises (default 1,000,000; 20,000,000 needs about 9 GB of memory and ~10 minutes),
+# of N enterprises (default 1,000,000; 20,000,000 needs about 1.5 GB of memory and ~3 minutes),
 # with the time of sha256sum over the same population file for comparison. Needs GNU time.
 # SKIP_PYTHON=1 leaves out the Python verifier (hours at 20,000,000).
 set -euo pipefail
