@@ -236,6 +236,7 @@ pub fn apply_records(
 
 /// Replaces base tiers by the effective tier on the policy's date.
 fn apply_credit(dir: &Path, rules: &RuleTable, inputs: &mut Inputs) -> Result<(), PrepareError> {
+    let on = inputs.policy.as_of;
     let mut records: BTreeMap<Uscc, Vec<CreditRecord>> = BTreeMap::new();
     read_kind(dir, "credit-records.csv", Kind::CreditRecords, rules, |v| {
         let uscc = Uscc::parse(&text(&v[0])).expect("validated");
@@ -251,9 +252,14 @@ fn apply_credit(dir: &Path, rules: &RuleTable, inputs: &mut Inputs) -> Result<()
             early_end_allowed: v[7] == Value::Int(1),
             status: RecordStatus::parse(&text(&v[8])).expect("validated"),
             ended_on: (v[9] != Value::Null).then(|| day(&v[9])),
-            summary: text(&v[10]),
+            // Only the tier is kept from these records, which a summary does not change.
+            summary: String::new(),
         };
-        records.entry(uscc).or_default().push(record);
+        // A record outside its publicity on the policy's date does not move the tier
+        // (`effective_tier` looks at those in publicity only), so it is not kept.
+        if record.in_publicity(on) {
+            records.entry(uscc).or_default().push(record);
+        }
     })?;
     apply_records(inputs, &records, rules);
     Ok(())
