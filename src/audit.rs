@@ -51,6 +51,14 @@ pub fn entry_hash(
     hex::encode(h.finalize())
 }
 
+/// The three statements of an append, shared by every writer of the log (the PostgreSQL
+/// import appends on its native connection with the same statements).
+/// The UPDATE takes the head's write lock first, so concurrent appenders queue up.
+pub const ADVANCE_HEAD: &str =
+    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+pub const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub const SET_HEAD_HASH: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+
 /// Appends an entry inside the caller's transaction and returns its seq.
 pub async fn append(
     conn: &mut AnyConnection,
@@ -61,28 +69,23 @@ pub async fn append(
     at: &str,
 ) -> Result<i64, sqlx::Error> {
     // The UPDATE takes the head's write lock first, so concurrent appenders queue up.
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *conn)
-        .await?;
+    let head = sqlx::query(ADVANCE_HEAD).fetch_one(&mut *conn).await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
     let detail = detail.to_string();
     let hash = entry_hash(seq, at, actor, action, subject, &detail, &prev_hash);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(actor)
-    .bind(action)
-    .bind(subject)
-    .bind(&detail)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query(INSERT_ENTRY)
+        .bind(seq)
+        .bind(at)
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(&detail)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(SET_HEAD_HASH)
         .bind(&hash)
         .execute(&mut *conn)
         .await?;

@@ -135,12 +135,7 @@ pub fn replan(
 
 fn previous_visits(text: &str) -> Result<Vec<PreviousVisit>, StepError> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
-    let list = |s: &str| -> Vec<String> {
-        s.split(';')
-            .filter(|x| !x.is_empty())
-            .map(String::from)
-            .collect()
-    };
+    use dualdraw_solver::dr1::inputs::split as list;
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| input(format!("plan/visits.csv: {e}")))?;

@@ -267,7 +267,8 @@ fn join(list: &[String]) -> String {
     list.join(";")
 }
 
-fn split(s: &str) -> Vec<String> {
+/// A list field (`docs/draw-protocol.md` §2): `;`-separated items, sorted, unique.
+pub fn split(s: &str) -> Vec<String> {
     let mut v: Vec<String> = s
         .split(';')
         .filter(|p| !p.is_empty())

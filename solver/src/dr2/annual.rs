@@ -3,7 +3,7 @@
 //! `pinned_through` 0 and empty files; a re-plan pins the replaced plan's visits of periods up to
 //! `pinned_through` (done or under way) and plans the rest.
 
-use crate::dr1::inputs::{csv_text, InputError};
+use crate::dr1::inputs::{csv_text, split as list, InputError};
 use crate::Uscc;
 use std::collections::BTreeMap;
 
@@ -66,17 +66,6 @@ pub struct Annual {
     pub previous_visits: Vec<PreviousVisit>,
     /// Sorted by (visit, department, inspector).
     pub previous_teams: Vec<PreviousMember>,
-}
-
-fn list(s: &str) -> Vec<String> {
-    let mut v: Vec<String> = s
-        .split(';')
-        .filter(|p| !p.is_empty())
-        .map(String::from)
-        .collect();
-    v.sort();
-    v.dedup();
-    v
 }
 
 impl Annual {

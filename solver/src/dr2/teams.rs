@@ -59,24 +59,8 @@ pub struct Staffing<'a> {
     pub specialties: BTreeMap<&'a str, Vec<String>>,
 }
 
-/// One team member.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    pub visit: String,
-    pub department: String,
-    pub inspector: String,
-    pub priority: u64,
-}
-
-/// A team that could not be formed, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub visit: String,
-    pub department: String,
-    pub needed: u32,
-    pub found: u32,
-    pub reason: String,
-}
+/// Team members and failures are the same records as `dr1`'s.
+pub use crate::dr1::teams::{Failure, Member};
 
 /// Why inspectors of the department were not candidates.
 #[derive(Default)]
