@@ -51,13 +51,18 @@ fn key_text(spec: &TableSpec, values: &[Value]) -> String {
     parts.join("\u{1f}")
 }
 
-/// Creates (or empties) the temporary table of keys read so far.
+/// Creates (or empties) the temporary table of keys read so far. On SQLite it is a `WITHOUT
+/// ROWID` table: one B-tree, keyed by the text, instead of a rowid table and an index on it.
 pub(super) async fn start_key_log(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS import_keys (k TEXT NOT NULL PRIMARY KEY, line BIGINT NOT NULL)",
-    )
-    .execute(&mut *conn)
-    .await?;
+    let without_rowid = if conn.backend_name() == "SQLite" {
+        " WITHOUT ROWID"
+    } else {
+        ""
+    };
+    let create = format!(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS import_keys (k TEXT NOT NULL PRIMARY KEY, line BIGINT NOT NULL){without_rowid}"
+    );
+    sqlx::query(&create).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM import_keys")
         .execute(&mut *conn)
         .await?;
@@ -81,8 +86,8 @@ struct Seen {
     stored: bool,
 }
 
-/// One statement: for each row, an earlier line with its key and whether it is stored. Both
-/// are scalar subqueries, which PostgreSQL answers through the indexes; an `EXISTS` would become
+/// One statement: for each row, an earlier line with its key and whether it is stored; only the
+/// rows with either come back, so a fresh import reads nothing back. Both are scalar subqueries, which PostgreSQL answers through the indexes; an `EXISTS` would become
 /// a join, planned on statistics that are stale inside a long import.
 async fn look_up(
     conn: &mut AnyConnection,
@@ -117,22 +122,26 @@ async fn look_up(
         .collect();
     push_rows(&mut q, rows.iter().map(Vec::as_slice));
     q.push(&format!(
-        ") SELECT v.i, (SELECT line FROM import_keys WHERE k = v.k) AS earlier, \
+        ") SELECT i, earlier, stored FROM (SELECT v.i AS i, \
+         (SELECT line FROM import_keys WHERE k = v.k) AS earlier, \
          CAST((SELECT COUNT(*) FROM {} t WHERE {}) AS BIGINT) AS stored \
-         FROM v ORDER BY v.i",
+         FROM v) seen WHERE earlier IS NOT NULL OR stored <> 0",
         spec.table,
         matches.join(" AND ")
     ));
-    let found = q.query().fetch_all(&mut *conn).await?;
-    found
-        .iter()
-        .map(|r| {
-            Ok(Seen {
-                earlier: r.try_get::<Option<i64>, _>(1)?,
-                stored: r.try_get::<i64, _>(2)? != 0,
-            })
+    let mut seen: Vec<Seen> = (0..chunk.len())
+        .map(|_| Seen {
+            earlier: None,
+            stored: false,
         })
-        .collect()
+        .collect();
+    for r in q.query().fetch_all(&mut *conn).await? {
+        seen[r.try_get::<i64, _>(0)? as usize] = Seen {
+            earlier: r.try_get::<Option<i64>, _>(1)?,
+            stored: r.try_get::<i64, _>(2)? != 0,
+        };
+    }
+    Ok(seen)
 }
 
 /// Checks the chunk (repeated keys, references) and writes it unless an error was seen so far;
