@@ -141,8 +141,9 @@ pub async fn import(
     let mut tx = db.begin().await?;
     sqlx::query(SQLITE_IMPORT_CACHE).execute(&mut *tx).await?;
     let report = import_in(&mut tx, kind, input, file, ctx).await;
-    sqlx::query(SQLITE_DEFAULT_CACHE).execute(&mut *tx).await?;
+    let reset = sqlx::query(SQLITE_DEFAULT_CACHE).execute(&mut *tx).await;
     let report = report?;
+    reset?;
     tx.commit().await?;
     Ok(report)
 }

@@ -3,7 +3,7 @@
 //! these bytes and compares them.
 
 use super::drawn::Drawn;
-use super::inputs::{csv_text, Inputs};
+use super::inputs::Inputs;
 use super::select::{Basis, Plan};
 use super::text::set_row;
 use std::collections::BTreeMap;
@@ -60,134 +60,14 @@ pub fn hex64(x: u64) -> String {
 }
 
 impl Plan {
-    /// The plan files by name (under `plan/` in a bundle).
-    pub fn to_files(&self, inputs: &Inputs) -> BTreeMap<&'static str, String> {
-        let code = |i: usize| inputs.population[i].uscc.to_string();
-        let mut files = BTreeMap::new();
-        files.insert(
-            "strata.csv",
-            csv_text(
-                &[
-                    "task",
-                    "tier",
-                    "eligible",
-                    "quota",
-                    "key",
-                    "start",
-                    "cutoff",
-                    "taken",
-                    "passed_over",
-                ],
-                self.strata.iter().map(|s| {
-                    vec![
-                        s.task.clone(),
-                        s.tier.to_string(),
-                        s.eligible.to_string(),
-                        s.quota.to_string(),
-                        s.key.to_string(),
-                        hex64(s.start),
-                        s.cutoff.map(hex64).unwrap_or_default(),
-                        s.taken.to_string(),
-                        s.passed_over.to_string(),
-                    ]
-                }),
-            ),
-        );
-        files.insert(
-            "selections.csv",
-            csv_text(
-                &["task", "uscc", "tier", "xi", "basis", "inclusion"],
-                self.selections.iter().map(|s| {
-                    let basis = match s.basis {
-                        Basis::Key => "key",
-                        Basis::Sample => "sample",
-                    };
-                    vec![
-                        s.task.clone(),
-                        code(s.index),
-                        s.tier.to_string(),
-                        hex64(s.xi),
-                        basis.into(),
-                        format!("{}/{}", s.inclusion.0, s.inclusion.1),
-                    ]
-                }),
-            ),
-        );
-        files.insert(
-            "passed-over.csv",
-            csv_text(
-                &["task", "uscc", "tier", "xi", "visits"],
-                self.passed_over.iter().map(|p| {
-                    vec![
-                        p.task.clone(),
-                        code(p.index),
-                        p.tier.to_string(),
-                        hex64(p.xi),
-                        p.visits.to_string(),
-                    ]
-                }),
-            ),
-        );
-        files.insert(
-            "visits.csv",
-            csv_text(
-                &[
-                    "visit",
-                    "uscc",
-                    "region",
-                    "tier",
-                    "group",
-                    "period",
-                    "xi",
-                    "departments",
-                    "tasks",
-                ],
-                self.visits.iter().map(|v| {
-                    let e = &inputs.population[v.index];
-                    vec![
-                        v.id.clone(),
-                        e.uscc.to_string(),
-                        inputs.region_of(v.index).to_string(),
-                        e.tier.to_string(),
-                        v.group.clone(),
-                        v.period.to_string(),
-                        hex64(v.xi),
-                        v.departments.join(";"),
-                        v.tasks.join(";"),
-                    ]
-                }),
-            ),
-        );
-        files.insert(
-            "teams.csv",
-            csv_text(
-                &["visit", "department", "inspector", "priority"],
-                self.teams.iter().map(|m| {
-                    vec![
-                        m.visit.clone(),
-                        m.department.clone(),
-                        m.inspector.clone(),
-                        hex64(m.priority),
-                    ]
-                }),
-            ),
-        );
-        files.insert(
-            "failures.csv",
-            csv_text(
-                &["visit", "department", "needed", "found", "reason"],
-                self.failures.iter().map(|f| {
-                    vec![
-                        f.visit.clone(),
-                        f.department.clone(),
-                        f.needed.to_string(),
-                        f.found.to_string(),
-                        f.reason.clone(),
-                    ]
-                }),
-            ),
-        );
-        files
+    /// The selection files of this plan (strata, selections, passed over), by name: the bytes
+    /// [`Drawn::write_file`] writes for them. Method `dr2` publishes them as they are.
+    pub fn selection_files(&self, inputs: &Inputs) -> BTreeMap<&'static str, String> {
+        let drawn = Drawn::from_plan(inputs, self).expect("a plan of these inputs");
+        ["strata.csv", "selections.csv", "passed-over.csv"]
+            .into_iter()
+            .map(|name| (name, drawn.file_text(inputs, name)))
+            .collect()
     }
 }
 
@@ -372,11 +252,14 @@ impl Drawn {
     pub fn to_files(&self, inputs: &Inputs) -> BTreeMap<&'static str, String> {
         PLAN_FILES
             .iter()
-            .map(|(name, _)| {
-                let mut out = Vec::new();
-                self.write_file(inputs, name, &mut out).expect("in memory");
-                (*name, String::from_utf8(out).expect("UTF-8 in, UTF-8 out"))
-            })
+            .map(|(name, _)| (*name, self.file_text(inputs, name)))
             .collect()
+    }
+
+    /// One plan file as text.
+    fn file_text(&self, inputs: &Inputs, name: &str) -> String {
+        let mut out = Vec::new();
+        self.write_file(inputs, name, &mut out).expect("in memory");
+        String::from_utf8(out).expect("UTF-8 in, UTF-8 out")
     }
 }

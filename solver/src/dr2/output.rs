@@ -42,11 +42,7 @@ fn list<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
 impl Plan {
     /// The plan files by name: exactly [`FILES`].
     pub fn to_files(&self, inputs: &Inputs) -> BTreeMap<&'static str, String> {
-        let mut files = BTreeMap::new();
-        let mut selection = self.selection.to_files(inputs);
-        for name in ["strata.csv", "selections.csv", "passed-over.csv"] {
-            files.insert(name, selection.remove(name).expect("dr1 file"));
-        }
+        let mut files = self.selection.selection_files(inputs);
         files.insert("visits.csv", self.visits_csv(inputs));
         files.insert("teams.csv", self.teams_csv());
         files.insert(
