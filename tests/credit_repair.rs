@@ -189,6 +189,89 @@ both!(
     }
 );
 
+both!(
+    steps_keep_their_order_and_a_denial_is_overdue_no_longer,
+    |app| {
+        app.load_fixtures().await;
+        let credit = app.token(Role::Credit, None).await;
+        let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
+        let (_, filed) = file(app, &credit, record, "2026-06-03").await;
+        let id = filed["id"].as_i64().unwrap();
+
+        for action in ["accept", "refuse"] {
+            let body = json!({ "on": "2026-06-02", "reasons": ["incomplete"] });
+            let (status, err) = step(app, &credit, id, action, body).await;
+            assert_eq!(status, 422, "{action} before filing: {err}");
+            assert_eq!(err["code"], "invalid");
+            assert!(
+                err["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("2026-06-02 is before the request was filed on 2026-06-03"),
+                "{err}"
+            );
+        }
+        let (_, same) = json(
+            app.get(&format!("/api/v1/repairs/{id}"))
+                .bearer_auth(&credit)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(same["state"], "submitted", "nothing changed: {same}");
+
+        let (status, accepted) =
+            step(app, &credit, id, "accept", json!({ "on": "2026-06-03" })).await;
+        assert_eq!(status, 200, "{accepted}");
+        assert_eq!(accepted["intake"]["on"], "2026-06-03");
+        assert!(
+            accepted["intake"]["at"].as_str().unwrap().starts_with("20"),
+            "the exact time is kept: {accepted}"
+        );
+        assert_eq!(accepted["decision_due"], "2026-06-17");
+
+        let (_, late) = json(
+            app.get("/api/v1/repairs/overdue?on=2026-06-19")
+                .bearer_auth(&credit)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
+        assert_eq!(late[0]["step"], "decision");
+        assert_eq!(
+            late[0]["working_days_late"], 1,
+            "Jun 18; Jun 19 is the Dragon Boat Festival"
+        );
+
+        let body = json!({ "on": "2026-06-02", "reasons": ["proof not convincing"] });
+        let (status, err) = step(app, &credit, id, "deny", body).await;
+        assert_eq!(status, 422, "denial before acceptance: {err}");
+        let body = json!({ "on": "2026-06-19", "reasons": ["proof not convincing"] });
+        let (status, denied) = step(app, &credit, id, "deny", body).await;
+        assert_eq!(status, 200, "{denied}");
+        assert_eq!(denied["state"], "denied");
+        assert_eq!(denied["decision"]["on"], "2026-06-19");
+        assert_eq!(denied["reasons"], json!(["proof not convincing"]));
+        let (_, none) = json(
+            app.get("/api/v1/repairs/overdue?on=2026-06-19")
+                .bearer_auth(&credit)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(none, json!([]), "a decided request is not overdue");
+        assert_eq!(
+            tier(app, &credit, ABNORMAL_LISTED, "2026-06-19").await["tier"],
+            "C",
+            "a denial leaves the record in publicity"
+        );
+    }
+);
+
 both!(refusals_name_every_reason, |app| {
     app.load_fixtures().await;
     let credit = app.token(Role::Credit, None).await;

@@ -121,6 +121,20 @@ both!(bad_requests_are_json_errors_never_500, |app| {
             "{path}: {body}"
         );
     }
+    let res = app
+        .client
+        .delete(format!("{}/api/v1/enterprises", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "GET,HEAD");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "method_not_allowed", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("DELETE"),
+        "{body}"
+    );
 });
 
 #[tokio::test]

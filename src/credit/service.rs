@@ -311,6 +311,17 @@ async fn audit_step(
     Ok(())
 }
 
+/// A step cannot be dated before the step it follows.
+fn not_before(previous: &Step, what: &str, act: &Act) -> Result<(), CreditError> {
+    if act.on < previous.on {
+        return Err(CreditError::Invalid(format!(
+            "on: {} is before the request was {what} on {}; a step cannot be dated before the one it follows",
+            act.on, previous.on
+        )));
+    }
+    Ok(())
+}
+
 fn wrong_state(r: &RepairRequest, expected: &'static str, action: &'static str) -> CreditError {
     CreditError::WrongState {
         id: r.id,
@@ -333,6 +344,7 @@ pub async fn accept(
     let RepairState::Submitted(submitted) = r.state.clone() else {
         return Err(wrong_state(&r, "submitted", "accepted"));
     };
+    not_before(&submitted.filed, "filed", act)?;
     let record = store::record(&mut tx, r.record_id)
         .await?
         .ok_or_else(|| CreditError::NotFound(format!("no credit record {}", r.record_id)))?;
@@ -372,6 +384,7 @@ pub async fn refuse(
     let RepairState::Submitted(submitted) = r.state.clone() else {
         return Err(wrong_state(&r, "submitted", "refused"));
     };
+    not_before(&submitted.filed, "filed", act)?;
     r.state = RepairState::Refused(submitted.refuse(act.step(), reasons));
     save_step(&mut tx, &r, "repair.refuse", act).await?;
     tx.commit().await?;
@@ -397,6 +410,7 @@ pub async fn approve(
     let RepairState::Accepted(accepted) = r.state.clone() else {
         return Err(wrong_state(&r, "accepted", "approved"));
     };
+    not_before(&accepted.intake, "accepted", act)?;
     let approved = accepted.approve(act.step());
     store::end_record(
         &mut tx,
@@ -438,6 +452,7 @@ pub async fn deny(
     let RepairState::Accepted(accepted) = r.state.clone() else {
         return Err(wrong_state(&r, "accepted", "denied"));
     };
+    not_before(&accepted.intake, "accepted", act)?;
     r.state = RepairState::Denied(accepted.deny(act.step(), reasons));
     save_step(&mut tx, &r, "repair.deny", act).await?;
     tx.commit().await?;

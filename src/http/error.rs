@@ -27,6 +27,8 @@ pub enum Error {
     },
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// A request axum could not parse (bad JSON, query or path).
     #[error("{1}")]
     Rejected(StatusCode, String),
@@ -52,6 +54,7 @@ impl Error {
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Error::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::Rejected(status, _) if *status == StatusCode::UNPROCESSABLE_ENTITY => {
                 (*status, "invalid_request")
             }

@@ -118,6 +118,11 @@ pub fn app(state: AppState) -> Router {
         .route("/audit/verify", get(audit::verify))
         .fallback(|| async {
             error::Error::NotFound("no such endpoint; see /api/v1/openapi.json".into())
+        })
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            error::Error::MethodNotAllowed(format!(
+                "this endpoint does not take {method}; see /api/v1/openapi.json"
+            ))
         });
     Router::new()
         .route(
