@@ -83,7 +83,7 @@ both!(says_why_an_enterprise_has_its_tier, |app| {
         tier(app, &credit, ABNORMAL_LISTED, "2026-05-19").await["tier"],
         "B"
     );
-    // A commendation makes an A stay A, and a clean B one tier better.
+    // A commendation keeps an A an A (a clean B going to A: `credit::tier`'s unit tests).
     assert_eq!(
         tier(app, &credit, COMMENDED, "2026-06-01").await["tier"],
         "A"
@@ -455,4 +455,125 @@ both!(adds_records_with_default_publicity_windows, |app| {
     .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "bad_request");
+});
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+both!(the_cli_explains_tiers_and_runs_a_repair, |app| {
+    app.load_fixtures().await;
+    let credit = app.token(Role::Credit, None).await;
+    let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
+
+    let out = app.cli(&["credit", "show", ABNORMAL_LISTED, "--on", "2026-06-01"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("tier C on 2026-06-01"), "{text}");
+    assert!(
+        text.contains("经营异常名录") && text.contains("深市监异〔2026〕55号"),
+        "{text}"
+    );
+    let out = app.cli(&[
+        "credit",
+        "show",
+        ABNORMAL_LISTED,
+        "--on",
+        "2026-05-19",
+        "--json",
+    ]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["credit"]["tier"], "B", "before the listing: {shown}");
+    let out = app.cli(&["credit", "show", &ABNORMAL_LISTED.to_lowercase()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("lower-case letter"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = app.cli(&["credit", "rules"]);
+    let rules = stdout(&out);
+    assert_eq!(rules.lines().count(), 6, "{rules}");
+    assert!(
+        rules.contains("penalty-general\t一般行政处罚\tmin 3 months\tmax 12 months"),
+        "{rules}"
+    );
+
+    let id = record.to_string();
+    let out = app.cli(&[
+        "repair",
+        "file",
+        "--record",
+        &id,
+        "--commitment",
+        "本企业承诺依法诚信经营",
+        "--proof",
+        "年度报告已补报",
+        "--on",
+        "2026-06-01",
+        "--by",
+        "张三",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let filed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(filed["state"], "submitted");
+    assert_eq!(filed["filed"]["by"], "cli:张三");
+    let request = filed["id"].to_string();
+
+    let out = app.cli(&["repair", "accept", &request, "--on", "2026-05-29"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("before the request was filed on 2026-06-01"),
+        "{}",
+        stderr(&out)
+    );
+    let out = app.cli(&["repair", "overdue", "--on", "2026-06-10"]);
+    assert!(
+        stdout(&out).contains("intake due 2026-06-04, 4 working day(s) late"),
+        "{}",
+        stdout(&out)
+    );
+    let out = app.cli(&[
+        "repair",
+        "accept",
+        &request,
+        "--on",
+        "2026-06-03",
+        "--by",
+        "李四",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let accepted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(accepted["intake"]["by"], "cli:李四");
+    let out = app.cli(&[
+        "repair",
+        "approve",
+        &request,
+        "--on",
+        "2026-06-05",
+        "--by",
+        "李四",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let approved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(approved["tier"]["tier"], "B", "{approved}");
+
+    let out = app.cli(&["repair", "list", "--state", "approved"]);
+    let listed: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["id"], filed["id"]);
+    let out = app.cli(&["credit", "show", ABNORMAL_LISTED, "--on", "2026-06-05"]);
+    assert!(
+        stdout(&out).contains("tier B on 2026-06-05"),
+        "{}",
+        stdout(&out)
+    );
 });
