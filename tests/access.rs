@@ -428,3 +428,218 @@ both!(enterprise_page_checks_the_token_first, |app| {
     let public: serde_json::Value = app.get(&page).send().await.unwrap().json().await.unwrap();
     assert!(public.get("credit").is_none(), "{public}");
 });
+
+/// Who may make a call: the roles of the tokens in [`every_guarded_call_has_its_boundary`].
+#[derive(Clone, Copy, PartialEq)]
+enum May {
+    Admin,
+    Planner,
+    /// A department officer of STHJ.
+    Department,
+    Credit,
+    /// Inspector SCJG-440305-0002.
+    Inspector,
+    /// The enterprise OWN.
+    Enterprise,
+}
+
+impl May {
+    fn name(self) -> &'static str {
+        match self {
+            May::Admin => "admin",
+            May::Planner => "planner",
+            May::Department => "department STHJ",
+            May::Credit => "credit",
+            May::Inspector => "inspector",
+            May::Enterprise => "enterprise",
+        }
+    }
+}
+
+const EVERY_ROLE: [May; 6] = [
+    May::Admin,
+    May::Planner,
+    May::Department,
+    May::Credit,
+    May::Inspector,
+    May::Enterprise,
+];
+
+const STAFF: &[May] = &[
+    May::Admin,
+    May::Planner,
+    May::Department,
+    May::Credit,
+    May::Inspector,
+];
+
+// Every guarded call against every role: 401 without a token, 403 for each role that may not
+// make it (scopes included), and neither for each role that may.
+both!(every_guarded_call_has_its_boundary, |app| {
+    app.load_fixtures().await;
+    let tokens = [
+        app.token(Role::Admin, None).await,
+        app.token(Role::Planner, None).await,
+        app.token(Role::Department, Some("STHJ")).await,
+        app.token(Role::Credit, None).await,
+        app.token(Role::Inspector, Some("SCJG-440305-0002")).await,
+        app.token(Role::Enterprise, Some(OWN)).await,
+    ];
+    let records: serde_json::Value = app
+        .get(&format!("/api/v1/credit-records?uscc={OWN}"))
+        .bearer_auth(&tokens[0])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let own_record = records[0]["id"].as_i64().unwrap();
+    let repair =
+        format!(r#"{{"record_id":{own_record},"commitment":"本企业承诺","proof":"已补报"}}"#);
+    let conflict =
+        format!(r#"{{"inspector":"SCJG-440305-0002","uscc":"{OTHER}","reason":"曾任职该企业"}}"#);
+    let record = format!(
+        r#"{{"uscc":"{OTHER}","kind":"penalty-minor","department":"SCJG","document_no":"深市监罚〔2026〕900号","decided_on":"2026-03-01","summary":"x"}}"#
+    );
+    use May::*;
+    let planners: &[May] = &[Admin, Planner];
+    let credit: &[May] = &[Admin, Credit];
+    let mut calls: Vec<(Method, String, Option<String>, &[May])> = vec![
+        (Method::GET, "/api/v1/inspectors".into(), None, STAFF),
+        (
+            Method::GET,
+            "/api/v1/conflicts".into(),
+            None,
+            &[Admin, Planner, Department, Inspector],
+        ),
+        // STHJ's officer may not declare for an SCJG inspector.
+        (
+            Method::POST,
+            "/api/v1/conflicts".into(),
+            Some(conflict),
+            &[Admin, Planner, Inspector],
+        ),
+        (Method::GET, "/api/v1/audit".into(), None, planners),
+        (Method::GET, "/api/v1/audit/verify".into(), None, planners),
+        (
+            Method::GET,
+            format!("/api/v1/enterprises/{OWN}/tier"),
+            None,
+            &[Admin, Planner, Department, Credit, Inspector, Enterprise],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/enterprises/{OTHER}/tier"),
+            None,
+            STAFF,
+        ),
+        (
+            Method::GET,
+            "/api/v1/repairs".into(),
+            None,
+            &[Admin, Credit, Enterprise],
+        ),
+        (Method::GET, "/api/v1/repairs/overdue".into(), None, credit),
+        (
+            Method::POST,
+            "/api/v1/repairs".into(),
+            Some(repair),
+            &[Admin, Credit, Enterprise],
+        ),
+        // STHJ's officer may add records of STHJ only.
+        (
+            Method::POST,
+            "/api/v1/credit-records".into(),
+            Some(record),
+            credit,
+        ),
+        (
+            Method::POST,
+            "/api/v1/draws".into(),
+            Some("{}".into()),
+            planners,
+        ),
+        (
+            Method::POST,
+            "/api/v1/draws/none/run".into(),
+            Some(r#"{"entropy":[]}"#.into()),
+            planners,
+        ),
+        (
+            Method::POST,
+            "/api/v1/draws/none/reveal".into(),
+            Some("{}".into()),
+            planners,
+        ),
+    ];
+    for action in ["accept", "refuse", "approve", "deny"] {
+        let body = r#"{"reasons":["x"]}"#.to_string();
+        calls.push((
+            Method::POST,
+            format!("/api/v1/repairs/999/{action}"),
+            Some(body),
+            credit,
+        ));
+    }
+    calls.push((
+        Method::GET,
+        "/api/v1/repairs/999".into(),
+        None,
+        &[Admin, Credit, Enterprise],
+    ));
+    for kind in [
+        "enterprises",
+        "departments",
+        "items",
+        "inspectors",
+        "conflicts",
+    ] {
+        calls.push((
+            Method::GET,
+            format!("/api/v1/exports/{kind}"),
+            None,
+            planners,
+        ));
+        calls.push((
+            Method::POST,
+            format!("/api/v1/imports/{kind}"),
+            Some(String::new()),
+            planners,
+        ));
+    }
+    calls.push((
+        Method::GET,
+        "/api/v1/exports/credit-records".into(),
+        None,
+        credit,
+    ));
+    calls.push((
+        Method::POST,
+        "/api/v1/imports/credit-records".into(),
+        Some(String::new()),
+        credit,
+    ));
+
+    for (method, path, body, allowed) in &calls {
+        let body = body.as_deref();
+        assert_eq!(
+            status(app, method.clone(), path, None, body).await,
+            401,
+            "anonymous {method} {path}"
+        );
+        for (role, token) in EVERY_ROLE.iter().zip(&tokens) {
+            let may = allowed.contains(role);
+            let got = status(app, method.clone(), path, Some(token), body).await;
+            let name = role.name();
+            if may {
+                assert!(
+                    got != 401 && got != 403,
+                    "{name} may {method} {path}, got {got}"
+                );
+            } else {
+                assert_eq!(got, 403, "{name} may not {method} {path}");
+            }
+        }
+    }
+});
