@@ -219,13 +219,18 @@ mod tests {
 
     #[test]
     fn refuses_excluded_letters() {
-        assert_eq!(
-            Uscc::parse("91440300708461136O"),
-            Err(UsccError::ExcludedLetter {
-                position: 18,
-                ch: 'O'
-            })
-        );
+        for ch in ['I', 'O', 'Z', 'S', 'V'] {
+            assert_eq!(
+                Uscc::parse(&format!("91440300708461136{ch}")),
+                Err(UsccError::ExcludedLetter { position: 18, ch }),
+                "check character {ch}"
+            );
+            assert_eq!(
+                Uscc::parse(&format!("9144030070846{ch}136T")),
+                Err(UsccError::ExcludedLetter { position: 14, ch }),
+                "body character {ch}"
+            );
+        }
     }
 
     #[test]
