@@ -77,9 +77,10 @@ both!(reports_every_error_as_file_line_column, |app| {
         format!("{f}:5: registered_on: '2015-02-30' is not a date"),
         format!("{f}:5: base_tier: credit tier must be one of A, B, C, D"),
         format!("{f}:5: key_supervision: 'maybe' is not a yes/no value"),
-        format!("{f}:6: has 2 fields, the header has 8"),
+        format!("{f}:6: region: missing; the row has 2 fields, the header has 8"),
+        format!("{f}:9: field 9: not in the header; the row has 9 fields, the header has 8"),
         format!("{f}:8: uscc: same uscc as line 7"),
-        format!("{f}: 8 error(s); nothing was imported"),
+        format!("{f}: 9 error(s); nothing was imported"),
     ] {
         assert!(
             stderr.contains(&expected),
@@ -144,7 +145,7 @@ both!(http_import_errors_are_listed_in_json, |app| {
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["code"], "invalid_file");
-    assert_eq!(body["details"]["total"], 8);
+    assert_eq!(body["details"]["total"], 9);
     assert_eq!(
         body["details"]["errors"][1],
         "upload.csv:3: uscc: check character is 'T', got '0'"

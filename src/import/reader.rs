@@ -50,6 +50,26 @@ fn csv_error(file: &str, e: &csv::Error) -> FieldError {
     located(file, line, "", &message)
 }
 
+/// A row with fewer fields than the header names its first missing column; one with more, the
+/// first field beyond the header.
+fn width_error(file: &str, line: u64, header: &StringRecord, record: &StringRecord) -> FieldError {
+    let counts = format!(
+        "the row has {} fields, the header has {}",
+        record.len(),
+        header.len()
+    );
+    match header.get(record.len()) {
+        Some(missing) => {
+            let column = missing.trim().trim_start_matches('\u{feff}');
+            located(file, line, column, &format!("missing; {counts}"))
+        }
+        None => {
+            let column = format!("field {}", header.len() + 1);
+            located(file, line, &column, &format!("not in the header; {counts}"))
+        }
+    }
+}
+
 fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|f| f.trim().is_empty())
 }
@@ -101,12 +121,9 @@ pub fn read(
         rows += 1;
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != header.width {
-            let message = format!(
-                "has {} fields, the header has {}",
-                record.len(),
-                header.width
-            );
-            batch.errors.push(located(file, line, "", &message));
+            batch
+                .errors
+                .push(width_error(file, line, &header_record, &record));
             continue;
         }
         let mut row = Row::new(file, line, &header, spec.columns, &record);
