@@ -164,4 +164,55 @@ both!(settings_change_repair_deadlines, |app| {
     assert_eq!(out.status.code(), Some(2));
     let out = app.cli(&["settings", "set", "repair.intake_workdays", "-1"]);
     assert_eq!(out.status.code(), Some(2));
+
+    // The next request filed gets the new intake deadline, and its acceptance the new decision
+    // deadline.
+    app.load_fixtures().await;
+    let out = app.cli(&["settings", "set", "repair.decision_workdays", "2"]);
+    assert!(out.status.success());
+    let credit = app.token(dualdraw::auth::Role::Credit, None).await;
+    let records: serde_json::Value = app
+        .get("/api/v1/credit-records?uscc=91440305MA5DA00044")
+        .bearer_auth(&credit)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = records[0]["id"].to_string();
+    let out = app.cli(&[
+        "repair",
+        "file",
+        "--record",
+        &id,
+        "--commitment",
+        "承诺",
+        "--proof",
+        "已补报",
+        "--on",
+        "2026-06-01",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let filed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        filed["intake_due"], "2026-06-08",
+        "5 working days after Monday 2026-06-01"
+    );
+    let request = filed["id"].to_string();
+    let out = app.cli(&["repair", "accept", &request, "--on", "2026-06-03"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let accepted: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        accepted["decision_due"], "2026-06-05",
+        "2 working days after 2026-06-03"
+    );
 });
