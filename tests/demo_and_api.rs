@@ -165,3 +165,66 @@ async fn serves_its_openapi_document() {
         .unwrap();
     assert_eq!(health["status"], "ok");
 }
+
+/// Kills the service when the test ends, whatever its outcome.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+// The first of the README's two commands: with no arguments and no settings the binary creates
+// and migrates `dualdraw.db` in its working directory, loads the demo city and serves it.
+#[tokio::test]
+async fn runs_with_no_arguments_on_a_new_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _service = Running(
+        std::process::Command::new(env!("CARGO_BIN_EXE_dualdraw"))
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("DUALDRAW_BUNDLES")
+            .env("DUALDRAW_BIND", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(res) = client.get(format!("{base}/healthz")).send().await {
+            up = res.status() == 200;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the service did not answer within 30 s");
+    assert!(dir.path().join("dualdraw.db").is_file());
+    let departments: serde_json::Value = client
+        .get(format!("{base}/api/v1/departments"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(departments.as_array().unwrap().len(), 8, "{departments}");
+    let page: serde_json::Value = client
+        .get(format!("{base}/api/v1/enterprises?limit=3"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.as_array().unwrap().len(), 3, "the demo city is served");
+}

@@ -11,7 +11,7 @@ use std::io::Write;
 
 pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
     let command = cli.command.unwrap_or(Command::Serve {
-        bind: "127.0.0.1:8080".into(),
+        bind: std::env::var("DUALDRAW_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
         no_demo: false,
         bundles: std::env::var_os("DUALDRAW_BUNDLES").map_or_else(|| "bundles".into(), Into::into),
     });

@@ -39,7 +39,7 @@ pub enum Command {
     ///
     /// Example: dualdraw serve --bind 127.0.0.1:8080
     Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, env = "DUALDRAW_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
         /// Do not load the demo city into an empty database.
         #[arg(long)]
