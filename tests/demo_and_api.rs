@@ -228,3 +228,76 @@ async fn runs_with_no_arguments_on_a_new_sqlite_file() {
         .unwrap();
     assert_eq!(page.as_array().unwrap().len(), 3, "the demo city is served");
 }
+
+async fn uscc_list(app: &common::TestApp, token: &str, query: &str) -> Vec<String> {
+    let page: serde_json::Value = app
+        .get(&format!("/api/v1/enterprises?{query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = page.as_array().unwrap_or_else(|| panic!("{query}: {page}"));
+    page.iter()
+        .map(|e| e["uscc"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// Each filter of the enterprise list, on both databases alike: an industry is a code prefix in
+// either case, `q` a part of the name in which `%` and `_` are plain characters and A–Z match
+// either case.
+both!(filters_the_enterprise_list, |app| {
+    app.load_fixtures().await;
+    let code = dualdraw_solver::Uscc::with_check("91440305MA5DA0099").unwrap();
+    let path = app.dir.path().join("more.csv");
+    std::fs::write(
+        &path,
+        format!(
+            "uscc,name,region,industry,registered_on,status,base_tier,key_supervision\n\
+             {code},深圳市Blue_Sky 100%科技有限公司,440305,I6513,2019-01-01,revoked,B,true\n"
+        ),
+    )
+    .unwrap();
+    let out = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let planner = app.token(Role::Planner, None).await;
+    let code = code.as_str().to_string();
+
+    let c = uscc_list(app, &planner, "industry=C").await;
+    assert_eq!(c.len(), 3, "华为 C3921, 鲜味 C1391, 安泰 C2614: {c:?}");
+    assert_eq!(
+        uscc_list(app, &planner, "industry=c13").await,
+        ["91440305MA5DA0001T"]
+    );
+    assert_eq!(
+        uscc_list(app, &planner, "status=revoked").await,
+        [code.as_str()]
+    );
+    assert_eq!(uscc_list(app, &planner, "status=operating").await.len(), 11);
+    assert_eq!(
+        uscc_list(app, &planner, "key_supervision=true").await,
+        ["91440305MA5DA0002X", code.as_str()]
+    );
+    assert_eq!(uscc_list(app, &planner, "q=南山区").await.len(), 8);
+    for q in ["blue_sky", "BLUE_SKY", "100%25", "_Sky", "_", "%25"] {
+        assert_eq!(
+            uscc_list(app, &planner, &format!("q={q}")).await,
+            [code.as_str()],
+            "q={q}: only the name that has it"
+        );
+    }
+    for q in ["Blue%25Sky", "1_0", "e_Sk_"] {
+        let found = uscc_list(app, &planner, &format!("q={q}")).await;
+        assert!(found.is_empty(), "q={q} matched {found:?}");
+    }
+    assert_eq!(
+        uscc_list(app, &planner, "region=440305&industry=F&q=超市").await,
+        ["91440305MA5DA0006A"]
+    );
+});

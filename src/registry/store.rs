@@ -96,7 +96,8 @@ pub async fn enterprises(
     }
     if let Some(v) = &f.industry {
         q.push(" AND industry LIKE ")
-            .bind_text(format!("{}%", v.replace('%', "")));
+            .bind_text(format!("{}%", like_literal(&v.to_ascii_uppercase())))
+            .push(" ESCAPE '\\'");
     }
     if let Some(v) = &f.base_tier {
         q.push(" AND base_tier = ").bind_text(v.clone());
@@ -108,8 +109,10 @@ pub async fn enterprises(
         q.push(" AND key_supervision = ").bind_int(v as i64);
     }
     if let Some(v) = &f.q {
-        q.push(" AND name LIKE ")
-            .bind_text(format!("%{}%", v.replace('%', "")));
+        // LOWER on both sides: SQLite's LIKE ignores the case of A–Z, PostgreSQL's does not.
+        q.push(" AND LOWER(name) LIKE LOWER(")
+            .bind_text(format!("%{}%", like_literal(v)))
+            .push(") ESCAPE '\\'");
     }
     if let Some(v) = &f.after {
         q.push(" AND uscc > ").bind_text(v.clone());
@@ -118,6 +121,18 @@ pub async fn enterprises(
     q.push(" ORDER BY uscc LIMIT ").bind_int(limit);
     let rows = q.query_as::<EnterpriseRow>().fetch_all(conn).await?;
     rows.into_iter().map(Enterprise::try_from).collect()
+}
+
+/// `text` as a LIKE pattern that matches only itself (with `ESCAPE '\'`).
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The number of enterprises.
