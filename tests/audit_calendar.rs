@@ -216,3 +216,147 @@ both!(settings_change_repair_deadlines, |app| {
         "2 working days after 2026-06-03"
     );
 });
+
+fn run(app: &TestApp, args: &[&str]) -> String {
+    let out = app.cli(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+// Every kind of change appends its own entry, with who did it and what it was about; a change
+// that is refused appends nothing.
+both!(every_change_is_in_the_audit_log, |app| {
+    let start = run(app, &["audit", "list", "--limit", "100000"])
+        .lines()
+        .count();
+    for (kind, file) in [
+        ("departments", "departments.csv"),
+        ("enterprises", "enterprises.csv"),
+        ("inspectors", "inspectors.csv"),
+        ("credit-records", "credit-records.csv"),
+    ] {
+        run(app, &["import", kind, fixture(file).to_str().unwrap()]);
+    }
+    let token = run(
+        app,
+        &["token", "create", "--role", "planner", "--label", "规划科"],
+    );
+    run(
+        app,
+        &[
+            "token",
+            "revoke",
+            &dualdraw::auth::hash_token(token.trim())[..12],
+        ],
+    );
+    run(app, &["settings", "set", "repair.intake_workdays", "4"]);
+    run(
+        app,
+        &[
+            "calendar",
+            "import",
+            fixture("calendar-2027-test.csv").to_str().unwrap(),
+        ],
+    );
+    let credit = app.token(dualdraw::auth::Role::Credit, None).await;
+    let records: serde_json::Value = app
+        .get("/api/v1/credit-records?uscc=91440305MA5DA00044")
+        .bearer_auth(&credit)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let record = records[0]["id"].to_string();
+    let filed = run(
+        app,
+        &[
+            "repair",
+            "file",
+            "--record",
+            &record,
+            "--commitment",
+            "承诺",
+            "--proof",
+            "已补报",
+            "--on",
+            "2026-06-01",
+            "--by",
+            "张三",
+        ],
+    );
+    let id = serde_json::from_str::<serde_json::Value>(&filed).unwrap()["id"].to_string();
+    let refused = app.cli(&["repair", "approve", &id, "--on", "2026-06-02"]);
+    assert_eq!(refused.status.code(), Some(2), "not accepted yet");
+    run(
+        app,
+        &[
+            "repair",
+            "accept",
+            &id,
+            "--on",
+            "2026-06-02",
+            "--by",
+            "李四",
+        ],
+    );
+    run(
+        app,
+        &[
+            "repair",
+            "approve",
+            &id,
+            "--on",
+            "2026-06-03",
+            "--by",
+            "李四",
+        ],
+    );
+
+    let entries: Vec<serde_json::Value> = run(app, &["audit", "list", "--limit", "100000"])
+        .lines()
+        .skip(start)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seen: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["subject"].as_str().unwrap(),
+                e["actor"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let request = format!("repair/{id}");
+    let expected: Vec<(&str, &str, &str)> = vec![
+        ("import", "departments", "cli"),
+        ("import", "enterprises", "cli"),
+        ("import", "inspectors", "cli"),
+        ("import", "credit-records", "cli"),
+        ("token.create", &seen[4].1, "cli"),
+        ("token.revoke", &seen[4].1, "cli"),
+        ("setting.set", "repair.intake_workdays", "cli"),
+        ("calendar.import", &seen[7].1, "cli"),
+        ("token.create", &seen[8].1, "cli"),
+        ("repair.file", &request, "cli:张三"),
+        ("repair.accept", &request, "cli:李四"),
+        ("repair.approve", &request, "cli:李四"),
+        ("credit.tier", "91440305MA5DA00044", "cli:李四"),
+    ];
+    assert_eq!(seen, expected);
+    assert_eq!(seen[4].1, &dualdraw::auth::hash_token(token.trim())[..12]);
+    assert_eq!(seen[8].1, &dualdraw::auth::hash_token(&credit)[..12]);
+    assert!(
+        seen[7].1.ends_with("calendar-2027-test.csv"),
+        "{:?}",
+        seen[7]
+    );
+    let (code, text) = verify(app);
+    assert_eq!(code, Some(0), "{text}");
+});
