@@ -299,6 +299,22 @@ both!(each_role_can_do_its_own_work, |app| {
         409,
         "declared twice"
     );
+    let mine: serde_json::Value = app
+        .get("/api/v1/conflicts")
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine = mine.as_array().unwrap();
+    assert_eq!(
+        mine.len(),
+        1,
+        "an inspector sees only its own conflicts: {mine:?}"
+    );
+    assert_eq!(mine[0]["inspector"], "SCJG-440305-0002");
     let department = app.token(Role::Department, Some("SCJG")).await;
     let conflicts: serde_json::Value = app
         .get("/api/v1/conflicts")
