@@ -1,5 +1,6 @@
-//! Settings: the numbers `DOMAIN.md` leaves to local authorities, stored in the database so
-//! the CLI and every service replica see the same values. Each has a default from `DOMAIN.md`.
+//! Settings: the numbers `DOMAIN.md` leaves to local authorities ("set per sector"), stored in
+//! the database so the CLI and every service replica see the same values. The decision's default
+//! is the local practice `DOMAIN.md` cites; intake's is this project's choice.
 
 use crate::credit::repair::RepairSettings;
 use sqlx::AnyConnection;
@@ -22,11 +23,6 @@ pub const SETTINGS: &[Setting] = &[
         key: "repair.decision_workdays",
         default: 10,
         meaning: "working days from acceptance to the repair decision (local practice: 10)",
-    },
-    Setting {
-        key: "publicity.workdays",
-        default: 20,
-        meaning: "working days to publish inspection results and penalty information (谁检查、谁录入、谁公开)",
     },
 ];
 
