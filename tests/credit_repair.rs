@@ -577,3 +577,58 @@ both!(the_cli_explains_tiers_and_runs_a_repair, |app| {
         stdout(&out)
     );
 });
+
+// Eligibility is checked again at the decision: a repeat violation recorded after intake stops
+// the approval, names itself, and leaves the request for a denial.
+both!(approval_rechecks_eligibility, |app| {
+    app.load_fixtures().await;
+    let credit = app.token(Role::Credit, None).await;
+    let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
+    let (_, filed) = file(app, &credit, record, "2026-06-01").await;
+    let id = filed["id"].as_i64().unwrap();
+    let (status, _) = step(app, &credit, id, "accept", json!({ "on": "2026-06-02" })).await;
+    assert_eq!(status, 200);
+    let repeat = json!({ "uscc": ABNORMAL_LISTED, "kind": "abnormal-list", "department": "SCJG", "document_no": "深市监异〔2026〕71号", "decided_on": "2026-06-03", "summary": "未按期公示即时信息" });
+    let (status, added) = json(
+        app.post("/api/v1/credit-records")
+            .bearer_auth(&credit)
+            .json(&repeat)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+
+    let (status, err) = step(app, &credit, id, "approve", json!({ "on": "2026-06-04" })).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["code"], "not_eligible");
+    assert_eq!(
+        err["details"]["reasons"][0]["message"],
+        "repeat violation of the same kind: 深市监异〔2026〕71号 decided 2026-06-03 after this record"
+    );
+    let (_, same) = json(
+        app.get(&format!("/api/v1/repairs/{id}"))
+            .bearer_auth(&credit)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(same["state"], "accepted", "{same}");
+    let (_, rec) = json(
+        app.get(&format!("/api/v1/credit-records/{record}"))
+            .bearer_auth(&credit)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        rec["status"], "active",
+        "the record's publicity goes on: {rec}"
+    );
+    let body = json!({ "on": "2026-06-04", "reasons": ["列入经营异常名录后再次违反"] });
+    let (status, denied) = step(app, &credit, id, "deny", body).await;
+    assert_eq!(status, 200, "{denied}");
+});

@@ -398,7 +398,9 @@ pub struct Approval {
     pub tier: TierDecision,
 }
 
-/// Approves: ends the record's publicity on the decision day and re-derives the tier at once.
+/// Approves after re-checking eligibility on the decision day (a repeat violation may have been
+/// recorded, or publicity may have ended, since intake; the reasons are returned so the officer
+/// can deny with them), ends the record's publicity on that day and re-derives the tier at once.
 pub async fn approve(
     db: &Db,
     rules: &RuleTable,
@@ -411,6 +413,10 @@ pub async fn approve(
         return Err(wrong_state(&r, "accepted", "approved"));
     };
     not_before(&accepted.intake, "accepted", act)?;
+    let record = store::record(&mut tx, r.record_id)
+        .await?
+        .ok_or_else(|| CreditError::NotFound(format!("no credit record {}", r.record_id)))?;
+    require_eligible(&mut tx, &record, rules, &r.commitment, &r.proof, act.on).await?;
     let approved = accepted.approve(act.step());
     store::end_record(
         &mut tx,
