@@ -632,3 +632,78 @@ both!(approval_rechecks_eligibility, |app| {
     let (status, denied) = step(app, &credit, id, "deny", body).await;
     assert_eq!(status, 200, "{denied}");
 });
+
+// Steps sent at the same moment: exactly one filing and one decision take effect, the others
+// are 409, and the record agrees with the request.
+both!(concurrent_steps_take_effect_once, |app| {
+    app.load_fixtures().await;
+    let credit = app.token(Role::Credit, None).await;
+    let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
+    let filings = (0..8).map(|_| file(app, &credit, record, "2026-06-01"));
+    let statuses: Vec<u16> = futures_util::future::join_all(filings)
+        .await
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 201 || s == 409),
+        "{statuses:?}"
+    );
+    let (_, open) = json(
+        app.get(&format!("/api/v1/repairs?uscc={ABNORMAL_LISTED}"))
+            .bearer_auth(&credit)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    let id = open[0]["id"].as_i64().unwrap();
+    let (status, _) = step(app, &credit, id, "accept", json!({ "on": "2026-06-02" })).await;
+    assert_eq!(status, 200);
+
+    let decisions = (0..8).map(|i| {
+        let action = if i % 2 == 0 { "approve" } else { "deny" };
+        let body = json!({ "on": "2026-06-03", "reasons": ["x"] });
+        step(app, &credit, id, action, body)
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(decisions)
+        .await
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 200 || s == 409),
+        "{statuses:?}"
+    );
+    let (_, request) = json(
+        app.get(&format!("/api/v1/repairs/{id}"))
+            .bearer_auth(&credit)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (_, rec) = json(
+        app.get(&format!("/api/v1/credit-records/{record}"))
+            .bearer_auth(&credit)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let repaired = rec["status"] == "repaired";
+    assert_eq!(request["state"] == "approved", repaired, "{request} {rec}");
+    let out = app.cli(&["audit", "verify"]);
+    assert!(out.status.success());
+});

@@ -40,6 +40,8 @@ pub enum CreditError {
     AlreadyOpen { record_id: i64, request_id: i64 },
     #[error("{0}")]
     Duplicate(String),
+    #[error("repair request {0} was changed by another step meanwhile; read it again")]
+    Concurrent(i64),
     #[error(transparent)]
     Calendar(#[from] CalendarError),
     #[error(transparent)]
@@ -194,14 +196,18 @@ pub struct Filing {
     pub proof: String,
 }
 
+/// The request `id` if the actor may see it, locked for a step on PostgreSQL.
 async fn load_request(
     conn: &mut AnyConnection,
     id: i64,
     act: &Act,
 ) -> Result<RepairRequest, CreditError> {
-    let row = store::repair(conn, id)
-        .await?
-        .ok_or_else(|| CreditError::NotFound(format!("no repair request {id}")))?;
+    let row = store::repair_to_change(conn, id).await?;
+    visible(row, id, act)
+}
+
+fn visible(row: Option<RepairRow>, id: i64, act: &Act) -> Result<RepairRequest, CreditError> {
+    let row = row.ok_or_else(|| CreditError::NotFound(format!("no repair request {id}")))?;
     if act.only_uscc.as_ref().is_some_and(|u| *u != row.uscc) {
         return Err(CreditError::NotFound(format!("no repair request {id}")));
     }
@@ -215,7 +221,7 @@ pub async fn request(
     id: i64,
     act: &Act,
 ) -> Result<RepairRequest, CreditError> {
-    load_request(conn, id, act).await
+    visible(store::repair(conn, id).await?, id, act)
 }
 
 /// Files a repair request against one record.
@@ -256,14 +262,23 @@ pub async fn file(
         proof: filing.proof.trim().to_string(),
         state: RepairState::Submitted(submitted),
     };
-    request.id = store::insert_repair(&mut tx, &RepairRow::from(&request)).await?;
+    // The unique index of open requests stops a concurrent filing the check above missed.
+    request.id = store::insert_repair(&mut tx, &RepairRow::from(&request))
+        .await
+        .map_err(|e| match e.as_database_error() {
+            Some(d) if d.is_unique_violation() => CreditError::Duplicate(format!(
+                "record {} already has an open repair request",
+                record.id
+            )),
+            _ => CreditError::Db(e),
+        })?;
     audit_step(&mut tx, &request, "repair.file", act).await?;
     tx.commit().await?;
     Ok(request)
 }
 
 /// Fails with every reason `record` cannot be repaired on `on`, given the enterprise's other
-/// records; checked at filing and again at intake.
+/// records; checked at filing, at intake and again at approval.
 async fn require_eligible(
     conn: &mut AnyConnection,
     record: &CreditRecord,
@@ -281,15 +296,18 @@ async fn require_eligible(
     }
 }
 
-/// Stores a request's new state and its audit entry.
+/// Stores a request's new state, if it is still in state `was`, and its audit entry.
 async fn save_step(
     conn: &mut AnyConnection,
     r: &RepairRequest,
+    was: &str,
     action: &str,
     act: &Act,
-) -> Result<(), sqlx::Error> {
-    store::update_repair(conn, &RepairRow::from(r)).await?;
-    audit_step(conn, r, action, act).await
+) -> Result<(), CreditError> {
+    if !store::update_repair(conn, &RepairRow::from(r), was).await? {
+        return Err(CreditError::Concurrent(r.id));
+    }
+    Ok(audit_step(conn, r, action, act).await?)
 }
 
 async fn audit_step(
@@ -352,7 +370,7 @@ pub async fn accept(
     let cal = crate::calendar_store::load(&mut tx).await?;
     let settings = crate::settings::repair(&mut tx).await?;
     r.state = RepairState::Accepted(submitted.accept(act.step(), &cal, &settings)?);
-    save_step(&mut tx, &r, "repair.accept", act).await?;
+    save_step(&mut tx, &r, "submitted", "repair.accept", act).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -386,7 +404,7 @@ pub async fn refuse(
     };
     not_before(&submitted.filed, "filed", act)?;
     r.state = RepairState::Refused(submitted.refuse(act.step(), reasons));
-    save_step(&mut tx, &r, "repair.refuse", act).await?;
+    save_step(&mut tx, &r, "submitted", "repair.refuse", act).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -418,15 +436,11 @@ pub async fn approve(
         .ok_or_else(|| CreditError::NotFound(format!("no credit record {}", r.record_id)))?;
     require_eligible(&mut tx, &record, rules, &r.commitment, &r.proof, act.on).await?;
     let approved = accepted.approve(act.step());
-    store::end_record(
-        &mut tx,
-        r.record_id,
-        RecordStatus::Repaired,
-        approved.decision.on,
-    )
-    .await?;
+    let ended_on = approved.decision.on;
     r.state = RepairState::Approved(approved);
-    save_step(&mut tx, &r, "repair.approve", act).await?;
+    // The request first, so that a concurrent step on it fails before the record is touched.
+    save_step(&mut tx, &r, "accepted", "repair.approve", act).await?;
+    store::end_record(&mut tx, r.record_id, RecordStatus::Repaired, ended_on).await?;
     let (_, _, tier) = tier_of(&mut tx, rules, &r.uscc, act.on).await?;
     let detail = serde_json::to_value(&tier).expect("plain data");
     crate::audit::append(
@@ -460,7 +474,7 @@ pub async fn deny(
     };
     not_before(&accepted.intake, "accepted", act)?;
     r.state = RepairState::Denied(accepted.deny(act.step(), reasons));
-    save_step(&mut tx, &r, "repair.deny", act).await?;
+    save_step(&mut tx, &r, "accepted", "repair.deny", act).await?;
     tx.commit().await?;
     Ok(r)
 }
