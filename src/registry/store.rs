@@ -97,7 +97,7 @@ pub async fn enterprises(
     if let Some(v) = &f.industry {
         q.push(" AND industry LIKE ")
             .bind_text(format!("{}%", like_literal(&v.to_ascii_uppercase())))
-            .push(" ESCAPE '\\'");
+            .push(" ESCAPE '!'");
     }
     if let Some(v) = &f.base_tier {
         q.push(" AND base_tier = ").bind_text(v.clone());
@@ -109,10 +109,18 @@ pub async fn enterprises(
         q.push(" AND key_supervision = ").bind_int(v as i64);
     }
     if let Some(v) = &f.q {
-        // LOWER on both sides: SQLite's LIKE ignores the case of A–Z, PostgreSQL's does not.
-        q.push(" AND LOWER(name) LIKE LOWER(")
-            .bind_text(format!("%{}%", like_literal(v)))
-            .push(") ESCAPE '\\'");
+        // SQLite's LIKE ignores the case of A–Z and only of A–Z; PostgreSQL's ignores none, and
+        // its LOWER follows the database's locale unless told to use "C" (A–Z only).
+        let name = if conn.backend_name() == "PostgreSQL" {
+            "LOWER(name COLLATE \"C\")"
+        } else {
+            "name"
+        };
+        q.push(" AND ")
+            .push(name)
+            .push(" LIKE ")
+            .bind_text(format!("%{}%", like_literal(&v.to_ascii_lowercase())))
+            .push(" ESCAPE '!'");
     }
     if let Some(v) = &f.after {
         q.push(" AND uscc > ").bind_text(v.clone());
@@ -123,12 +131,13 @@ pub async fn enterprises(
     rows.into_iter().map(Enterprise::try_from).collect()
 }
 
-/// `text` as a LIKE pattern that matches only itself (with `ESCAPE '\'`).
+/// `text` as a LIKE pattern that matches only itself (with `ESCAPE '!'`; a backslash would
+/// depend on PostgreSQL's `standard_conforming_strings`).
 fn like_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
+        if matches!(c, '!' | '%' | '_') {
+            out.push('!');
         }
         out.push(c);
     }
