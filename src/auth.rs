@@ -227,6 +227,8 @@ pub async fn revoke(conn: &mut AnyConnection, id: &str, at: &str) -> Result<bool
     if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(false);
     }
+    // Hashes are stored in lower case; SQLite's LIKE would ignore the case, PostgreSQL's not.
+    let id = &id.to_ascii_lowercase();
     let done =
         sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE hash LIKE $2 AND revoked_at IS NULL")
             .bind(at)

@@ -89,7 +89,8 @@ both!(revoked_tokens_get_401, |app| {
         status(app, Method::GET, "/api/v1/inspectors", Some(&token), None).await,
         200
     );
-    let id = &dualdraw::auth::hash_token(&token)[..12];
+    // The id as shown, in upper case: found on both databases.
+    let id = &dualdraw::auth::hash_token(&token)[..12].to_ascii_uppercase();
     let out = app.cli(&["token", "revoke", id]);
     assert!(
         out.status.success(),
@@ -432,7 +433,8 @@ both!(enterprise_page_checks_the_token_first, |app| {
         .await
         .unwrap();
     assert!(staff["credit"].is_object(), "{staff}");
-    let id = &dualdraw::auth::hash_token(&token)[..12];
+    // The id as shown, in upper case: found on both databases.
+    let id = &dualdraw::auth::hash_token(&token)[..12].to_ascii_uppercase();
     assert!(app.cli(&["token", "revoke", id]).status.success());
     for path in [page.as_str(), missing, bad_code] {
         assert_eq!(
@@ -650,7 +652,7 @@ both!(every_guarded_call_has_its_boundary, |app| {
             let name = role.name();
             if may {
                 assert!(
-                    got != 401 && got != 403,
+                    got != 401 && got != 403 && got < 500,
                     "{name} may {method} {path}, got {got}"
                 );
             } else {

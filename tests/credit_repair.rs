@@ -249,6 +249,26 @@ both!(
         let body = json!({ "on": "2026-06-02", "reasons": ["proof not convincing"] });
         let (status, err) = step(app, &credit, id, "deny", body).await;
         assert_eq!(status, 422, "denial before acceptance: {err}");
+        assert_eq!(err["code"], "invalid");
+        let body = json!({ "on": "2026-06-02" });
+        let (status, err) = step(app, &credit, id, "approve", body).await;
+        assert_eq!(status, 422, "approval before acceptance: {err}");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("before the request was accepted on 2026-06-03"),
+            "{err}"
+        );
+        let (_, same) = json(
+            app.get(&format!("/api/v1/repairs/{id}"))
+                .bearer_auth(&credit)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(same["state"], "accepted", "nothing changed: {same}");
         let body = json!({ "on": "2026-06-19", "reasons": ["proof not convincing"] });
         let (status, denied) = step(app, &credit, id, "deny", body).await;
         assert_eq!(status, 200, "{denied}");
@@ -600,8 +620,14 @@ both!(approval_rechecks_eligibility, |app| {
     .await;
     assert_eq!(status, 201, "{added}");
 
+    let entries_before = app.cli(&["audit", "list", "--limit", "100000"]).stdout;
     let (status, err) = step(app, &credit, id, "approve", json!({ "on": "2026-06-04" })).await;
     assert_eq!(status, 422, "{err}");
+    assert_eq!(
+        app.cli(&["audit", "list", "--limit", "100000"]).stdout,
+        entries_before,
+        "a refused approval writes no audit entry"
+    );
     assert_eq!(err["code"], "not_eligible");
     assert_eq!(
         err["details"]["reasons"][0]["message"],

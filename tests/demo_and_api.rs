@@ -135,6 +135,10 @@ both!(bad_requests_are_json_errors_never_500, |app| {
         body["message"].as_str().unwrap().contains("DELETE"),
         "{body}"
     );
+    let res = app.post("/healthz").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "method_not_allowed", "{body}");
 });
 
 #[tokio::test]

@@ -344,3 +344,17 @@ both!(
         }
     }
 );
+
+both!(an_unclosed_quote_is_named, |app| {
+    let path = app.dir.path().join("quote.csv");
+    std::fs::write(&path, "code,name\n\"SCJG,市场监督管理局\nSTHJ,生态环境局\n").unwrap();
+    let out = app.cli(&["import", "departments", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2: ", path.display()))
+            && stderr.contains("is a quote left open?"),
+        "{stderr}"
+    );
+    assert_eq!(count(app, "departments").await, 0);
+});

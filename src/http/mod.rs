@@ -130,6 +130,9 @@ pub fn app(state: AppState) -> Router {
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         )
         .nest("/api/v1", api)
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            error::Error::MethodNotAllowed(format!("this endpoint does not take {method}"))
+        })
         .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

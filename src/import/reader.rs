@@ -58,14 +58,25 @@ fn width_error(file: &str, line: u64, header: &StringRecord, record: &StringReco
         record.len(),
         header.len()
     );
+    // An unclosed quote swallows the rest of the file into one field: say so.
+    let hint = if record.iter().any(|f| f.contains('\n')) {
+        " (a field runs over several lines: is a quote left open?)"
+    } else {
+        ""
+    };
     match header.get(record.len()) {
         Some(missing) => {
-            let column = missing.trim().trim_start_matches('\u{feff}');
-            located(file, line, column, &format!("missing; {counts}"))
+            let message = format!("missing; {counts}{hint}");
+            located(file, line, missing.trim(), &message)
         }
         None => {
             let column = format!("field {}", header.len() + 1);
-            located(file, line, &column, &format!("not in the header; {counts}"))
+            located(
+                file,
+                line,
+                &column,
+                &format!("not in the header; {counts}{hint}"),
+            )
         }
     }
 }
