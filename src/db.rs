@@ -28,6 +28,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The database `conn` is connected to.
+    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name() == "SQLite" {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
 /// Why the database could not be opened or used.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -290,7 +301,7 @@ impl Sql {
     /// A statement with the placeholder style that is fastest on `conn`'s database.
     pub fn for_conn(conn: &sqlx::AnyConnection, text: impl Into<String>) -> Sql {
         Sql {
-            anonymous: conn.backend_name() == "SQLite",
+            anonymous: Backend::of(conn) == Backend::Sqlite,
             ..Sql::new(text)
         }
     }

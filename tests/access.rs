@@ -300,15 +300,7 @@ both!(each_role_can_do_its_own_work, |app| {
         409,
         "declared twice"
     );
-    let mine: serde_json::Value = app
-        .get("/api/v1/conflicts")
-        .bearer_auth(&inspector)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, mine) = app.get_json_as("/api/v1/conflicts", &inspector).await;
     let mine = mine.as_array().unwrap();
     assert_eq!(
         mine.len(),
@@ -317,26 +309,10 @@ both!(each_role_can_do_its_own_work, |app| {
     );
     assert_eq!(mine[0]["inspector"], "SCJG-440305-0002");
     let department = app.token(Role::Department, Some("SCJG")).await;
-    let conflicts: serde_json::Value = app
-        .get("/api/v1/conflicts")
-        .bearer_auth(&department)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, conflicts) = app.get_json_as("/api/v1/conflicts", &department).await;
     assert_eq!(conflicts.as_array().unwrap().len(), 2);
     let sthj = app.token(Role::Department, Some("STHJ")).await;
-    let none: serde_json::Value = app
-        .get("/api/v1/conflicts")
-        .bearer_auth(&sthj)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, none) = app.get_json_as("/api/v1/conflicts", &sthj).await;
     assert_eq!(
         none.as_array().unwrap().len(),
         0,
@@ -423,15 +399,7 @@ both!(enterprise_page_checks_the_token_first, |app| {
             "unknown token {path}"
         );
     }
-    let staff: serde_json::Value = app
-        .get(&page)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, staff) = app.get_json_as(&page, &token).await;
     assert!(staff["credit"].is_object(), "{staff}");
     // The id as shown, in upper case: found on both databases.
     let id = &dualdraw::auth::hash_token(&token)[..12].to_ascii_uppercase();
@@ -443,7 +411,7 @@ both!(enterprise_page_checks_the_token_first, |app| {
             "revoked token {path}"
         );
     }
-    let public: serde_json::Value = app.get(&page).send().await.unwrap().json().await.unwrap();
+    let (_, public) = app.get_json(&page).await;
     assert!(public.get("credit").is_none(), "{public}");
 });
 
@@ -503,15 +471,9 @@ both!(every_guarded_call_has_its_boundary, |app| {
         app.token(Role::Inspector, Some("SCJG-440305-0002")).await,
         app.token(Role::Enterprise, Some(OWN)).await,
     ];
-    let records: serde_json::Value = app
-        .get(&format!("/api/v1/credit-records?uscc={OWN}"))
-        .bearer_auth(&tokens[0])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, records) = app
+        .get_json_as(&format!("/api/v1/credit-records?uscc={OWN}"), &tokens[0])
+        .await;
     let own_record = records[0]["id"].as_i64().unwrap();
     let repair =
         format!(r#"{{"record_id":{own_record},"commitment":"本企业承诺","proof":"已补报"}}"#);

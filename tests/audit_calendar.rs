@@ -60,27 +60,11 @@ both!(audit_verify_detects_reordered_entries, |app| {
 
 both!(audit_log_is_served_to_admins, |app| {
     let admin = app.load_fixtures().await;
-    let entries: serde_json::Value = app
-        .get("/api/v1/audit?limit=3")
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, entries) = app.get_json_as("/api/v1/audit?limit=3", &admin).await;
     assert_eq!(entries.as_array().unwrap().len(), 3);
     assert_eq!(entries[0]["prev_hash"], "0".repeat(64));
     assert_eq!(entries[1]["prev_hash"], entries[0]["hash"]);
-    let check: serde_json::Value = app
-        .get("/api/v1/audit/verify")
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, check) = app.get_json_as("/api/v1/audit/verify", &admin).await;
     assert_eq!(check["problem"], serde_json::Value::Null);
 });
 
@@ -102,14 +86,9 @@ both!(calendar_counts_official_working_days, |app| {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("no official working-day schedule for 2027")
     );
-    let res: serde_json::Value = app
-        .get("/api/v1/calendar/add-workdays?date=2025-09-30&n=1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, res) = app
+        .get_json("/api/v1/calendar/add-workdays?date=2025-09-30&n=1")
+        .await;
     assert_eq!(res["result"], "2025-10-09");
 });
 
@@ -127,14 +106,7 @@ both!(calendar_imports_a_new_year, |app| {
         "2027-01-04",
         "Jan 1 off, then the weekend"
     );
-    let years: serde_json::Value = app
-        .get("/api/v1/calendar/years")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, years) = app.get_json("/api/v1/calendar/years").await;
     assert_eq!(years["years"], serde_json::json!([2025, 2026, 2027]));
     let bad = app.dir.path().join("bad.csv");
     std::fs::write(
@@ -171,15 +143,9 @@ both!(settings_change_repair_deadlines, |app| {
     let out = app.cli(&["settings", "set", "repair.decision_workdays", "2"]);
     assert!(out.status.success());
     let credit = app.token(dualdraw::auth::Role::Credit, None).await;
-    let records: serde_json::Value = app
-        .get("/api/v1/credit-records?uscc=91440305MA5DA00044")
-        .bearer_auth(&credit)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, records) = app
+        .get_json_as("/api/v1/credit-records?uscc=91440305MA5DA00044", &credit)
+        .await;
     let id = records[0]["id"].to_string();
     let out = app.cli(&[
         "repair",
@@ -263,15 +229,9 @@ both!(every_change_is_in_the_audit_log, |app| {
         ],
     );
     let credit = app.token(dualdraw::auth::Role::Credit, None).await;
-    let records: serde_json::Value = app
-        .get("/api/v1/credit-records?uscc=91440305MA5DA00044")
-        .bearer_auth(&credit)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, records) = app
+        .get_json_as("/api/v1/credit-records?uscc=91440305MA5DA00044", &credit)
+        .await;
     let record = records[0]["id"].to_string();
     let filed = run(
         app,

@@ -16,14 +16,12 @@ async fn json(res: reqwest::Response) -> (u16, Value) {
 }
 
 async fn record_id(app: &TestApp, token: &str, uscc: &str, kind: &str) -> i64 {
-    let (_, records) = json(
-        app.get(&format!("/api/v1/credit-records?uscc={uscc}&kind={kind}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, records) = app
+        .get_json_as(
+            &format!("/api/v1/credit-records?uscc={uscc}&kind={kind}"),
+            token,
+        )
+        .await;
     records[0]["id"].as_i64().unwrap()
 }
 
@@ -53,14 +51,9 @@ async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) ->
 }
 
 async fn tier(app: &TestApp, token: &str, uscc: &str, on: &str) -> Value {
-    let (status, body) = json(
-        app.get(&format!("/api/v1/enterprises/{uscc}/tier?on={on}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .get_json_as(&format!("/api/v1/enterprises/{uscc}/tier?on={on}"), token)
+        .await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -106,16 +99,12 @@ both!(anonymous_callers_see_only_what_is_public, |app| {
     );
     assert!(body["enterprise"].get("base_tier").is_none());
     let own = app.token(Role::Enterprise, Some(ABNORMAL_LISTED)).await;
-    let (_, body) = json(
-        app.get(&format!(
-            "/api/v1/enterprises/{ABNORMAL_LISTED}?on=2026-06-01"
-        ))
-        .bearer_auth(&own)
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_, body) = app
+        .get_json_as(
+            &format!("/api/v1/enterprises/{ABNORMAL_LISTED}?on=2026-06-01"),
+            &own,
+        )
+        .await;
     assert_eq!(body["credit"]["tier"], "C");
 });
 
@@ -167,14 +156,9 @@ both!(
             "history keeps the listing"
         );
 
-        let (_, rec) = json(
-            app.get(&format!("/api/v1/credit-records/{record}"))
-                .bearer_auth(&credit)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, rec) = app
+            .get_json_as(&format!("/api/v1/credit-records/{record}"), &credit)
+            .await;
         assert_eq!(rec["status"], "repaired");
         assert_eq!(rec["ended_on"], "2026-06-05");
 
@@ -211,14 +195,9 @@ both!(
                 "{err}"
             );
         }
-        let (_, same) = json(
-            app.get(&format!("/api/v1/repairs/{id}"))
-                .bearer_auth(&credit)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, same) = app
+            .get_json_as(&format!("/api/v1/repairs/{id}"), &credit)
+            .await;
         assert_eq!(same["state"], "submitted", "nothing changed: {same}");
 
         let (status, accepted) =
@@ -231,14 +210,9 @@ both!(
         );
         assert_eq!(accepted["decision_due"], "2026-06-17");
 
-        let (_, late) = json(
-            app.get("/api/v1/repairs/overdue?on=2026-06-19")
-                .bearer_auth(&credit)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, late) = app
+            .get_json_as("/api/v1/repairs/overdue?on=2026-06-19", &credit)
+            .await;
         assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
         assert_eq!(late[0]["step"], "decision");
         assert_eq!(
@@ -260,14 +234,9 @@ both!(
                 .contains("before the request was accepted on 2026-06-03"),
             "{err}"
         );
-        let (_, same) = json(
-            app.get(&format!("/api/v1/repairs/{id}"))
-                .bearer_auth(&credit)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, same) = app
+            .get_json_as(&format!("/api/v1/repairs/{id}"), &credit)
+            .await;
         assert_eq!(same["state"], "accepted", "nothing changed: {same}");
         let body = json!({ "on": "2026-06-19", "reasons": ["proof not convincing"] });
         let (status, denied) = step(app, &credit, id, "deny", body).await;
@@ -275,14 +244,9 @@ both!(
         assert_eq!(denied["state"], "denied");
         assert_eq!(denied["decision"]["on"], "2026-06-19");
         assert_eq!(denied["reasons"], json!(["proof not convincing"]));
-        let (_, none) = json(
-            app.get("/api/v1/repairs/overdue?on=2026-06-19")
-                .bearer_auth(&credit)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, none) = app
+            .get_json_as("/api/v1/repairs/overdue?on=2026-06-19", &credit)
+            .await;
         assert_eq!(none, json!([]), "a decided request is not overdue");
         assert_eq!(
             tier(app, &credit, ABNORMAL_LISTED, "2026-06-19").await["tier"],
@@ -363,28 +327,18 @@ both!(lists_overdue_requests_in_working_days, |app| {
     let credit = app.token(Role::Credit, None).await;
     let record = record_id(app, &credit, ABNORMAL_LISTED, "abnormal-list").await;
     let (_, filed) = file(app, &credit, record, "2026-06-01").await;
-    let (status, late) = json(
-        app.get("/api/v1/repairs/overdue?on=2026-06-10")
-            .bearer_auth(&credit)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, late) = app
+        .get_json_as("/api/v1/repairs/overdue?on=2026-06-10", &credit)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
     assert_eq!(late[0]["request"]["id"], filed["id"]);
     assert_eq!(late[0]["step"], "intake");
     assert_eq!(late[0]["due"], "2026-06-04");
     assert_eq!(late[0]["working_days_late"], 4, "Jun 5, 8, 9, 10");
-    let (_, none) = json(
-        app.get("/api/v1/repairs/overdue?on=2026-06-04")
-            .bearer_auth(&credit)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, none) = app
+        .get_json_as("/api/v1/repairs/overdue?on=2026-06-04", &credit)
+        .await;
     assert_eq!(none.as_array().unwrap().len(), 0);
 });
 
@@ -397,32 +351,18 @@ both!(an_enterprise_acts_only_for_itself, |app| {
     assert_eq!(status, 404);
     let (_, filed) = file(app, &credit, record, "2026-06-01").await;
     let id = filed["id"].as_i64().unwrap();
-    let (status, _) = json(
-        app.get(&format!("/api/v1/repairs/{id}"))
-            .bearer_auth(&other)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app
+        .get_json_as(&format!("/api/v1/repairs/{id}"), &other)
+        .await;
     assert_eq!(status, 404);
-    let (status, _) = json(
-        app.get(&format!("/api/v1/enterprises/{ABNORMAL_LISTED}/tier"))
-            .bearer_auth(&other)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app
+        .get_json_as(
+            &format!("/api/v1/enterprises/{ABNORMAL_LISTED}/tier"),
+            &other,
+        )
+        .await;
     assert_eq!(status, 403);
-    let (_, mine) = json(
-        app.get("/api/v1/repairs")
-            .bearer_auth(&other)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, mine) = app.get_json_as("/api/v1/repairs", &other).await;
     assert_eq!(mine.as_array().unwrap().len(), 0);
 });
 
@@ -633,23 +573,13 @@ both!(approval_rechecks_eligibility, |app| {
         err["details"]["reasons"][0]["message"],
         "repeat violation of the same kind: 深市监异〔2026〕71号 decided 2026-06-03 after this record"
     );
-    let (_, same) = json(
-        app.get(&format!("/api/v1/repairs/{id}"))
-            .bearer_auth(&credit)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, same) = app
+        .get_json_as(&format!("/api/v1/repairs/{id}"), &credit)
+        .await;
     assert_eq!(same["state"], "accepted", "{same}");
-    let (_, rec) = json(
-        app.get(&format!("/api/v1/credit-records/{record}"))
-            .bearer_auth(&credit)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, rec) = app
+        .get_json_as(&format!("/api/v1/credit-records/{record}"), &credit)
+        .await;
     assert_eq!(
         rec["status"], "active",
         "the record's publicity goes on: {rec}"
@@ -680,14 +610,9 @@ both!(concurrent_steps_take_effect_once, |app| {
         statuses.iter().all(|&s| s == 201 || s == 409),
         "{statuses:?}"
     );
-    let (_, open) = json(
-        app.get(&format!("/api/v1/repairs?uscc={ABNORMAL_LISTED}"))
-            .bearer_auth(&credit)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, open) = app
+        .get_json_as(&format!("/api/v1/repairs?uscc={ABNORMAL_LISTED}"), &credit)
+        .await;
     assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
     let id = open[0]["id"].as_i64().unwrap();
     let (status, _) = step(app, &credit, id, "accept", json!({ "on": "2026-06-02" })).await;
@@ -712,22 +637,12 @@ both!(concurrent_steps_take_effect_once, |app| {
         statuses.iter().all(|&s| s == 200 || s == 409),
         "{statuses:?}"
     );
-    let (_, request) = json(
-        app.get(&format!("/api/v1/repairs/{id}"))
-            .bearer_auth(&credit)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (_, rec) = json(
-        app.get(&format!("/api/v1/credit-records/{record}"))
-            .bearer_auth(&credit)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, request) = app
+        .get_json_as(&format!("/api/v1/repairs/{id}"), &credit)
+        .await;
+    let (_, rec) = app
+        .get_json_as(&format!("/api/v1/credit-records/{record}"), &credit)
+        .await;
     let repaired = rec["status"] == "repaired";
     assert_eq!(request["state"] == "approved", repaired, "{request} {rec}");
     let out = app.cli(&["audit", "verify"]);

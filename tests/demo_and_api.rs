@@ -62,14 +62,9 @@ both!(demo_city_loads_once_with_every_repair_state, |app| {
 
 both!(lists_enterprises_with_filters_and_keyset_paging, |app| {
     dualdraw::demo::load_if_empty(&app.db).await.unwrap();
-    let page: serde_json::Value = app
-        .get("/api/v1/enterprises?region=440305&limit=10")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, page) = app
+        .get_json("/api/v1/enterprises?region=440305&limit=10")
+        .await;
     let page = page.as_array().unwrap();
     assert_eq!(page.len(), 10);
     assert!(page.iter().all(|e| e["region"] == "440305"));
@@ -78,27 +73,16 @@ both!(lists_enterprises_with_filters_and_keyset_paging, |app| {
         "classification shown to anonymous"
     );
     let last = page[9]["uscc"].as_str().unwrap();
-    let next: serde_json::Value = app
-        .get(&format!(
+    let (_, next) = app
+        .get_json(&format!(
             "/api/v1/enterprises?region=440305&limit=10&after={last}"
         ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(next[0]["uscc"].as_str().unwrap() > last);
     let planner = app.token(Role::Planner, None).await;
-    let d: serde_json::Value = app
-        .get("/api/v1/enterprises?base_tier=D&limit=1000")
-        .bearer_auth(&planner)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, d) = app
+        .get_json_as("/api/v1/enterprises?base_tier=D&limit=1000", &planner)
+        .await;
     assert!(d.as_array().unwrap().iter().all(|e| e["base_tier"] == "D"));
     assert!(!d.as_array().unwrap().is_empty());
 });
@@ -144,14 +128,7 @@ both!(bad_requests_are_json_errors_never_500, |app| {
 #[tokio::test]
 async fn serves_its_openapi_document() {
     let app = common::TestApp::sqlite().await;
-    let doc: serde_json::Value = app
-        .get("/api/v1/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = app.get_json("/api/v1/openapi.json").await;
     assert_eq!(doc["openapi"], "3.1.0");
     for (method, path) in dualdraw::http::ROUTES {
         assert!(
@@ -159,14 +136,7 @@ async fn serves_its_openapi_document() {
             "{method} {path} undocumented"
         );
     }
-    let health: serde_json::Value = app
-        .get("/healthz")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, health) = app.get_json("/healthz").await;
     assert_eq!(health["status"], "ok");
 }
 
@@ -234,15 +204,9 @@ async fn runs_with_no_arguments_on_a_new_sqlite_file() {
 }
 
 async fn uscc_list(app: &common::TestApp, token: &str, query: &str) -> Vec<String> {
-    let page: serde_json::Value = app
-        .get(&format!("/api/v1/enterprises?{query}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, page) = app
+        .get_json_as(&format!("/api/v1/enterprises?{query}"), token)
+        .await;
     let page = page.as_array().unwrap_or_else(|| panic!("{query}: {page}"));
     page.iter()
         .map(|e| e["uscc"].as_str().unwrap().to_string())

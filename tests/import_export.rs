@@ -121,14 +121,7 @@ both!(reads_gbk_files_with_chinese_headers, |app| {
         .await;
     assert_eq!(report["encoding"], "Gb18030");
     assert_eq!(report["written"], 4);
-    let e: serde_json::Value = app
-        .get("/api/v1/enterprises/91440300708461136T")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, e) = app.get_json("/api/v1/enterprises/91440300708461136T").await;
     assert_eq!(e["enterprise"]["name"], "腾讯科技（深圳）有限公司");
     assert_eq!(e["enterprise"]["status"], "operating");
 });
@@ -230,14 +223,7 @@ both!(text_with_tabs_backslashes_and_newlines_round_trips, |app| {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let e: serde_json::Value = app
-        .get(&format!("/api/v1/enterprises/{code}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, e) = app.get_json(&format!("/api/v1/enterprises/{code}")).await;
     assert_eq!(e["enterprise"]["name"], name);
     let again = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 inserted or changed"));

@@ -10,10 +10,11 @@ use crate::{audit, auth, calendar_store, clock, settings};
 use std::io::Write;
 
 pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
-    let command = cli.command.unwrap_or(Command::Serve {
-        bind: std::env::var("DUALDRAW_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
-        no_demo: false,
-        bundles: std::env::var_os("DUALDRAW_BUNDLES").map_or_else(|| "bundles".into(), Into::into),
+    // No command is `serve` with its defaults and settings, as clap gives them.
+    let command = cli.command.unwrap_or_else(|| {
+        <Cli as clap::Parser>::parse_from(["dualdraw", "serve"])
+            .command
+            .expect("`serve` is a command")
     });
     match command {
         Command::Serve {

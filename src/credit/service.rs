@@ -40,8 +40,6 @@ pub enum CreditError {
     AlreadyOpen { record_id: i64, request_id: i64 },
     #[error("{0}")]
     Duplicate(String),
-    #[error("repair request {0} was changed by another step meanwhile; read it again")]
-    Concurrent(i64),
     #[error(transparent)]
     Calendar(#[from] CalendarError),
     #[error(transparent)]
@@ -296,18 +294,28 @@ async fn require_eligible(
     }
 }
 
-/// Stores a request's new state, if it is still in state `was`, and its audit entry.
+/// [`require_eligible`] for the record of a request already filed.
+async fn require_still_eligible(
+    conn: &mut AnyConnection,
+    r: &RepairRequest,
+    rules: &RuleTable,
+    on: NaiveDate,
+) -> Result<(), CreditError> {
+    let record = store::record(conn, r.record_id)
+        .await?
+        .ok_or_else(|| CreditError::NotFound(format!("no credit record {}", r.record_id)))?;
+    require_eligible(conn, &record, rules, &r.commitment, &r.proof, on).await
+}
+
+/// Stores a request's new state and its audit entry.
 async fn save_step(
     conn: &mut AnyConnection,
     r: &RepairRequest,
-    was: &str,
     action: &str,
     act: &Act,
-) -> Result<(), CreditError> {
-    if !store::update_repair(conn, &RepairRow::from(r), was).await? {
-        return Err(CreditError::Concurrent(r.id));
-    }
-    Ok(audit_step(conn, r, action, act).await?)
+) -> Result<(), sqlx::Error> {
+    store::update_repair(conn, &RepairRow::from(r)).await?;
+    audit_step(conn, r, action, act).await
 }
 
 async fn audit_step(
@@ -363,14 +371,11 @@ pub async fn accept(
         return Err(wrong_state(&r, "submitted", "accepted"));
     };
     not_before(&submitted.filed, "filed", act)?;
-    let record = store::record(&mut tx, r.record_id)
-        .await?
-        .ok_or_else(|| CreditError::NotFound(format!("no credit record {}", r.record_id)))?;
-    require_eligible(&mut tx, &record, rules, &r.commitment, &r.proof, act.on).await?;
+    require_still_eligible(&mut tx, &r, rules, act.on).await?;
     let cal = crate::calendar_store::load(&mut tx).await?;
     let settings = crate::settings::repair(&mut tx).await?;
     r.state = RepairState::Accepted(submitted.accept(act.step(), &cal, &settings)?);
-    save_step(&mut tx, &r, "submitted", "repair.accept", act).await?;
+    save_step(&mut tx, &r, "repair.accept", act).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -404,7 +409,7 @@ pub async fn refuse(
     };
     not_before(&submitted.filed, "filed", act)?;
     r.state = RepairState::Refused(submitted.refuse(act.step(), reasons));
-    save_step(&mut tx, &r, "submitted", "repair.refuse", act).await?;
+    save_step(&mut tx, &r, "repair.refuse", act).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -431,16 +436,12 @@ pub async fn approve(
         return Err(wrong_state(&r, "accepted", "approved"));
     };
     not_before(&accepted.intake, "accepted", act)?;
-    let record = store::record(&mut tx, r.record_id)
-        .await?
-        .ok_or_else(|| CreditError::NotFound(format!("no credit record {}", r.record_id)))?;
-    require_eligible(&mut tx, &record, rules, &r.commitment, &r.proof, act.on).await?;
+    require_still_eligible(&mut tx, &r, rules, act.on).await?;
     let approved = accepted.approve(act.step());
     let ended_on = approved.decision.on;
-    r.state = RepairState::Approved(approved);
-    // The request first, so that a concurrent step on it fails before the record is touched.
-    save_step(&mut tx, &r, "accepted", "repair.approve", act).await?;
     store::end_record(&mut tx, r.record_id, RecordStatus::Repaired, ended_on).await?;
+    r.state = RepairState::Approved(approved);
+    save_step(&mut tx, &r, "repair.approve", act).await?;
     let (_, _, tier) = tier_of(&mut tx, rules, &r.uscc, act.on).await?;
     let detail = serde_json::to_value(&tier).expect("plain data");
     crate::audit::append(
@@ -474,7 +475,7 @@ pub async fn deny(
     };
     not_before(&accepted.intake, "accepted", act)?;
     r.state = RepairState::Denied(accepted.deny(act.step(), reasons));
-    save_step(&mut tx, &r, "accepted", "repair.deny", act).await?;
+    save_step(&mut tx, &r, "repair.deny", act).await?;
     tx.commit().await?;
     Ok(r)
 }

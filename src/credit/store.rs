@@ -2,7 +2,7 @@
 
 use super::record::{CreditRecord, RecordKind, RecordStatus};
 use super::repair::RepairRow;
-use crate::db::Sql;
+use crate::db::{Backend, Sql};
 use crate::registry::model::Enterprise;
 use crate::registry::store::{EnterpriseRow, ENTERPRISE_COLUMNS};
 use chrono::NaiveDate;
@@ -328,17 +328,12 @@ pub async fn insert_repair(conn: &mut AnyConnection, r: &RepairRow) -> Result<i6
     .await
 }
 
-/// Writes a request's new state if it is still in state `was`; false if another step changed it
-/// since it was read (PostgreSQL runs concurrent steps side by side).
-pub async fn update_repair(
-    conn: &mut AnyConnection,
-    r: &RepairRow,
-    was: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+/// Writes a request's new state; read it with [`repair_to_change`] in the same transaction.
+pub async fn update_repair(conn: &mut AnyConnection, r: &RepairRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
         "UPDATE repair_requests SET state = $1, intake_by = $2, intake_on = $3, intake_at = $4, \
          decision_due = $5, decided_by = $6, decided_on = $7, decided_at = $8, reasons = $9 \
-         WHERE id = $10 AND state = $11",
+         WHERE id = $10",
     )
     .bind(&r.state)
     .bind(r.intake_by.clone())
@@ -350,37 +345,37 @@ pub async fn update_repair(
     .bind(r.decided_at.clone())
     .bind(&r.reasons)
     .bind(r.id)
-    .bind(was)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
 /// One request by id.
 pub async fn repair(conn: &mut AnyConnection, id: i64) -> Result<Option<RepairRow>, sqlx::Error> {
-    let row = sqlx::query_as::<_, StoredRepair>(&format!(
-        "SELECT {REPAIR_COLUMNS} FROM repair_requests WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(RepairRow::from))
+    select_repair(conn, id, "").await
 }
 
 /// One request by id, locked until the end of the transaction on PostgreSQL (`FOR UPDATE`), so
-/// that a concurrent step on it waits and then sees what this one wrote; SQLite has one writer
-/// at a time anyway.
+/// that a concurrent step on it waits and then sees what this one wrote; SQLite's writes take
+/// turns anyway ([`crate::db::Db::begin`]).
 pub async fn repair_to_change(
     conn: &mut AnyConnection,
     id: i64,
 ) -> Result<Option<RepairRow>, sqlx::Error> {
-    let lock = if conn.backend_name() == "PostgreSQL" {
-        " FOR UPDATE"
-    } else {
-        ""
+    let lock = match Backend::of(conn) {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
     };
+    select_repair(conn, id, lock).await
+}
+
+async fn select_repair(
+    conn: &mut AnyConnection,
+    id: i64,
+    suffix: &str,
+) -> Result<Option<RepairRow>, sqlx::Error> {
     let row = sqlx::query_as::<_, StoredRepair>(&format!(
-        "SELECT {REPAIR_COLUMNS} FROM repair_requests WHERE id = $1{lock}"
+        "SELECT {REPAIR_COLUMNS} FROM repair_requests WHERE id = $1{suffix}"
     ))
     .bind(id)
     .fetch_optional(conn)

@@ -31,7 +31,6 @@ impl From<CreditError> for Error {
             e @ CreditError::WrongState { .. } => Error::Conflict(e.to_string()),
             e @ CreditError::AlreadyOpen { .. } => Error::Conflict(e.to_string()),
             CreditError::Duplicate(m) => Error::Conflict(m),
-            e @ CreditError::Concurrent(_) => Error::Conflict(e.to_string()),
             CreditError::Calendar(e) => Error::unprocessable("no_schedule", e.to_string()),
             CreditError::Db(e) => e.into(),
         }

@@ -82,6 +82,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/audit/verify"),
 ];
 
+/// The answer to a method a path does not take; axum adds the `Allow` header.
+async fn method_not_allowed(method: axum::http::Method) -> error::Error {
+    error::Error::MethodNotAllowed(format!(
+        "this endpoint does not take {method}; see /api/v1/openapi.json"
+    ))
+}
+
 /// The router of the whole service.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
@@ -119,20 +126,14 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async {
             error::Error::NotFound("no such endpoint; see /api/v1/openapi.json".into())
         })
-        .method_not_allowed_fallback(|method: axum::http::Method| async move {
-            error::Error::MethodNotAllowed(format!(
-                "this endpoint does not take {method}; see /api/v1/openapi.json"
-            ))
-        });
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route(
             "/healthz",
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         )
         .nest("/api/v1", api)
-        .method_not_allowed_fallback(|method: axum::http::Method| async move {
-            error::Error::MethodNotAllowed(format!("this endpoint does not take {method}"))
-        })
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

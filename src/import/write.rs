@@ -12,7 +12,7 @@
 use super::reader::located;
 use super::table::{TableSpec, Target, Value};
 use super::Errors;
-use crate::db::{Bind, Sql};
+use crate::db::{Backend, Bind, Sql};
 use sqlx::{AnyConnection, Row as _};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,7 +54,7 @@ fn key_text(spec: &TableSpec, values: &[Value]) -> String {
 /// Creates (or empties) the temporary table of keys read so far. On SQLite it is a `WITHOUT
 /// ROWID` table: one B-tree, keyed by the text, instead of a rowid table and an index on it.
 pub(super) async fn start_key_log(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    let without_rowid = if conn.backend_name() == "SQLite" {
+    let without_rowid = if Backend::of(conn) == Backend::Sqlite {
         " WITHOUT ROWID"
     } else {
         ""
@@ -78,7 +78,8 @@ pub(super) async fn load_departments(
     rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
 }
 
-/// What the lookup says of one row of a chunk.
+/// What the lookup says of one row of a chunk; by default, neither seen nor stored.
+#[derive(Clone, Default)]
 struct Seen {
     /// Line of an earlier row of the file with the same key.
     earlier: Option<i64>,
@@ -87,7 +88,8 @@ struct Seen {
 }
 
 /// One statement: for each row, an earlier line with its key and whether it is stored; only the
-/// rows with either come back, so a fresh import reads nothing back. Both are scalar subqueries, which PostgreSQL answers through the indexes; an `EXISTS` would become
+/// rows with either come back, so a fresh import reads nothing back. Both are scalar
+/// subqueries, which PostgreSQL answers through the indexes; an `EXISTS` would become
 /// a join, planned on statistics that are stale inside a long import.
 async fn look_up(
     conn: &mut AnyConnection,
@@ -129,12 +131,7 @@ async fn look_up(
         spec.table,
         matches.join(" AND ")
     ));
-    let mut seen: Vec<Seen> = (0..chunk.len())
-        .map(|_| Seen {
-            earlier: None,
-            stored: false,
-        })
-        .collect();
+    let mut seen = vec![Seen::default(); chunk.len()];
     for r in q.query().fetch_all(&mut *conn).await? {
         seen[r.try_get::<i64, _>(0)? as usize] = Seen {
             earlier: r.try_get::<Option<i64>, _>(1)?,

@@ -5,7 +5,7 @@ use super::model::{
     Conflict, Department, Enterprise, EnterpriseStatus, IndustryCode, Inspector, Item, ItemKind,
     RegionCode,
 };
-use crate::db::Sql;
+use crate::db::{Backend, Sql};
 use crate::import::source::split_list;
 use chrono::NaiveDate;
 use dualdraw_solver::{Tier, Uscc};
@@ -111,7 +111,7 @@ pub async fn enterprises(
     if let Some(v) = &f.q {
         // SQLite's LIKE ignores the case of A–Z and only of A–Z; PostgreSQL's ignores none, and
         // its LOWER follows the database's locale unless told to use "C" (A–Z only).
-        let name = if conn.backend_name() == "PostgreSQL" {
+        let name = if Backend::of(conn) == Backend::Postgres {
             "LOWER(name COLLATE \"C\")"
         } else {
             "name"

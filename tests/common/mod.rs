@@ -114,6 +114,16 @@ impl TestApp {
         self.client.get(format!("{}{}", self.base, path))
     }
 
+    /// GET `path` without a token: the status and the JSON body.
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        json_of(self.get(path)).await
+    }
+
+    /// GET `path` with the bearer `token`: the status and the JSON body.
+    pub async fn get_json_as(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        json_of(self.get(path).bearer_auth(token)).await
+    }
+
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.post(format!("{}{}", self.base, path))
     }
@@ -161,6 +171,12 @@ impl TestApp {
             .output()
             .unwrap()
     }
+}
+
+async fn json_of(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
 }
 
 fn rand_suffix() -> u32 {
