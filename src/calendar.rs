@@ -107,59 +107,60 @@ impl WorkCalendar {
     /// A `work` day must fall on a weekend; a date may be listed only once.
     pub fn parse_csv(text: &str, file: &str) -> Result<Vec<CalendarDay>, Vec<String>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text.lines().enumerate();
-        let mut errors = Vec::new();
-        match lines.next() {
-            Some((_, header)) if header.trim() == "date,kind,note" => {}
+        // RFC 4180 by the csv crate: a note may be quoted and hold commas, quotes and newlines.
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut records = reader.records();
+        match records.next() {
+            Some(Ok(header)) if header.iter().eq(["date", "kind", "note"]) => {}
             other => {
-                let got = other.map_or("", |(_, h)| h.trim());
+                let got = match other {
+                    Some(Ok(h)) => h.iter().collect::<Vec<_>>().join(","),
+                    _ => String::new(),
+                };
                 return Err(vec![format!(
                     "{file}:1: header: expected 'date,kind,note', got '{got}'"
                 )]);
             }
         }
-        let mut seen: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        let mut seen: BTreeMap<NaiveDate, u64> = BTreeMap::new();
         let mut days = Vec::new();
-        for (index, line) in lines {
-            let line_no = index + 1;
-            if line.trim().is_empty() {
+        let mut errors = Vec::new();
+        for record in records {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    errors.push(format!("{file}:{line}: not valid CSV: {e}"));
+                    break;
+                }
+            };
+            let line_no = record.position().map_or(0, |p| p.line());
+            if record.iter().all(str::is_empty) {
                 continue;
             }
-            let mut fields = line.splitn(3, ',').map(str::trim);
-            let (date, kind) = (fields.next().unwrap_or(""), fields.next());
-            let note = unquote(fields.next().unwrap_or(""));
-            let at = |column: &str, what: String| format!("{file}:{line_no}: {column}: {what}");
-            let date = match parse_iso_date(date) {
-                Ok(d) => d,
-                Err(e) => {
-                    errors.push(at("date", e));
-                    continue;
+            match day_of(&record) {
+                Ok(day) => {
+                    if day.kind == DayKind::Work && !is_weekend(day.date) {
+                        errors.push(format!(
+                            "{file}:{line_no}: kind: {} is a {}; a make-up working day (work) must be a Saturday or Sunday",
+                            day.date,
+                            day.date.weekday()
+                        ));
+                    }
+                    if let Some(first) = seen.insert(day.date, line_no) {
+                        let date = day.date;
+                        errors.push(format!(
+                            "{file}:{line_no}: date: {date} already listed on line {first}"
+                        ));
+                    }
+                    days.push(day);
                 }
-            };
-            let kind = match kind.map(DayKind::parse) {
-                Some(Ok(k)) => k,
-                Some(Err(e)) => {
-                    errors.push(at("kind", e));
-                    continue;
-                }
-                None => {
-                    errors.push(at("kind", "missing".to_string()));
-                    continue;
-                }
-            };
-            if kind == DayKind::Work && !is_weekend(date) {
-                errors.push(at(
-                    "kind",
-                    format!(
-                        "{date} is a {}; a make-up working day (work) must be a Saturday or Sunday",
-                        date.weekday()
-                    ),
-                ));
+                Err((column, what)) => errors.push(format!("{file}:{line_no}: {column}: {what}")),
             }
-            if let Some(first) = seen.insert(date, line_no) {
-                errors.push(at("date", format!("{date} already listed on line {first}")));
-            }
-            days.push(CalendarDay { date, kind, note });
         }
         if errors.is_empty() {
             Ok(days)
@@ -198,16 +199,20 @@ impl WorkCalendar {
 
     /// The special days as a CSV file that [`WorkCalendar::parse_csv`] reads back.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("date,kind,note\n");
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let row = |out: &mut csv::Writer<Vec<u8>>, fields: [&str; 3]| {
+            out.write_record(fields).expect("writing to memory");
+        };
+        row(&mut out, ["date", "kind", "note"]);
         for day in self.days() {
-            let note = if day.note.contains(['"', ',', '\n']) {
-                format!("\"{}\"", day.note.replace('"', "\"\"").replace('\n', " "))
-            } else {
-                day.note
-            };
-            out.push_str(&format!("{},{},{}\n", day.date, day.kind, note));
+            row(
+                &mut out,
+                [&day.date.to_string(), day.kind.as_str(), &day.note],
+            );
         }
-        out
+        String::from_utf8(out.into_inner().expect("writing to memory")).expect("UTF-8 fields")
     }
 
     /// Whether `date` is an official working day.
@@ -261,12 +266,22 @@ fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
     }
 }
 
-/// Removes the quotes of a quoted CSV field (so a note may contain commas).
-fn unquote(s: &str) -> String {
-    match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        Some(inner) => inner.replace("\"\"", "\""),
-        None => s.to_string(),
+/// One data row of a schedule file, or the column at fault and what is wrong.
+fn day_of(record: &csv::StringRecord) -> Result<CalendarDay, (String, String)> {
+    let field = |i: usize| record.get(i);
+    if record.len() > 3 {
+        return Err((
+            "field 4".into(),
+            "extra field; the header has 3 columns (quote a note that holds a comma)".into(),
+        ));
     }
+    let date = parse_iso_date(field(0).unwrap_or("")).map_err(|e| ("date".to_string(), e))?;
+    let kind = match field(1) {
+        Some(k) => DayKind::parse(k).map_err(|e| ("kind".to_string(), e))?,
+        None => return Err(("kind".into(), "missing".into())),
+    };
+    let note = field(2).unwrap_or("").to_string();
+    Ok(CalendarDay { date, kind, note })
 }
 
 #[cfg(test)]
@@ -473,5 +488,40 @@ mod tests {
         assert_eq!(again, c);
         let days = c.days();
         assert!(days.windows(2).all(|w| w[0].date < w[1].date));
+    }
+
+    #[test]
+    fn a_note_with_a_comma_quote_or_newline_round_trips() {
+        let mut c = WorkCalendar::default();
+        let note = "春节调休上班, 周六 \"补班\"\n第二行";
+        c.add_days(&[CalendarDay {
+            date: d("2027-02-06"),
+            kind: DayKind::Work,
+            note: note.to_string(),
+        }]);
+        let text = c.to_csv();
+        let days = WorkCalendar::parse_csv(&text, "x.csv").unwrap();
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].note, note);
+    }
+
+    #[test]
+    fn an_unquoted_extra_comma_is_named() {
+        let errors =
+            WorkCalendar::parse_csv("date,kind,note\n2027-01-01,off,a,b\n", "x.csv").unwrap_err();
+        assert_eq!(
+            errors,
+            vec!["x.csv:2: field 4: extra field; the header has 3 columns (quote a note that holds a comma)"]
+        );
+    }
+
+    #[test]
+    fn line_numbers_count_the_lines_of_a_quoted_note() {
+        let text = "date,kind,note\n2027-01-02,off,\"two\nlines\"\n2027-01-03,maybe,x\n";
+        let errors = WorkCalendar::parse_csv(text, "x.csv").unwrap_err();
+        assert_eq!(
+            errors,
+            vec!["x.csv:4: kind: expected off (休) or work (班), got 'maybe'"]
+        );
     }
 }

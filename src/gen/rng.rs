@@ -6,6 +6,7 @@
 //! ChaCha stream of the same seed, so changing how many inspectors a city has does not change
 //! its enterprises.
 
+use crate::calendar::WorkCalendar;
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -107,32 +108,15 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
         .expect("date in range")
 }
 
-/// Whether `d` is an official working day of the 2026 schedule (`DOMAIN.md`, "Working days"):
-/// Monday–Friday minus holidays, plus the make-up Saturdays and Sundays. Outside 2026 only
-/// weekends count as rest days; the generator uses it for autumn 2026 dates.
+/// Whether `d` is an official working day of the shipped 2026 schedule
+/// (`seeds/calendar/2026.csv`; `docs/domain.md`, "Working days"). Outside 2026 only weekends
+/// count as rest days, so that generated files do not change when a schedule is added; the
+/// generator uses it for autumn 2026 dates.
 pub fn is_working_day(d: NaiveDate) -> bool {
-    let holidays_2026 = [
-        (ymd(2026, 1, 1), ymd(2026, 1, 3)),
-        (ymd(2026, 2, 15), ymd(2026, 2, 23)),
-        (ymd(2026, 4, 4), ymd(2026, 4, 6)),
-        (ymd(2026, 5, 1), ymd(2026, 5, 5)),
-        (ymd(2026, 6, 19), ymd(2026, 6, 21)),
-        (ymd(2026, 9, 25), ymd(2026, 9, 27)),
-        (ymd(2026, 10, 1), ymd(2026, 10, 7)),
-    ];
-    let make_up_2026 = [
-        ymd(2026, 1, 4),
-        ymd(2026, 2, 14),
-        ymd(2026, 2, 28),
-        ymd(2026, 5, 9),
-        ymd(2026, 9, 20),
-        ymd(2026, 10, 10),
-    ];
-    if make_up_2026.contains(&d) {
-        return true;
-    }
-    if holidays_2026.iter().any(|&(a, b)| a <= d && d <= b) {
-        return false;
+    static CALENDAR: std::sync::OnceLock<WorkCalendar> = std::sync::OnceLock::new();
+    if d.year() == 2026 {
+        let calendar = CALENDAR.get_or_init(WorkCalendar::builtin);
+        return calendar.is_workday(d).expect("2026 is shipped");
     }
     !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
 }
