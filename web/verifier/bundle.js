@@ -85,8 +85,12 @@ function checkDeclaration(label, src) {
   }
 }
 
-/** §11 step 2 (the inputs themselves are parsed by readInputs). Returns the commitment. */
-export function verifyCommitment(files, inputs) {
+/**
+ * §11 step 2, before the inputs are parsed: the commitment's form, the digests of the input
+ * files (taken from the manifest, already checked against the bytes) and the population's
+ * Merkle root. Returns the commitment.
+ */
+export function verifyCommitment(files, manifest) {
   const label = 'commitment.json';
   const c = loadJson(label, files.get(label));
   expectKeys(label, c, ['batch', 'inputs', 'method', 'population_root', 'population_size', 'secret_commitment', 'sources']);
@@ -96,12 +100,8 @@ export function verifyCommitment(files, inputs) {
     fail(`${label}: inputs must name exactly ${INPUT_FILES.join(', ')}`);
   }
   for (const name of INPUT_FILES) {
-    const found = sha256Hex(files.get(`inputs/${name}`));
+    const found = manifest.files[`inputs/${name}`];
     if (c.inputs[name] !== found) fail(`inputs/${name}: SHA-256 expected ${c.inputs[name]} (${label}), found ${found}`);
-  }
-  const size = inputs.population.size;
-  if (c.population_size !== size) {
-    fail(`${label}: population_size ${JSON.stringify(c.population_size)} but inputs/population.csv has ${size} enterprises`);
   }
   const root = populationRoot(files.get('inputs/population.csv'));
   if (c.population_root !== root) {
@@ -113,6 +113,14 @@ export function verifyCommitment(files, inputs) {
   if (!Array.isArray(c.sources) || !c.sources.length) fail(`${label}: sources is not a non-empty list`);
   c.sources.forEach((src, n) => checkDeclaration(`${label}: sources[${n}]`, src));
   return c;
+}
+
+/** §11 step 2, after parsing: the committed population size. */
+export function verifyPopulationSize(commitment, inputs) {
+  const size = inputs.population.size;
+  if (commitment.population_size !== size) {
+    fail(`commitment.json: population_size ${JSON.stringify(commitment.population_size)} but inputs/population.csv has ${size} enterprises`);
+  }
 }
 
 /** §4 canonical entropy string. */

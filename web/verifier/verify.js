@@ -2,7 +2,9 @@
 // (docs/draw-protocol.md §11). No DOM, no file system, no network, no clock: the browser page,
 // its Web Worker and the Node command line all call `verifyBundle`.
 
-import { METHOD, PLAN_FILES, verifyCommitment, verifyEntropy, verifyManifest } from './bundle.js';
+import {
+  METHOD, PLAN_FILES, verifyCommitment, verifyEntropy, verifyManifest, verifyPopulationSize,
+} from './bundle.js';
 import { readInputs } from './inputs.js';
 import { planFiles } from './plan.js';
 import { checkRules } from './rules.js';
@@ -20,8 +22,8 @@ const TAG_SEED = ENCODER.encode('dualdraw-dr1-seed\0');
 // enterprises).
 const PHASES = [
   ['manifest', '文件摘要 (file digests)', 12],
-  ['inputs', '读取输入 (reading inputs)', 12],
   ['commitment', '承诺与默克尔根 (commitment and Merkle root)', 8],
+  ['inputs', '读取输入 (reading inputs)', 12],
   ['entropy', '公共熵 (public entropy)', 3],
   ['numbers', '随机数 (random numbers)', 20],
   ['select', '抽取企业 (selecting enterprises)', 15],
@@ -95,10 +97,11 @@ function run(files, progress) {
   progress.phase('manifest');
   let hashed = 0;
   const manifest = verifyManifest(files, () => progress.part(++hashed, files.size));
+  progress.phase('commitment');
+  const commitment = verifyCommitment(files, manifest);
   progress.phase('inputs');
   const inputs = readInputs(files, (n) => progress.part(n, Math.max(n, 1)));
-  progress.phase('commitment');
-  const commitment = verifyCommitment(files, inputs);
+  verifyPopulationSize(commitment, inputs);
   const head = `${METHOD} bundle verified ${WHO}: ${inputs.population.size} enterprises, ${inputs.tasks.length} tasks`;
   if (manifest.state === 'committed') return `${head}; committed, not yet run`;
   progress.phase('entropy');
