@@ -28,7 +28,8 @@ function main(args) {
   const verdict = verifyBundle(readBundle(dir), (p) => {
     if (verbose && p.phase !== last) {
       last = p.phase;
-      process.stderr.write(`[${(performance.now() / 1000).toFixed(1)} s] ${p.label}\n`);
+      const cpu = process.cpuUsage();
+      process.stderr.write(`[${(performance.now() / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s cpu] ${p.label}\n`);
     }
   });
   if (verdict.ok) {

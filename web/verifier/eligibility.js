@@ -57,3 +57,20 @@ export function eligibility(inputs, t) {
   t.eligible = out;
   return out;
 }
+
+/**
+ * The eligible enterprises of task t by tier, in population order: `key[T]` (key supervision)
+ * and `sampled[T]` (the others), as Int32Arrays. One pass over the population per task.
+ */
+export function strataOf(inputs, t) {
+  if (t.strata) return t.strata;
+  const elig = eligibility(inputs, t);
+  const { tier, key } = inputs.population;
+  const lists = [[], [], [], [], [], [], [], []];
+  for (let e = 0; e < elig.length; e++) if (elig[e]) lists[tier[e] + (key[e] ? 4 : 0)].push(e);
+  t.strata = {
+    sampled: lists.slice(0, 4).map((l) => Int32Array.from(l)),
+    key: lists.slice(4).map((l) => Int32Array.from(l)),
+  };
+  return t.strata;
+}

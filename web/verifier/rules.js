@@ -4,7 +4,7 @@
 
 import { readCsv } from './csv.js';
 import { TIERS, pDecimal, quotaApplied } from './fields.js';
-import { eligibility } from './eligibility.js';
+import { eligibility, strataOf } from './eligibility.js';
 import { usccIndex } from './inputs.js';
 import { HEADERS } from './plan.js';
 import { lastTeams, periodDates, requiredSpecialties } from './teams.js';
@@ -110,12 +110,9 @@ class Rules {
       const [tid, tierName] = key.split('\n');
       const T = TIERS.indexOf(tierName);
       const t = this.inputs.taskById.get(tid);
-      const elig = eligibility(this.inputs, t);
-      let sampled = 0;
-      let keys = 0;
-      for (let e = 0; e < population.size; e++) {
-        if (elig[e] && population.tier[e] === T) population.key[e] ? keys++ : sampled++;
-      }
+      const strata = strataOf(this.inputs, t);
+      const sampled = strata.sampled[T].length;
+      const keys = strata.key[T].length;
       const n = quotaApplied(t.quotas[T], sampled);
       const taken = this.taken.get(key) ?? new Set();
       const passed = this.passed.get(key) ?? new Set();
@@ -127,8 +124,8 @@ class Rules {
       if (f[7] !== String(taken.size) || f[8] !== String(passed.size)) fail(`${r.at}: taken/passed_over do not match the published lists`);
       if (taken.size > n) fail(`${r.at}: stratum takes ${taken.size}, more than its quota ${n}`);
       if (taken.size < n) {
-        for (let e = 0; e < population.size; e++) {
-          if (elig[e] && population.tier[e] === T && !population.key[e] && !taken.has(e) && !passed.has(e)) {
+        for (const e of strata.sampled[T]) {
+          if (!taken.has(e) && !passed.has(e)) {
             fail(`${r.at}: stratum takes ${taken.size} < quota ${n} while ${population.uscc[e]} is eligible and unused`);
           }
         }

@@ -8,7 +8,7 @@ import { quotaApplied } from './fields.js';
 import { STATE, digestWords } from './sha256.js';
 import { ENCODER, byteCmp } from './text.js';
 import { add64, cmp64, sortByU64, sub64 } from './u64.js';
-import { eligibility } from './eligibility.js';
+import { strataOf } from './eligibility.js';
 
 const TAG_PRN = ENCODER.encode('dualdraw-dr1-prn\0');
 
@@ -42,13 +42,21 @@ function groupsInOrder(tasks) {
   return [...groups.entries()].sort((a, b) => byteCmp(a[0], b[0]));
 }
 
-// The first position of `order` whose u is ≥ (gHi, gLo).
-function firstAtLeast(order, u, gHi, gLo) {
+// The stratum's sampled enterprises in increasing (u, e): their ranks in the population's
+// (u, e) order, sorted.
+function inUOrder(sampled, rank) {
+  const ranks = new Uint32Array(sampled.length);
+  for (let j = 0; j < sampled.length; j++) ranks[j] = rank[sampled[j]];
+  return ranks.sort();
+}
+
+// The first position of `ranks` whose enterprise's u is ≥ (gHi, gLo).
+function firstAtLeast(ranks, order, u, gHi, gLo) {
   let a = 0;
-  let b = order.length;
+  let b = ranks.length;
   while (a < b) {
     const m = (a + b) >>> 1;
-    const e = order[m];
+    const e = order[ranks[m]];
     if (cmp64(u.hi[e], u.lo[e], gHi, gLo) < 0) a = m + 1;
     else b = m;
   }
@@ -59,6 +67,8 @@ function firstAtLeast(order, u, gHi, gLo) {
 export function selectEnterprises(inputs, u, progress) {
   const { population, policy } = inputs;
   const order = sortByU64(u.hi, u.lo);
+  const rank = new Uint32Array(order.length);
+  for (let p = 0; p < order.length; p++) rank[order[p]] = p;
   const visitsSoFar = new Uint16Array(population.size);
   const s = [[0, 0], [0, 0], [0, 0], [0, 0]];
   const out = { strata: [], selections: [], passedOver: [], visits: [] };
@@ -78,33 +88,26 @@ export function selectEnterprises(inputs, u, progress) {
       m.push(t);
     };
     for (const t of tasks) {
-      const elig = eligibility(inputs, t);
+      const strata = strataOf(inputs, t);
       for (let T = 0; T < 4; T++) {
         const q = t.quotas[T];
         if (q === null) continue;
         const [gHi, gLo] = g[T];
-        let keyCount = 0;
-        let sampled = 0;
-        for (let e = 0; e < population.size; e++) {
-          if (!elig[e] || population.tier[e] !== T) continue;
-          if (population.key[e]) {
-            keyCount++;
-            take(e, t);
-            sub64(u.hi[e], u.lo[e], gHi, gLo, xi);
-            out.selections.push({ task: t, e, hi: xi[0], lo: xi[1], basis: 'key', inclusion: '1/1' });
-          } else sampled++;
+        for (const e of strata.key[T]) {
+          take(e, t);
+          sub64(u.hi[e], u.lo[e], gHi, gLo, xi);
+          out.selections.push({ task: t, e, hi: xi[0], lo: xi[1], basis: 'key', inclusion: '1/1' });
         }
+        const sampled = strata.sampled[T].length;
         const n = quotaApplied(q, sampled);
         const cap = policy.caps[T];
         let taken = 0;
         let passed = 0;
-        let seen = 0;
         let cutoff = null;
-        const start = firstAtLeast(order, u, gHi, gLo);
-        for (let k = 0; k < order.length && taken < n && seen < sampled; k++) {
-          const e = order[(start + k) % order.length];
-          if (!elig[e] || population.tier[e] !== T || population.key[e]) continue;
-          seen++;
+        const ranks = n > 0 ? inUOrder(strata.sampled[T], rank) : new Uint32Array(0);
+        const start = firstAtLeast(ranks, order, u, gHi, gLo);
+        for (let k = 0; k < ranks.length && taken < n; k++) {
+          const e = order[ranks[(start + k) % ranks.length]];
           sub64(u.hi[e], u.lo[e], gHi, gLo, xi);
           if (members.has(e) || visitsSoFar[e] < cap) {
             take(e, t);
@@ -117,7 +120,7 @@ export function selectEnterprises(inputs, u, progress) {
           }
         }
         if (cutoff !== null && (x[T] === null || cmp64(cutoff[0], cutoff[1], x[T][0], x[T][1]) > 0)) x[T] = cutoff;
-        out.strata.push({ task: t, tier: T, eligible: sampled, quota: n, key: keyCount, start: g[T], cutoff, taken, passed });
+        out.strata.push({ task: t, tier: T, eligible: sampled, quota: n, key: strata.key[T].length, start: g[T], cutoff, taken, passed });
       }
       progress?.(++done, inputs.tasks.length);
     }
