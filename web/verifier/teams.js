@@ -76,6 +76,17 @@ class Priority {
   }
 }
 
+/** inspector id → Set of USCCs it declared a conflict with. */
+function conflictsByInspector(conflicts) {
+  const out = new Map();
+  for (const pair of conflicts) {
+    const [i, uscc] = pair.split('\n');
+    if (!out.has(i)) out.set(i, new Set());
+    out.get(i).add(uscc);
+  }
+  return out;
+}
+
 function byDepartmentRegion(inspectors) {
   const out = new Map();
   inspectors.forEach((i, n) => {
@@ -92,7 +103,9 @@ function byDepartmentRegion(inspectors) {
 
 /** §9: team rows and failure rows, each sorted as §10 publishes them. */
 export function inspectorTeams(inputs, seed, visits, progress) {
-  const { policy, population, conflicts } = inputs;
+  const { policy, population } = inputs;
+  const conflictsOf = conflictsByInspector(inputs.conflicts);
+  const requiredCache = new Map();
   const k = policy.k;
   const used = new Uint32Array(inputs.inspectors.length);
   const last = lastTeams(inputs.history);
@@ -106,7 +119,9 @@ export function inspectorTeams(inputs, seed, visits, progress) {
     const region = population.regionNames[population.region[v.e]];
     const [start, end] = periodDates(policy, v.period);
     for (const d of v.departments) {
-      const required = requiredSpecialties(inputs, v.tasks, d);
+      const taskKey = `${v.tasks.join(';')}\n${d}`;
+      let required = requiredCache.get(taskKey);
+      if (!required) requiredCache.set(taskKey, (required = requiredSpecialties(inputs, v.tasks, d)));
       const dept = depts.get(d) ?? { all: 0, regions: new Map() };
       const local = dept.regions.get(region) ?? [];
       const lastTeam = last.get(`${uscc}\n${d}`) ?? none;
@@ -115,7 +130,7 @@ export function inspectorTeams(inputs, seed, visits, progress) {
       rho.prefix(v.id, d);
       for (const i of local) {
         if (!(i.validFrom <= start && end <= i.validUntil)) certificate++;
-        else if (conflicts.has(`${i.id}\n${uscc}`)) conflict++;
+        else if (conflictsOf.get(i.id)?.has(uscc)) conflict++;
         else if (lastTeam.has(i.id)) lastTime++;
         else if (used[i.index] >= i.capacity) capacity++;
         else {
