@@ -3,7 +3,7 @@
 // of (enterprise, department) by a visit in the last `exclusion_months` before `as_of`.
 
 import { daysInMonth } from './fields.js';
-import { usccIndex } from './inputs.js';
+import { indexOfUscc } from './inputs.js';
 
 /** as_of minus `months` calendar months, the day clamped to the month's end (YYYYMMDD). */
 export function monthsBefore(day, months) {
@@ -21,11 +21,10 @@ function exclusions(inputs) {
   if (inputs.excluded) return inputs.excluded;
   const { asOf, exclusionMonths } = inputs.policy;
   const since = monthsBefore(asOf, exclusionMonths);
-  const index = usccIndex(inputs.population);
   const out = new Map();
   for (const h of inputs.history) {
     if (h.visitedOn < since || h.visitedOn >= asOf) continue;
-    const e = index.get(h.uscc);
+    const e = indexOfUscc(inputs.population, h.uscc);
     if (e === undefined) continue;
     if (!out.has(h.department)) out.set(h.department, new Set());
     out.get(h.department).add(e);

@@ -234,8 +234,50 @@ export function readInputs(files, progress) {
   return inputs;
 }
 
-/** The index of each USCC in the population (built on demand: the rule checks need it). */
-export function usccIndex(population) {
-  if (!population.byUscc) population.byUscc = new Map(population.uscc.map((u, i) => [u, i]));
-  return population.byUscc;
+const USCC_DIGITS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < USCC_DIGITS.length; i++) DIGIT[USCC_DIGITS.charCodeAt(i)] = i;
+
+// Nine USCC characters as a base-31 number (< 2^53); the alphabet is in ASCII order, so the
+// pair of halves orders codes as their bytes do. -1 if a character is not in the alphabet.
+function half(code, from) {
+  let n = 0;
+  for (let i = from; i < from + 9; i++) {
+    const c = code.charCodeAt(i);
+    const d = c < 128 ? DIGIT[c] : -1;
+    if (d < 0) return -1;
+    n = n * 31 + d;
+  }
+  return n;
+}
+
+/** Numeric keys of the population's USCCs, for lookups without string comparisons. */
+function usccKeys(population) {
+  if (!population.keyHi) {
+    const n = population.size;
+    population.keyHi = new Float64Array(n);
+    population.keyLo = new Float64Array(n);
+    for (let e = 0; e < n; e++) {
+      population.keyHi[e] = half(population.uscc[e], 0);
+      population.keyLo[e] = half(population.uscc[e], 9);
+    }
+  }
+  return population;
+}
+
+/** The index of `uscc` in the population (sorted by USCC: binary search), or undefined. */
+export function indexOfUscc(population, uscc) {
+  if (uscc.length !== 18) return undefined;
+  const hi = half(uscc, 0);
+  const lo = half(uscc, 9);
+  if (hi < 0 || lo < 0) return undefined;
+  const { keyHi, keyLo } = usccKeys(population);
+  let a = 0;
+  let b = keyHi.length;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (keyHi[m] < hi || (keyHi[m] === hi && keyLo[m] < lo)) a = m + 1;
+    else b = m;
+  }
+  return a < keyHi.length && keyHi[a] === hi && keyLo[a] === lo ? a : undefined;
 }

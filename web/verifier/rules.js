@@ -5,7 +5,7 @@
 import { readCsv } from './csv.js';
 import { TIERS, pDecimal, quotaApplied } from './fields.js';
 import { eligibility, strataOf } from './eligibility.js';
-import { usccIndex } from './inputs.js';
+import { indexOfUscc } from './inputs.js';
 import { HEADERS } from './plan.js';
 import { lastTeams, periodDates, requiredSpecialties } from './teams.js';
 import { byteCmp, decodeUtf8, fail } from './text.js';
@@ -26,12 +26,11 @@ class Rules {
   constructor(inputs, files) {
     this.inputs = inputs;
     this.files = files;
-    this.index = usccIndex(inputs.population);
     this.selectedPairs = new Set();
   }
 
   enterprise(at, uscc, tier) {
-    const e = this.index.get(uscc);
+    const e = indexOfUscc(this.inputs.population, uscc);
     if (e === undefined) fail(`${at}: ${uscc} is not in the population`);
     const T = TIERS[this.inputs.population.tier[e]];
     if (T !== tier) fail(`${at}: ${uscc} has tier ${T}, not ${tier}`);
