@@ -21,7 +21,11 @@ fn dualdraw(args: &[&str]) -> Output {
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
-    assert!(out.status.success(), "dualdraw {args:?}: {}", describe(&out));
+    assert!(
+        out.status.success(),
+        "dualdraw {args:?}: {}",
+        describe(&out)
+    );
     out
 }
 
@@ -31,7 +35,9 @@ fn node_available() -> bool {
         Ok(o) if o.status.success() => true,
         _ => {
             if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("node not found on PATH, and CI=true: the JavaScript verifier must run in CI");
+                panic!(
+                    "node not found on PATH, and CI=true: the JavaScript verifier must run in CI"
+                );
             }
             println!("SKIPPED: node not found");
             false
@@ -135,7 +141,11 @@ fn fresh_demo_bundle_with_both_drand_chains_at_every_step() {
     ]);
     let o = js_verify(&bundle);
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
-    assert!(stdout(&o).ends_with("; committed, not yet run"), "{}", describe(&o));
+    assert!(
+        stdout(&o).ends_with("; committed, not yet run"),
+        "{}",
+        describe(&o)
+    );
 
     let default = format!(
         "{}:{}",
@@ -143,7 +153,17 @@ fn fresh_demo_bundle_with_both_drand_chains_at_every_step() {
         drand_round("default", "previous_signature")
     );
     let quicknet = drand_round("quicknet", "signature");
-    dualdraw(&["draw", "run", b, "--entropy", &quicknet, "--entropy", &default, "--entropy", "3 7 1"]);
+    dualdraw(&[
+        "draw",
+        "run",
+        b,
+        "--entropy",
+        &quicknet,
+        "--entropy",
+        &default,
+        "--entropy",
+        "3 7 1",
+    ]);
     let o = js_verify(&bundle);
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
     assert!(
@@ -168,7 +188,15 @@ fn fresh_generated_city_matches_dualdraw_verify_and_tampering_is_named() {
     let city = dir.path().join("city");
     let bundle = dir.path().join("bundle");
     let b = bundle.to_str().unwrap();
-    dualdraw(&["gen", "--enterprises", "3000", "--seed", "7", "--out", city.to_str().unwrap()]);
+    dualdraw(&[
+        "gen",
+        "--enterprises",
+        "3000",
+        "--seed",
+        "7",
+        "--out",
+        city.to_str().unwrap(),
+    ]);
     dualdraw(&[
         "draw",
         "prepare",
