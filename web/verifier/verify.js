@@ -11,7 +11,9 @@ import { checkRules } from './rules.js';
 import { randomNumbers, selectEnterprises } from './select.js';
 import { fromHex, sha256, toHex } from './sha256.js';
 import { inspectorTeams } from './teams.js';
-import { Difference, ENCODER, compareBytes, decodeUtf8, fail, show } from './text.js';
+import {
+  Difference, ENCODER, compareBytes, decodeUtf8, fail, resetTexts, show,
+} from './text.js';
 
 export { PLAN_FILES };
 const WHO = '(javascript)';
@@ -127,6 +129,7 @@ function run(files, progress) {
  */
 export function verifyBundle(files, onProgress) {
   const progress = progressReporter(onProgress);
+  resetTexts();
   try {
     const summary = run(files, progress);
     progress.finish();
