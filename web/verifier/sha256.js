@@ -50,8 +50,30 @@ function compress(H, b, o) {
 
 /** Hashes bytes[off, off+len) and leaves the digest in STATE. */
 export function digestWords(bytes, off = 0, len = bytes.length - off) {
+  STATE.set(IV);
+  return finish(bytes, off, len, len);
+}
+
+/**
+ * The state after the whole 64-byte blocks of bytes[0, len) (a midstate for messages that share
+ * that prefix), as a new Int32Array; `resumeWords` finishes such messages.
+ */
+export function midstate(bytes, len) {
+  const H = new Int32Array(IV);
+  for (let o = 0; o + 64 <= len; o += 64) compress(H, bytes, o);
+  return H;
+}
+
+/** Hashes bytes[0, len) given `mid`, the midstate of its first `skip` bytes (a multiple of
+ * 64); the digest is left in STATE. */
+export function resumeWords(mid, skip, bytes, len) {
+  STATE.set(mid);
+  return finish(bytes, skip, len - skip, len);
+}
+
+// Processes bytes[off, off+len) as the end of a message of `total` bytes, from STATE.
+function finish(bytes, off, len, total) {
   const H = STATE;
-  H.set(IV);
   const end = off + len;
   let o = off;
   for (; o + 64 <= end; o += 64) compress(H, bytes, o);
@@ -61,8 +83,8 @@ export function digestWords(bytes, off = 0, len = bytes.length - off) {
   PAD[rest] = 0x80;
   const blocks = rest + 9 <= 64 ? 1 : 2;
   const last = blocks * 64;
-  const hi = Math.floor(len / 0x20000000);
-  const lo = (len * 8) >>> 0;
+  const hi = Math.floor(total / 0x20000000);
+  const lo = (total * 8) >>> 0;
   PAD[last - 8] = hi >>> 24; PAD[last - 7] = hi >>> 16; PAD[last - 6] = hi >>> 8; PAD[last - 5] = hi;
   PAD[last - 4] = lo >>> 24; PAD[last - 3] = lo >>> 16; PAD[last - 2] = lo >>> 8; PAD[last - 1] = lo;
   compress(H, PAD, 0);

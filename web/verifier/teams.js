@@ -3,7 +3,7 @@
 // inspectors of its own region; the other-region count is the difference.
 
 import { daysInMonth } from './fields.js';
-import { STATE, digestWords } from './sha256.js';
+import { STATE, midstate, resumeWords } from './sha256.js';
 import { ENCODER, byteCmp } from './text.js';
 import { cmp64 } from './u64.js';
 
@@ -58,6 +58,9 @@ class Priority {
     this.ensure(this.base + bytes.length + 4096);
     this.buf.set(bytes, this.base);
     this.end = this.base + bytes.length;
+    // The blocks every candidate of this (visit, department) shares are hashed once.
+    this.skip = this.end - (this.end % 64);
+    this.mid = midstate(this.buf, this.skip);
   }
 
   ensure(n) {
@@ -71,7 +74,7 @@ class Priority {
     this.ensure(this.end + idBytes.length + 1);
     this.buf.set(idBytes, this.end);
     this.buf[this.end + idBytes.length] = 0;
-    digestWords(this.buf, 0, this.end + idBytes.length + 1);
+    resumeWords(this.mid, this.skip, this.buf, this.end + idBytes.length + 1);
     return [STATE[0] >>> 0, STATE[1] >>> 0];
   }
 }

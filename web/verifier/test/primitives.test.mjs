@@ -14,7 +14,7 @@ import { drandCheck } from '../drand.js';
 import { usccValid } from '../fields.js';
 import { canonicalJson } from '../json.js';
 import { populationRoot } from '../merkle.js';
-import { fromHex, sha256Hex } from '../sha256.js';
+import { STATE, fromHex, midstate, resumeWords, sha256Hex } from '../sha256.js';
 import { byteCmp, noteText } from '../text.js';
 import { add64, hex16, sortByU64, sub64 } from '../u64.js';
 
@@ -25,6 +25,12 @@ test('sha256 equals node:crypto at every padding boundary', () => {
   for (const n of [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 65536 + 3]) {
     const b = new Uint8Array(n).map((_, i) => (i * 131 + n) & 255);
     assert.equal(sha256Hex(b), createHash('sha256').update(b).digest('hex'), `length ${n}`);
+  }
+  const msg = new Uint8Array(200).map((_, i) => i * 7);
+  for (const [skip, len] of [[0, 10], [64, 64], [64, 100], [128, 200], [64, 119], [64, 120]]) {
+    resumeWords(midstate(msg, skip), skip, msg, len);
+    const words = Array.from(STATE, (w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
+    assert.equal(words, createHash('sha256').update(msg.subarray(0, len)).digest('hex'), `midstate ${skip}/${len}`);
   }
   assert.equal(sha256Hex(new TextEncoder().encode('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
 });
