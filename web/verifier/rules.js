@@ -12,11 +12,28 @@ import { byteCmp, decodeUtf8, fail } from './text.js';
 
 const HEX16 = /^[0-9a-f]{16}$/;
 
+/** A plan row; `at` (for messages) is built only when a rule fails. */
+class Row {
+  constructor(label, f, line) {
+    this.label = label;
+    this.f = f;
+    this.line = line;
+  }
+
+  get at() {
+    return `${this.label}:${this.line}: rule`;
+  }
+
+  toString() {
+    return this.at;
+  }
+}
+
 function rowsOf(files, name) {
   const label = `plan/${name}`;
   const rows = [];
   readCsv(label, decodeUtf8(label, files.get(label)), HEADERS[name], (f, line) => {
-    rows.push({ f, at: `${label}:${line}: rule` });
+    rows.push(new Row(label, f, line));
     return f;
   });
   return rows;
@@ -46,7 +63,7 @@ class Rules {
   strata() {
     this.strataRows = new Map();
     for (const r of rowsOf(this.files, 'strata.csv')) {
-      this.task(r.at, r.f[0]);
+      this.task(r, r.f[0]);
       const key = `${r.f[0]}\n${r.f[1]}`;
       if (this.strataRows.has(key)) fail(`${r.at}: stratum (${r.f[0]}, ${r.f[1]}) twice`);
       this.strataRows.set(key, r);
@@ -67,8 +84,8 @@ class Rules {
     for (const r of rowsOf(this.files, 'selections.csv')) {
       this.selectionCount++;
       const [tid, uscc, tier, xi, basis, inclusion] = r.f;
-      const t = this.task(r.at, tid);
-      const e = this.enterprise(r.at, uscc, tier);
+      const t = this.task(r, tid);
+      const e = this.enterprise(r, uscc, tier);
       const pair = `${tid}\n${uscc}`;
       if (this.selectedPairs.has(pair)) fail(`${r.at}: ${uscc} selected twice for ${tid}`);
       this.selectedPairs.add(pair);
@@ -92,11 +109,11 @@ class Rules {
     this.passed = new Map();
     for (const r of rowsOf(this.files, 'passed-over.csv')) {
       const [tid, uscc, tier, , visits] = r.f;
-      const t = this.task(r.at, tid);
-      const e = this.enterprise(r.at, uscc, tier);
+      const t = this.task(r, tid);
+      const e = this.enterprise(r, uscc, tier);
       if (population.key[e] || !eligibility(this.inputs, t)[e]) fail(`${r.at}: ${uscc} cannot be passed over for ${tid}`);
       if (this.selectedPairs.has(`${tid}\n${uscc}`)) fail(`${r.at}: ${uscc} both selected and passed over for ${tid}`);
-      if (pDecimal(r.at, 'visits', visits) < policy.caps[TIERS.indexOf(tier)]) fail(`${r.at}: ${uscc} passed over below its tier's visit cap`);
+      if (pDecimal(r, 'visits', visits) < policy.caps[TIERS.indexOf(tier)]) fail(`${r.at}: ${uscc} passed over below its tier's visit cap`);
       const key = `${tid}\n${tier}`;
       if (!this.passed.has(key)) this.passed.set(key, new Set());
       this.passed.get(key).add(e);
@@ -154,15 +171,15 @@ function checkVisits(rules) {
   const covered = new Set();
   for (const r of rowsOf(rules.files, 'visits.csv')) {
     const [vid, uscc, region, tier, group, period, , depts, tids] = r.f;
-    const e = rules.enterprise(r.at, uscc, tier);
+    const e = rules.enterprise(r, uscc, tier);
     if (vid !== `${group}/${uscc}` || region !== population.regionNames[population.region[e]] || visits.has(vid)) {
       fail(`${r.at}: bad or duplicate visit row ${vid}`);
     }
-    const p = pDecimal(r.at, 'period', period);
+    const p = pDecimal(r, 'period', period);
     const taskIds = tids ? tids.split(';') : [];
     if (!taskIds.length) fail(`${r.at}: visit without task`);
     for (const tid of taskIds) {
-      const t = rules.task(r.at, tid);
+      const t = rules.task(r, tid);
       if (t.group !== group || !rules.selectedPairs.has(`${tid}\n${uscc}`)) {
         fail(`${r.at}: task ${tid} of visit ${vid} did not select it in group ${group}`);
       }

@@ -75,7 +75,8 @@ class Priority {
     this.buf.set(idBytes, this.end);
     this.buf[this.end + idBytes.length] = 0;
     resumeWords(this.mid, this.skip, this.buf, this.end + idBytes.length + 1);
-    return [STATE[0] >>> 0, STATE[1] >>> 0];
+    this.hi = STATE[0] >>> 0;
+    this.lo = STATE[1] >>> 0;
   }
 }
 
@@ -116,29 +117,34 @@ export function inspectorTeams(inputs, seed, visits, progress) {
   const rho = new Priority(seed);
   const teams = [];
   const failures = [];
-  const none = new Set();
+  for (const i of inputs.inspectors) i.conflicts = conflictsOf.get(i.id) ?? null;
+  const dates = Array.from({ length: 13 }, (_, p) => (p ? periodDates(policy, p) : null));
   visits.forEach((v, n) => {
     const uscc = population.uscc[v.e];
     const region = population.regionNames[population.region[v.e]];
-    const [start, end] = periodDates(policy, v.period);
+    const [start, end] = dates[v.period];
     for (const d of v.departments) {
       const taskKey = `${v.tasks.join(';')}\n${d}`;
       let required = requiredCache.get(taskKey);
       if (!required) requiredCache.set(taskKey, (required = requiredSpecialties(inputs, v.tasks, d)));
       const dept = depts.get(d) ?? { all: 0, regions: new Map() };
       const local = dept.regions.get(region) ?? [];
-      const lastTeam = last.get(`${uscc}\n${d}`) ?? none;
+      const lastTeam = last.size ? last.get(`${uscc}\n${d}`) ?? null : null;
       let certificate = 0; let conflict = 0; let lastTime = 0; let capacity = 0;
       const candidates = [];
-      rho.prefix(v.id, d);
+      let hashing = false;
       for (const i of local) {
         if (!(i.validFrom <= start && end <= i.validUntil)) certificate++;
-        else if (conflictsOf.get(i.id)?.has(uscc)) conflict++;
-        else if (lastTeam.has(i.id)) lastTime++;
+        else if (i.conflicts !== null && i.conflicts.has(uscc)) conflict++;
+        else if (lastTeam !== null && lastTeam.has(i.id)) lastTime++;
         else if (used[i.index] >= i.capacity) capacity++;
         else {
-          const [hi, lo] = rho.of(i.idBytes);
-          candidates.push({ hi, lo, i });
+          if (!hashing) {
+            rho.prefix(v.id, d);
+            hashing = true;
+          }
+          rho.of(i.idBytes);
+          candidates.push({ hi: rho.hi, lo: rho.lo, i });
         }
       }
       candidates.sort((a, b) => cmp64(a.hi, a.lo, b.hi, b.lo) || byteCmp(a.i.id, b.i.id));

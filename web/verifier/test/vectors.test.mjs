@@ -150,6 +150,45 @@ for (const name of bundles) {
   });
 }
 
+test('a run (not revealed) bundle: rules checked on the plan, breaking one is named', () => {
+  const name = bundles[0];
+  const asRun = () => {
+    const files = load(name);
+    files.delete('secret.txt');
+    const manifest = JSON.parse(text(files.get('manifest.json')));
+    delete manifest.seed;
+    delete manifest.files['secret.txt'];
+    manifest.state = 'run';
+    files.set('manifest.json', bytes(`${canonicalJson(manifest)}\n`));
+    return files;
+  };
+  const v = verifyBundle(asRun());
+  assert.equal(v.ok, true, v.message);
+  assert.match(v.summary, /; run, not yet revealed \(plan rules checked, not recomputed\)$/);
+
+  // A team member moved to another inspector of another department.
+  let files = asRun();
+  const teams = text(files.get('plan/teams.csv')).split('\n');
+  const [visit, dept, inspector] = teams[1].split(',');
+  const other = text(files.get('inputs/inspectors.csv')).split('\n').slice(1)
+    .map((l) => l.split(',')).find((f) => f[1] && f[1] !== dept)[0];
+  teams[1] = teams[1].replace(`,${inspector},`, `,${other},`);
+  files.set('plan/teams.csv', bytes(teams.join('\n')));
+  rewriteManifest(files);
+  rejected(files, `plan/teams.csv:2: rule: ${other} does not belong to department ${dept}`);
+
+  // A visit moved out of its task's window.
+  files = asRun();
+  const visits = text(files.get('plan/visits.csv')).split('\n');
+  const f = visits[1].split(',');
+  f[5] = '13';
+  visits[1] = f.join(',');
+  files.set('plan/visits.csv', bytes(visits.join('\n')));
+  rewriteManifest(files);
+  rejected(files, 'plan/visits.csv:2: rule: period 13 outside task');
+  assert.ok(visit);
+});
+
 test('a drand signature that is not the round\'s is rejected by the BLS check', () => {
   const name = bundles.find((b) => text(load(b).get('entropy.json')).includes('"drand"'));
   assert.ok(name, 'a vector with a drand source');
