@@ -5,11 +5,12 @@
 # headless Chromium (the page web/verifier/index.html in a Web Worker).
 #   benches/jsverify.sh          # N = 100000 and 1000000
 #   benches/jsverify.sh 250000   # one N
-# Needs GNU time, node, and chromium (apt-get install chromium).
+# Needs GNU time, node, and chromium (apt-get install chromium). DUALDRAW_BIN=PATH uses that
+# binary instead of building target/release/dualdraw (the bundle's bytes do not depend on it; the
+# rust-verify line then times that binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=target/release/dualdraw
-cargo build --release --quiet
+if [ -n "${DUALDRAW_BIN:-}" ]; then BIN=$DUALDRAW_BIN; else BIN=target/release/dualdraw; cargo build --release --quiet; fi
 t() { /usr/bin/time -f "  $1: wall %e s, peak RSS %M KiB" "${@:2}"; }
 for N in "${@:-100000 1000000}"; do
   for n in $N; do
@@ -22,8 +23,8 @@ for N in "${@:-100000 1000000}"; do
       $BIN draw run "$OUT/bundle" --entropy "1 2 3" >/dev/null
       $BIN draw reveal "$OUT/bundle" >/dev/null 2>&1
     fi
-    echo "dr1 verification of $n generated enterprises ($(du -sh "$OUT/bundle" | cut -f1) bundle), $(date -u +%Y-%m-%d), node $(node --version), $(chromium --version 2>/dev/null | head -1):"
-    t rust-verify $BIN verify "$OUT/bundle" >/dev/null
+    echo "dr1 verification of $n generated enterprises ($(du -sh "$OUT/bundle" | cut -f1) bundle), $(date -u '+%Y-%m-%d %H:%M'), node $(node --version), $(chromium --version 2>/dev/null | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg):"
+    t "rust-verify ($BIN)" $BIN verify "$OUT/bundle" >/dev/null
     t node node web/verifier/cli.mjs "$OUT/bundle"
     node --experimental-websocket web/verifier/test/bench.mjs "$PWD/$OUT/bundle"
   done

@@ -11,9 +11,8 @@ const server = await serve();
 const browser = await launch();
 try {
   const r = await verifyInPage(browser, `${server.url}index.html`, dir, 1800);
-  const memory = await r.page.evaluate('performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1048576) : -1');
   console.log(`  ${r.text}`);
-  console.log(`  chromium: ${r.status}; wall ${r.wall.toFixed(1)} s from choosing the folder to the verdict; page heap ${memory} MiB`);
+  console.log(`  chromium: ${r.status}; wall ${r.wall.toFixed(1)} s from choosing the folder to the verdict`);
   process.exitCode = r.ok ? 0 : 1;
 } finally {
   await browser.close();

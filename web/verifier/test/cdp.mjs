@@ -23,7 +23,10 @@ export async function launch() {
   let active = null;
   for (let i = 0; i < 300 && !active; i++) {
     try {
-      active = readFileSync(join(profile, 'DevToolsActivePort'), 'utf8').split('\n');
+      const lines = readFileSync(join(profile, 'DevToolsActivePort'), 'utf8').split('\n');
+      // Chromium may not have written both lines yet (port, then browser path).
+      if (lines.length >= 2 && lines[0] && lines[1].startsWith('/devtools/')) active = lines;
+      else await sleep(100);
     } catch {
       if (proc.exitCode !== null) throw new Error(`chromium exited: ${stderr}`);
       await sleep(100);
