@@ -23,7 +23,7 @@ for N in "${@:-100000 1000000}"; do
       $BIN draw run "$OUT/bundle" --entropy "1 2 3" >/dev/null
       $BIN draw reveal "$OUT/bundle" >/dev/null 2>&1
     fi
-    echo "dr1 verification of $n generated enterprises ($(du -sh "$OUT/bundle" | cut -f1) bundle), $(date -u '+%Y-%m-%d %H:%M'), node $(node --version), $(chromium --version 2>/dev/null | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg):"
+    echo "dr1 verification of $n generated enterprises ($(du -shL "$OUT/bundle/" | cut -f1) bundle), $(date -u '+%Y-%m-%d %H:%M'), node $(node --version), $(chromium --version 2>/dev/null | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg):"
     t "rust-verify ($BIN)" $BIN verify "$OUT/bundle" >/dev/null
     t node node web/verifier/cli.mjs "$OUT/bundle"
     node --experimental-websocket web/verifier/test/bench.mjs "$PWD/$OUT/bundle"

@@ -40,7 +40,8 @@ async function verify(entries) {
   $('verdict').className = '';
   $('bar').value = 0;
   if (!files.length) {
-    show('bad', '✘ 这不是抽签包 (not a bundle)', 'No files were given.');
+    show('bad', '✘ 这不是抽签包 (not a bundle)', '没有读到任何文件 (no files were read)');
+    document.body.dataset.verdict = 'bad';
     return;
   }
   const total = files.reduce((s, [, f]) => s + f.size, 0);

@@ -3,7 +3,7 @@
 // (Node 20 needs --experimental-websocket). No download: it runs the installed /usr/bin/chromium.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,9 +32,15 @@ export async function launch() {
       await sleep(100);
     }
   }
-  if (!active) throw new Error(`chromium did not start: ${stderr}`);
+  if (!active) {
+    proc.kill('SIGTERM');
+    throw new Error(`chromium did not start: ${stderr}`);
+  }
   const ws = new WebSocket(`ws://127.0.0.1:${active[0]}${active[1]}`);
-  await new Promise((ok, err) => { ws.onopen = ok; ws.onerror = err; });
+  await new Promise((ok, err) => { ws.onopen = ok; ws.onerror = err; }).catch((e) => {
+    proc.kill('SIGTERM');
+    throw e;
+  });
   let nextId = 1;
   const pending = new Map();
   ws.onmessage = (m) => {
@@ -96,7 +102,8 @@ export async function verifyInPage(browser, url, dir, seconds = 600) {
   const { root } = await page.cmd('DOM.getDocument');
   const { nodeId } = await page.cmd('DOM.querySelector', { nodeId: root.nodeId, selector: '#folder' });
   const started = Date.now();
-  await page.cmd('DOM.setFileInputFiles', { nodeId, files: [dir] });
+  // Chromium lists no files under a symbolic link: give it the real directory.
+  await page.cmd('DOM.setFileInputFiles', { nodeId, files: [realpathSync(dir)] });
   await waitFor(page, 'document.body.dataset.verdict', seconds);
   const wall = (Date.now() - started) / 1000;
   const title = await page.evaluate("document.getElementById('verdict-title').innerText");
