@@ -152,3 +152,21 @@ fn python_verifier_usage_error() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
 }
+
+/// The Python verifier's own unit tests (`verifiers/python/tests/`): Ed25519 against RFC 8032
+/// §7.1, signed notes against the Go `sumdb/note` test data, checkpoints, cosignatures and
+/// RFC 6962 proofs.
+#[test]
+fn python_unit_tests_pass() {
+    if !python3_available() {
+        return;
+    }
+    let o = Command::new("python3")
+        .args(["-m", "unittest", "discover", "-s", "verifiers/python/tests"])
+        .current_dir(ROOT)
+        .output()
+        .expect("run python3");
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("\nOK"), "{}", describe(&o));
+}
