@@ -10,6 +10,7 @@ pub mod merkle;
 pub mod rfc3797;
 pub mod tier;
 pub mod timing;
+pub mod tlog;
 pub mod uscc;
 
 pub use tier::Tier;
