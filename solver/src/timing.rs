@@ -59,7 +59,7 @@ pub struct AlreadyPublic {
     pub public_from: i64,
     /// The time of the check (Unix seconds).
     pub now: i64,
-    /// The margin that was required (seconds).
+    /// The margin that was applied (seconds; always 0 for a lottery).
     pub margin_seconds: u64,
 }
 
@@ -67,13 +67,16 @@ impl fmt::Display for AlreadyPublic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} may be public from {} (Unix {}), which is not after now, {}, plus the margin of {} s",
+            "{} may be public from {} (Unix {}), which is not after now, {}",
             self.source,
             utc(self.public_from),
             self.public_from,
-            utc(self.now),
-            self.margin_seconds
-        )
+            utc(self.now)
+        )?;
+        if self.margin_seconds > 0 {
+            write!(f, ", plus the margin of {} s", self.margin_seconds)?;
+        }
+        Ok(())
     }
 }
 
@@ -86,18 +89,25 @@ pub fn utc(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-/// `Ok(())` if the source's value cannot be public before `now_unix + margin_seconds`, that is
-/// if [`public_from`] is strictly after that instant; otherwise the reason.
+/// `Ok(())` if the source's value cannot be public yet, with room to spare; otherwise why.
 ///
-/// With a margin of 0 a lottery draw is accepted only for a date after today in China: on
-/// the draw date itself (from 00:00 China Standard Time) it is refused.
+/// - a drand round: its time must be strictly after `now_unix + margin_seconds` (the margin
+///   leaves time to log and cosign the commitment before the round exists);
+/// - a lottery draw: its date must be after today in China, that is 00:00 CST of the draw
+///   date strictly after `now_unix`; the margin does not apply (`docs/log.md` §7.2: the date is
+///   all a declaration fixes, and `draw run` still requires the commitment to be cosigned
+///   before that midnight).
 pub fn may_be_public(
     source: &Source,
     now_unix: i64,
     margin_seconds: u64,
 ) -> Result<(), AlreadyPublic> {
     let from = public_from(source);
-    let deadline = now_unix.saturating_add(i64::try_from(margin_seconds).unwrap_or(i64::MAX));
+    let margin = match source {
+        Source::Drand { .. } => margin_seconds,
+        Source::Lottery { .. } => 0,
+    };
+    let deadline = now_unix.saturating_add(i64::try_from(margin).unwrap_or(i64::MAX));
     if from > deadline {
         Ok(())
     } else {
@@ -105,7 +115,7 @@ pub fn may_be_public(
             source: *source,
             public_from: from,
             now: now_unix,
-            margin_seconds,
+            margin_seconds: margin,
         })
     }
 }
@@ -185,19 +195,20 @@ mod tests {
         };
         assert_eq!(may_be_public(&draw, before_midnight, 0), Ok(()));
         // One second later it is the draw date in China: refused.
-        assert!(may_be_public(&draw, before_midnight + 1, 0).is_err());
-        // A margin moves the boundary earlier.
-        assert!(may_be_public(&draw, before_midnight - 3600, 3601).is_err());
-        assert_eq!(may_be_public(&draw, before_midnight - 3600, 3600), Ok(()));
+        let err = may_be_public(&draw, before_midnight + 1, 0).unwrap_err();
+        assert_eq!(err.public_from, before_midnight + 1);
+        // The margin is for drand rounds only: a lottery keeps its midnight boundary.
+        assert_eq!(may_be_public(&draw, before_midnight, 3600), Ok(()));
+        let err = may_be_public(&draw, before_midnight + 1, 3600).unwrap_err();
+        assert_eq!(err.margin_seconds, 0);
         let past = Source::Lottery {
             date: date("2025-12-31"),
         };
         let err = may_be_public(&past, before_midnight, 0).unwrap_err();
-        assert!(
-            err.to_string().starts_with(
-                "the lottery draw of 2025-12-31 may be public from 2025-12-30T16:00:00Z"
-            ),
-            "{err}"
+        assert_eq!(
+            err.to_string(),
+            "the lottery draw of 2025-12-31 may be public from 2025-12-30T16:00:00Z \
+             (Unix 1767110400), which is not after now, 2026-01-01T15:59:59Z"
         );
     }
 

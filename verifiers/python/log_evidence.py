@@ -154,12 +154,13 @@ def plan_commitment(secret, plan_files):
 
 
 def check_file(label, event, data, bundle, keys, load_json):
-    """§8.1 steps 1-4 for one evidence file. Returns (index, size, cosignature times)."""
+    """§8.1 steps 1-4 for one evidence file. Returns (leaf, index, size, cosignature times)."""
     ev = load_json(label, data)
     if set(ev) != {"checkpoint", "index", "leaf", "proof"}:
         raise TlogError(f"{label}: expected keys checkpoint, index, leaf, proof, found {sorted(ev)}")
     leaf_text = ev["leaf"]
-    check_leaf(label, event, _leaf(label, leaf_text), bundle)
+    leaf = _leaf(label, leaf_text)
+    check_leaf(label, event, leaf, bundle)
     if not isinstance(ev["checkpoint"], str):
         raise TlogError(f"{label}: checkpoint is not a string")
     index = ev["index"]
@@ -194,7 +195,7 @@ def check_file(label, event, data, bundle, keys, load_json):
             f"{label}: checkpoint of size {cp.size} cosigned by {len(times)} of the witnesses, "
             f"the quorum is {keys.quorum}"
         )
-    return index, cp.size, times
+    return leaf, index, cp.size, times
 
 
 def _hash(label, text):
@@ -245,12 +246,15 @@ def check(facts, files, keys, load_json):
     if opening not in files:
         raise TlogError(f"{opening}: missing: the log evidence must include the commitment's leaf")
     event = opening[len("log/"):-len(".json")]
-    index, size, times = check_file(opening, event, files[opening], facts, keys, load_json)
-    parts = [f"logged: {event} leaf {index} in checkpoint {size} cosigned by {len(times)} "
-             f"witnesses (quorum {keys.quorum})"]
+    leaf, index, size, times = check_file(opening, event, files[opening], facts, keys, load_json)
+    parts = [f"logged in jurisdiction {leaf['jurisdiction']}: {event} leaf {index} in checkpoint "
+             f"{size} cosigned by {len(times)} witnesses (quorum {keys.quorum})"]
     if "log/run.json" in files:
-        r_index, r_size, _ = check_file("log/run.json", "run", files["log/run.json"], facts, keys,
+        run_leaf, r_index, r_size, _ = check_file("log/run.json", "run", files["log/run.json"], facts, keys,
                                         load_json)
+        if run_leaf["jurisdiction"] != leaf["jurisdiction"]:
+            raise TlogError(f"log/run.json: jurisdiction {run_leaf['jurisdiction']!r} is not the "
+                            f"{event} leaf's {leaf['jurisdiction']!r}")
         if r_index <= index:
             raise TlogError(f"log/run.json: run leaf {r_index} is not after the {event} leaf {index}")
         parts[0] += f", run leaf {r_index} in checkpoint {r_size}"

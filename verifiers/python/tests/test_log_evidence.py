@@ -49,7 +49,7 @@ class Evidence(unittest.TestCase):
     def test_valid_evidence_states_the_times(self):
         status, out, err = run(self.bundle)
         self.assertEqual(status, 0, err)
-        self.assertIn("logged: prepare leaf 1 in checkpoint 3 cosigned by 2 witnesses (quorum 2)", out)
+        self.assertIn("logged in jurisdiction 440305: prepare leaf 1 in checkpoint 3 cosigned by 2 witnesses (quorum 2)", out)
         self.assertIn("run leaf 3 in checkpoint 5", out)
         self.assertIn(f"commitment time 2027-01-01T00:01:00Z, before the first source time {FIRST_SOURCE}", out)
         self.assertIn(f"lottery 福彩3D 2027001 of 2027-01-04 {FIRST_SOURCE}", out)
@@ -64,6 +64,20 @@ class Evidence(unittest.TestCase):
         status, out, err = run(self.bundle, "--log-key", tlog.verifier_key_string(fx.LOG), *w,
                                "--quorum", "1")
         self.assertIn("commitment time 2027-01-01T00:00:00Z", out)
+
+    def test_quorum_zero_leaves_the_order_unattested(self):
+        fx.write(self.bundle, {"log/keys.json": fx.keys_json(quorum=0, witnesses=[])})
+        status, out, err = run(self.bundle)
+        self.assertEqual(status, 0, err)
+        self.assertIn("cosigned by 0 witnesses (quorum 0)", out)
+        self.assertIn("commitment time unattested (no witnesses)", out)
+        self.assertIn("the order is not attested", out)
+
+    def test_quorum_above_the_witnesses_is_a_usage_error(self):
+        status, _, err = run(self.bundle, "--log-key", tlog.verifier_key_string(fx.LOG),
+                             "--witness", tlog.verifier_key_string(fx.WITNESSES[0]), "--quorum", "2")
+        self.assertEqual(status, 2, err)
+        self.assertIn("quorum 2: must be between 0 and 1 witnesses", err)
 
     def test_another_log_key_is_refused(self):
         self.refused("log/prepare.json: checkpoint is not signed by the log key dualdraw.test/other+",
