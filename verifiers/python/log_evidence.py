@@ -232,8 +232,7 @@ def check(facts, files, keys, load_json):
 
     `keys` are the keys given on the command line, or None to use `log/keys.json`."""
     past = facts.commitment.get("allow_past_entropy", False)
-    present = [rel for rel in EVIDENCE_FILES if rel in files]
-    if not present and KEYS_FILE not in files:
+    if not any(rel in files for rel in EVIDENCE_FILES + (KEYS_FILE,)):
         return f"{PAST_ENTROPY}; no log evidence" if past else "no log evidence"
     if keys is None:
         if KEYS_FILE not in files:
@@ -250,19 +249,24 @@ def check(facts, files, keys, load_json):
     parts = [f"logged in jurisdiction {leaf['jurisdiction']}: {event} leaf {index} in checkpoint "
              f"{size} cosigned by {len(times)} witnesses (quorum {keys.quorum})"]
     if "log/run.json" in files:
-        run_leaf, r_index, r_size, _ = check_file("log/run.json", "run", files["log/run.json"], facts, keys,
-                                        load_json)
-        if run_leaf["jurisdiction"] != leaf["jurisdiction"]:
-            raise TlogError(f"log/run.json: jurisdiction {run_leaf['jurisdiction']!r} is not the "
-                            f"{event} leaf's {leaf['jurisdiction']!r}")
-        if r_index <= index:
-            raise TlogError(f"log/run.json: run leaf {r_index} is not after the {event} leaf {index}")
-        parts[0] += f", run leaf {r_index} in checkpoint {r_size}"
+        parts[0] += check_run(files["log/run.json"], facts, keys, load_json, event, leaf, index)
     parts.append(order_statement(facts.commitment, keys.quorum, times, past))
     note = " (from log/keys.json: compare it with the log's published key)" \
         if keys.origin == KEYS_FILE else ""
     parts.append(f"log key {tlog.verifier_key_string(keys.log)}{note}")
     return "; ".join(parts)
+
+
+def check_run(data, facts, keys, load_json, event, opening_leaf, opening_index):
+    """log/run.json: a run leaf of the same jurisdiction, after the commitment's leaf."""
+    leaf, index, size, _ = check_file("log/run.json", "run", data, facts, keys, load_json)
+    if leaf["jurisdiction"] != opening_leaf["jurisdiction"]:
+        raise TlogError(f"log/run.json: jurisdiction {leaf['jurisdiction']!r} is not the "
+                        f"{event} leaf's {opening_leaf['jurisdiction']!r}")
+    if index <= opening_index:
+        raise TlogError(f"log/run.json: run leaf {index} is not after the {event} leaf "
+                        f"{opening_index}")
+    return f", run leaf {index} in checkpoint {size}"
 
 
 def order_statement(commitment, quorum, times, past):
