@@ -188,6 +188,26 @@ class PastEntropy(unittest.TestCase):
         self.assertIn("allow_past_entropy must be true when present", err)
 
 
+class SourceTimes(unittest.TestCase):
+    """docs/log.md §7.1, the same figures as solver/src/timing.rs's tests."""
+
+    def test_drand_round_times(self):
+        import log_evidence
+
+        quicknet = {"kind": "drand", "chain": "quicknet", "round": 123}
+        self.assertEqual(log_evidence.source_time(quicknet), 1692803733)
+        self.assertEqual(log_evidence.utc(1692803733), "2023-08-23T15:15:33Z")
+        default = {"kind": "drand", "chain": "default", "round": 1000}
+        self.assertEqual(log_evidence.source_time(default), 1595431050 + 30 * 999)
+
+    def test_lottery_from_midnight_china_standard_time(self):
+        import log_evidence
+
+        draw = {"kind": "lottery", "name": "福彩3D", "issue": "2026001", "date": "2026-01-02"}
+        self.assertEqual(log_evidence.source_time(draw), 1767283200)
+        self.assertEqual(log_evidence.utc(1767283200), "2026-01-01T16:00:00Z")
+
+
 class NoEvidence(unittest.TestCase):
     def test_vector_without_evidence_says_so(self):
         status, out, err = run(SOURCE)
