@@ -36,6 +36,15 @@ pub enum LogCommand {
     /// Prints this database's log verifier key (creating the log key at the first use), signs
     /// the current checkpoint and asks the witnesses to cosign it.
     Publish,
+    /// For benchmarks (`benches/log.sh`): appends N synthetic prepare events to this database's
+    /// log, one transaction each, signing the checkpoint every K events.
+    #[command(hide = true)]
+    BenchAppend {
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value = "1")]
+        checkpoint_every: u64,
+    },
 }
 
 fn key(s: &str) -> Result<VerifierKey, Failure> {
@@ -86,7 +95,43 @@ pub async fn log(db_url: &str, c: LogCommand) -> Result<(), Failure> {
             eprintln!("checkpoint of size {} signed", p.checkpoint.size);
             Ok(())
         }
+        LogCommand::BenchAppend {
+            events,
+            checkpoint_every,
+        } => bench_append(db_url, events, checkpoint_every.max(1)).await,
     }
+}
+
+async fn bench_append(db_url: &str, events: u64, every: u64) -> Result<(), Failure> {
+    use dualdraw_solver::tlog::leaf::{self, Event, Kind};
+    let db = Db::connect(db_url).await?;
+    let (config, _) = LogConfig::from_env(db_url).map_err(|e| Failure::input(e.to_string()))?;
+    let fail = |e: crate::log::LogError| Failure::failed(e.to_string());
+    let sources = serde_json::json!([{"kind":"lottery","name":"福彩3D","issue":"2026001","date":"2026-12-30"}]);
+    let start = std::time::Instant::now();
+    for i in 0..events {
+        let batch = format!("bench-{i:07}");
+        let c = hex::encode(dualdraw_solver::merkle::leaf_hash(batch.as_bytes()));
+        let fields = leaf::prepare_fields("dr1", &sources, false, None);
+        let e = Event::new(Kind::Prepare, &config.jurisdiction, &batch, &c, fields)
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        let mut tx = db.begin().await?;
+        crate::log::store::append_event(&mut tx, &e)
+            .await
+            .map_err(fail)?;
+        tx.commit().await?;
+        if (i + 1) % every == 0 || i + 1 == events {
+            publish::sign_checkpoint(&db, &config.key)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "appended {events} events, checkpoint every {every}: {secs:.1} s, {:.0} events/s",
+        events as f64 / secs
+    );
+    Ok(())
 }
 
 fn print_report(r: &monitor::Report) {
