@@ -75,13 +75,18 @@ both!(a_planner_prepares_runs_and_reveals_a_draw, |app| {
     assert_eq!(status, 200, "{run}");
     let (status, _) = send(app.get("/api/v1/draws/2026-Q1/files/plan/visits.csv")).await;
     assert_eq!(status, 403, "the plan is not public before the reveal");
-    let (status, _) = send(
+    let (status, again) = send(
         app.post("/api/v1/draws/2026-Q1/run")
             .bearer_auth(&planner)
             .json(&json!({ "entropy": ["4 7 1"] })),
     )
     .await;
-    assert_eq!(status, 422, "a batch is drawn once");
+    assert_eq!(status, 409, "a batch is drawn once: {again}");
+    assert_eq!(again["code"], "conflict");
+    assert!(
+        again["message"].as_str().unwrap().contains("already run"),
+        "{again}"
+    );
 
     let (status, _) = send(
         app.post("/api/v1/draws/2026-Q1/reveal")

@@ -112,7 +112,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Pick(args) => super::pick::run(args),
         Command::Draw(c) => super::draw::draw(&cli.db, c).await,
         Command::Verify { bundle } => super::draw::verify(bundle).await,
-        Command::Plan(c) => super::plan::plan(c).await,
+        Command::Plan(c) => super::plan::plan(&cli.db, c).await,
         Command::Log(c) => super::log::log(&cli.db, c).await,
         Command::Witness(c) => super::witness::witness(c).await,
     }
