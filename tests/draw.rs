@@ -134,6 +134,7 @@ fn prepare_run_reveal_verify_once_and_in_order() {
         b,
         "--batch",
         "2026-Q1",
+        "--allow-past-entropy",
         "--source",
         "drand:quicknet:123",
         "--source",
@@ -145,7 +146,11 @@ fn prepare_run_reveal_verify_once_and_in_order() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
     };
-    assert_eq!(mode(&kept), 0o600, "the kept secret is the operator's alone");
+    assert_eq!(
+        mode(&kept),
+        0o600,
+        "the kept secret is the operator's alone"
+    );
     assert_eq!(mode(&dir.path().join(".dualdraw")), 0o700);
     assert!(
         !bundle.join("secret.txt").exists(),
@@ -276,6 +281,7 @@ fn prepare_reports_bad_input_files() {
         dir.path().join("b").to_str().unwrap(),
         "--batch",
         "x",
+        "--allow-past-entropy",
         "--source",
         "lottery:a:1:2026-01-01",
     ]);
@@ -294,6 +300,7 @@ fn prepare_reports_bad_input_files() {
         dir.path().join("c").to_str().unwrap(),
         "--batch",
         "x",
+        "--allow-past-entropy",
         "--source",
         "dice:6",
     ]);

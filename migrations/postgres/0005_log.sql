@@ -46,3 +46,11 @@ CREATE TABLE log_batches (
     first_index BIGINT NOT NULL,
     CONSTRAINT log_batches_once PRIMARY KEY (jurisdiction, batch)
 );
+
+CREATE TABLE log_events (
+    jurisdiction TEXT NOT NULL,
+    batch TEXT NOT NULL,
+    event TEXT NOT NULL,
+    idx BIGINT NOT NULL,
+    CONSTRAINT log_events_pk PRIMARY KEY (jurisdiction, batch, event, idx)
+);

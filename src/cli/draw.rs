@@ -55,6 +55,19 @@ pub enum DrawCommand {
         /// and use inspectors but not random quotas.
         #[arg(long)]
         complaints: Option<PathBuf>,
+        /// FOR TESTS AND DEMOS ONLY: accept sources whose values may already be public. The
+        /// commitment records it and every `verify` says the order is NOT proven (docs/log.md §7.3).
+        #[arg(long)]
+        allow_past_entropy: bool,
+    },
+    /// Abandons a prepared batch, publicly: the public log records it with the reason, and the
+    /// batch's name is never used again.
+    ///
+    /// Example: dualdraw draw abandon 2026-Q1 --reason "名录未更新，重新抽取"
+    Abandon {
+        batch: String,
+        #[arg(long)]
+        reason: String,
     },
     /// Takes the public values (one --entropy per declared source, in order), derives the seed
     /// and writes the plan.
@@ -95,6 +108,7 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
             history,
             method,
             complaints,
+            allow_past_entropy,
         } => {
             let method = match method {
                 Method::Dr1 if complaints.is_some() => {
@@ -131,9 +145,11 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
                 method,
                 from,
                 actor: "cli".into(),
+                allow_past_entropy,
             })
             .await
             .map_err(step_failure)?;
+            publish_log(db_url, db.as_ref()).await;
             println!("{}", p.digest);
             eprintln!(
                 "{}: committed {} enterprises, {} tasks, {} inspectors; commitment SHA-256 above; secret kept in {}",
@@ -160,6 +176,7 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
             let s = steps::run(step, entropy, secret)
                 .await
                 .map_err(step_failure)?;
+            publish_log(db_url, db.as_ref()).await;
             eprintln!(
                 "{}: {} visits, {} inspectors assigned, {} teams not formed",
                 bundle.display(),
@@ -181,6 +198,15 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
             println!("{}", serde_json::to_string_pretty(&p).expect("JSON"));
             Ok(())
         }
+        DrawCommand::Abandon { batch, reason } => {
+            let db = crate::db::Db::connect(db_url).await?;
+            steps::abandon(&db, &batch, &reason, "cli")
+                .await
+                .map_err(step_failure)?;
+            publish_log(db_url, Some(&db)).await;
+            eprintln!("{batch}: abandoned; the public log records it with its reason");
+            Ok(())
+        }
         DrawCommand::Reveal { bundle, secret } => {
             let b = Bundle::new(&bundle);
             let db = database_of(db_url, &b).await?;
@@ -190,6 +216,7 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
                 actor: "cli".into(),
             };
             let r = steps::reveal(step, secret).await.map_err(step_failure)?;
+            publish_log(db_url, db.as_ref()).await;
             println!("{}", r.seed);
             eprintln!(
                 "{}: revealed; anyone can now run `dualdraw verify {}`",
@@ -215,6 +242,20 @@ fn read_named(path: &Option<PathBuf>) -> Result<Option<(String, String)>, Failur
 /// The database that records `bundle`, if any: `--db` when its `draws` table has this batch
 /// with this commitment (a bundle prepared from it), otherwise none (an offline bundle). A
 /// SQLite file that does not exist is not created for an offline bundle.
+/// After a step on a database: signs the log's checkpoint and asks the witnesses to cosign it
+/// (a running service does the same within seconds).
+async fn publish_log(db_url: &str, db: Option<&crate::db::Db>) {
+    let Some(db) = db else { return };
+    match crate::log::LogConfig::from_env(db_url) {
+        Ok((config, _)) => {
+            if let Err(e) = crate::log::publish::start(db, &config).await {
+                eprintln!("warning: the log's checkpoint was not published: {e}");
+            }
+        }
+        Err(e) => eprintln!("warning: the log's checkpoint was not published: {e}"),
+    }
+}
+
 pub async fn database_of(url: &str, bundle: &Bundle) -> Result<Option<crate::db::Db>, Failure> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let file = rest.trim_start_matches("//");

@@ -110,6 +110,8 @@ pub struct Entry<'a> {
     pub commitment: Option<&'a str>,
     /// The reveal's verification.
     pub verification: Option<&'a str>,
+    /// The step's event in the public log (`docs/log.md` §1), appended in the same transaction.
+    pub log: Option<&'a dualdraw_solver::tlog::leaf::Event>,
 }
 
 /// Records a step in its transaction: the commitment or verification it produced, and its
@@ -132,7 +134,23 @@ pub async fn record(tx: &mut Tx, e: Entry<'_>) -> Result<(), StepError> {
             .execute(&mut **tx)
             .await?;
     }
+    if let Some(event) = e.log {
+        crate::log::store::append_event(tx, event)
+            .await
+            .map_err(log_error)?;
+    }
     let action = format!("draw.{}", e.state);
     crate::audit::append(tx, e.actor, &action, e.batch, e.detail, e.now).await?;
     Ok(())
+}
+
+/// A log failure as a step error: a reused batch name is a conflict, the rest a bundle problem.
+pub fn log_error(e: crate::log::LogError) -> StepError {
+    use crate::log::LogError;
+    match e {
+        LogError::BatchUsed { .. } => StepError::Exists(e.to_string()),
+        LogError::BatchUnknown { .. } => StepError::NotFound(e.to_string()),
+        LogError::Db(e) => StepError::Db(e),
+        e => StepError::State(format!("public log: {e}")),
+    }
 }

@@ -48,9 +48,9 @@ impl From<FromDbError> for StepError {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StepError> + Send + 'static,
 ) -> Result<T, StepError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        StepError::Bundle(BundleError::Invalid(format!("draw task failed: {e}")))
-    })?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StepError::Bundle(BundleError::Invalid(format!("draw task failed: {e}"))))?
 }
 
 async fn lock(bundle: &Bundle) -> Result<Lock, StepError> {
@@ -61,7 +61,9 @@ async fn lock(bundle: &Bundle) -> Result<Lock, StepError> {
 /// The method of a new batch; `dr2` with its complaint-driven checks as (name, CSV text).
 pub enum Method {
     Dr1,
-    Dr2 { complaints: Option<(String, String)> },
+    Dr2 {
+        complaints: Option<(String, String)>,
+    },
 }
 
 /// Where a new batch's directories come from, and so where its state will live.
@@ -86,6 +88,9 @@ pub struct NewBatch<'a> {
     pub method: Method,
     pub from: Directories<'a>,
     pub actor: String,
+    /// For tests and demos only: accept sources whose values may already be public; recorded
+    /// in the commitment (`docs/log.md` §7.3).
+    pub allow_past_entropy: bool,
 }
 
 /// A prepared batch.
@@ -106,6 +111,12 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
         .map(|s| prepare::parse_source(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(StepError::Input)?;
+    let past = new.allow_past_entropy;
+    if !past {
+        let margin = crate::log::config::margin_seconds().map_err(StepError::Input)?;
+        crate::log::gate::check_prepare(&json!(sources), crate::log::gate::now_unix(), margin)
+            .map_err(StepError::Input)?;
+    }
     let lock = lock(&new.bundle).await?;
     let (b, batch, method) = (new.bundle, new.batch, new.method);
     match new.from {
@@ -113,7 +124,7 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
             blocking(move || {
                 refuse_existing(&b)?;
                 let inputs = prepare::inputs_from_dir(&dir)?;
-                write_new(&b, &lock, &batch, inputs, sources, method)
+                write_new(&b, &lock, &batch, inputs, sources, method, past)
             })
             .await
         }
@@ -128,15 +139,17 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
             let mut tx = db.begin().await?;
             state::claim_new(&mut tx, &batch, &now).await?;
             let snapshot = Snapshot::read(db).await?;
-            let (rules, name) = (rules.clone(), batch.clone());
+            let (rules, name, dir) = (rules.clone(), batch.clone(), b.clone());
             let prepared = blocking(move || {
                 let inputs = snapshot.inputs(&rules, policy, tasks, history)?;
                 set_aside_unrecorded(&b, &name, &lock)?;
-                write_new(&b, &lock, &name, inputs, sources, method)
+                write_new(&b, &lock, &name, inputs, sources, method, past)
             })
             .await?;
-            let detail =
-                json!({ "commitment_sha256": prepared.digest, "enterprises": prepared.enterprises });
+            let jurisdiction = crate::log::events::jurisdiction();
+            let event = crate::log::events::commitment_event(&dir, &jurisdiction)
+                .map_err(state::log_error)?;
+            let detail = json!({ "commitment_sha256": prepared.digest, "enterprises": prepared.enterprises });
             let entry = Entry {
                 batch: &batch,
                 state: "committed",
@@ -145,12 +158,24 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
                 now: &now,
                 commitment: Some(&prepared.digest),
                 verification: None,
+                log: Some(&event),
             };
             state::record(&mut tx, entry).await?;
             tx.commit().await?;
             Ok(prepared)
         }
     }
+}
+
+/// Records `"allow_past_entropy":true` in a prepared commitment (`docs/log.md` §7.3); returns
+/// the new commitment digest.
+fn mark_past_entropy(b: &Bundle) -> Result<String, StepError> {
+    let mut c = b.read_json("commitment.json")?;
+    c["allow_past_entropy"] = json!(true);
+    let text = super::bundle::json_text(&c);
+    b.write("commitment.json", &text)?;
+    b.write_manifest("committed", json!({}))?;
+    Ok(super::bundle::sha256_hex(text.as_bytes()))
 }
 
 fn refuse_existing(b: &Bundle) -> Result<(), StepError> {
@@ -195,6 +220,7 @@ fn write_new(
     inputs: dualdraw_solver::dr1::Inputs,
     sources: Vec<Value>,
     method: Method,
+    allow_past_entropy: bool,
 ) -> Result<Prepared, StepError> {
     let staging = Staging::new(b, lock)?;
     let c: Commitment = match method {
@@ -210,10 +236,15 @@ fn write_new(
             super::annual::prepare(&staging.bundle, batch, &inputs, &annual, sources)?
         }
     };
+    let digest = if allow_past_entropy {
+        mark_past_entropy(&staging.bundle)?
+    } else {
+        c.digest
+    };
     let secret = private::keep_secret(b, &c.secret)?;
     staging.create(b)?;
     Ok(Prepared {
-        digest: c.digest,
+        digest,
         enterprises: inputs.population.len(),
         tasks: inputs.tasks.len(),
         inspectors: inputs.inspectors.len(),
@@ -248,7 +279,11 @@ async fn claim(step: &Step<'_>, (from, to): (&'static str, &str)) -> Result<Clai
         let c: Value = serde_json::from_str(&text)
             .map_err(|e| BundleError::Invalid(format!("commitment.json: {e}")))?;
         let batch = c["batch"].as_str().unwrap_or("").to_string();
-        Ok((batch, super::bundle::sha256_hex(text.as_bytes()), run::state(&b)?))
+        Ok((
+            batch,
+            super::bundle::sha256_hex(text.as_bytes()),
+            run::state(&b)?,
+        ))
     })
     .await?;
     let Some(db) = step.db else {
@@ -278,7 +313,12 @@ async fn claim(step: &Step<'_>, (from, to): (&'static str, &str)) -> Result<Clai
 }
 
 /// Commits a claimed step with its audit entry.
-async fn finish(claim: Claim, step: &Step<'_>, entry: (&str, &Value, Option<&str>)) -> Result<(), StepError> {
+async fn finish(
+    claim: Claim,
+    step: &Step<'_>,
+    entry: (&str, &Value, Option<&str>),
+    event: Option<&dualdraw_solver::tlog::leaf::Event>,
+) -> Result<(), StepError> {
     let (state, detail, verification) = entry;
     if let Some((mut tx, batch)) = claim.tx {
         let e = Entry {
@@ -289,6 +329,7 @@ async fn finish(claim: Claim, step: &Step<'_>, entry: (&str, &Value, Option<&str
             now: &claim.now,
             commitment: None,
             verification,
+            log: event,
         };
         state::record(&mut tx, e).await?;
         tx.commit().await?;
@@ -303,18 +344,28 @@ pub async fn run(
     entropy: Vec<String>,
     secret: Option<PathBuf>,
 ) -> Result<RunSummary, StepError> {
+    let opened = match step.db {
+        Some(db) => crate::log::hooks::open_run_gate(db, &step.bundle).await?,
+        None => None,
+    };
     let claim = claim(&step, ("committed", "run")).await?;
     let secret = secret.unwrap_or_else(|| step.bundle.secret_path());
-    let (b, l) = (step.bundle.clone(), claim.lock.clone());
-    let summary = blocking(move || {
+    let (b, l, logged) = (step.bundle.clone(), claim.lock.clone(), step.db.is_some());
+    let (summary, event) = blocking(move || {
         let staging = Staging::new(&b, &l)?;
         let summary = run::run(&b, &staging.bundle, &entropy, &secret)?;
+        if let Some(o) = &opened {
+            crate::log::hooks::write_commitment_evidence(&staging.bundle, o)?;
+        }
         staging.publish(&b, "run", json!({}))?;
-        Ok(summary)
+        let event = logged
+            .then(|| crate::log::hooks::run_event(&b, &run::read_secret(&secret)?))
+            .transpose()?;
+        Ok((summary, event))
     })
     .await?;
     let detail = json!({ "visits": summary.visits, "inspectors_assigned": summary.members, "teams_not_formed": summary.failures });
-    finish(claim, &step, ("run", &detail, None)).await?;
+    finish(claim, &step, ("run", &detail, None), event.as_ref()).await?;
     Ok(summary)
 }
 
@@ -335,20 +386,36 @@ pub async fn reveal(step: Step<'_>, secret: Option<PathBuf>) -> Result<Revealed,
         other => other?,
     };
     let secret = secret.unwrap_or_else(|| step.bundle.secret_path());
+    let run_evidence = match step.db {
+        Some(db) => crate::log::hooks::run_evidence(db, &step.bundle).await?,
+        None => None,
+    };
     let (b, l, check) = (step.bundle.clone(), claim.lock.clone(), claim.tx.is_some());
-    let revealed = blocking(move || {
+    let (revealed, event) = blocking(move || {
         let staging = Staging::new(&b, &l)?;
         let seed = run::reveal(&b, &staging.bundle, &secret)?;
+        if let Some(e) = &run_evidence {
+            crate::log::hooks::write_run_evidence(&b, &staging.bundle, e)?;
+        }
         staging.publish(&b, "revealed", json!({ "seed": seed }))?;
         let verification = check.then(|| {
             super::verify::verify(&b).unwrap_or_else(|d| format!("verification failed: {d}"))
         });
-        Ok(Revealed { seed, verification })
+        let event = check
+            .then(|| crate::log::hooks::reveal_event(&b))
+            .transpose()?;
+        Ok((Revealed { seed, verification }, event))
     })
     .await?;
     let detail = json!({ "seed": revealed.seed, "verification": revealed.verification });
     let verification = revealed.verification.as_deref();
-    finish(claim, &step, ("revealed", &detail, verification)).await?;
+    finish(
+        claim,
+        &step,
+        ("revealed", &detail, verification),
+        event.as_ref(),
+    )
+    .await?;
     let b = step.bundle.clone();
     blocking(move || Ok(private::remove_secret(&b)?)).await?;
     Ok(revealed)
@@ -361,7 +428,8 @@ async fn forget_if_revealed(step: &Step<'_>) -> Result<(), StepError> {
     let revealed = match step.db {
         Some(db) => {
             let b = step.bundle.clone();
-            let batch = blocking(move || Ok(b.read_json("commitment.json")?["batch"].clone())).await?;
+            let batch =
+                blocking(move || Ok(b.read_json("commitment.json")?["batch"].clone())).await?;
             let row = state::find(db, batch.as_str().unwrap_or("")).await?;
             row.is_some_and(|r| r.state == "revealed")
         }
@@ -437,7 +505,11 @@ pub async fn replan(r: Replan<'_>) -> Result<String, StepError> {
     })
     .await?;
     if let Some(tx) = tx.as_mut() {
-        let detail = json!({ "commitment_sha256": digest, "replaces": r.old.dir.display().to_string() });
+        let event =
+            crate::log::events::commitment_event(&r.out, &crate::log::events::jurisdiction())
+                .map_err(state::log_error)?;
+        let detail =
+            json!({ "commitment_sha256": digest, "replaces": r.old.dir.display().to_string() });
         let entry = Entry {
             batch: &r.batch,
             state: "committed",
@@ -446,6 +518,7 @@ pub async fn replan(r: Replan<'_>) -> Result<String, StepError> {
             now: &now,
             commitment: Some(&digest),
             verification: None,
+            log: Some(&event),
         };
         state::record(tx, entry).await?;
     }
@@ -471,4 +544,59 @@ pub async fn recorded_in<'a>(db: &'a Db, bundle: &Bundle) -> Result<Option<&'a D
     .await?;
     let row = state::find(db, &batch).await?;
     Ok(row.filter(|r| r.commitment_sha256 == digest).map(|_| db))
+}
+
+/// Abandons a prepared (or run, not revealed) batch: its row becomes `abandoned`, and the audit
+/// entry and the public log's `abandon` event with the reason commit with it
+/// (`docs/log.md` §1.1). The name is never used again: the row and the log keep it.
+pub async fn abandon(db: &Db, batch: &str, reason: &str, actor: &str) -> Result<(), StepError> {
+    if reason.trim().is_empty() {
+        return Err(StepError::Input(
+            "--reason: say why the batch is abandoned".into(),
+        ));
+    }
+    let now = crate::clock::now();
+    let mut tx = db.begin().await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT state, commitment_sha256 FROM draws WHERE batch = $1")
+            .bind(batch)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((from, commitment)) = row else {
+        return Err(StepError::NotFound(format!("no draw '{batch}'")));
+    };
+    if !(from == "committed" || from == "run") {
+        return Err(StepError::State(format!(
+            "draw '{batch}' is {from}; only a committed or run draw can be abandoned"
+        )));
+    }
+    state::claim_step(
+        &mut tx,
+        batch,
+        &commitment,
+        (from.as_str(), "abandoned"),
+        &now,
+    )
+    .await?;
+    let event = crate::log::events::abandon_event(
+        &crate::log::events::jurisdiction(),
+        batch,
+        &commitment,
+        reason,
+    )
+    .map_err(state::log_error)?;
+    let detail = json!({ "reason": reason, "was": from });
+    let entry = Entry {
+        batch,
+        state: "abandoned",
+        actor,
+        detail: &detail,
+        now: &now,
+        commitment: None,
+        verification: None,
+        log: Some(&event),
+    };
+    state::record(&mut tx, entry).await?;
+    tx.commit().await?;
+    Ok(())
 }

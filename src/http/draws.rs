@@ -77,6 +77,9 @@ struct NewDraw {
     method: Option<String>,
     /// `dr2` only: complaint-driven checks, `uscc,department,period`.
     complaints_csv: Option<String>,
+    /// For tests and demos only (`docs/log.md` §7.3).
+    #[serde(default)]
+    allow_past_entropy: bool,
 }
 
 /// `POST /api/v1/draws`: freeze and commit.
@@ -101,7 +104,9 @@ pub async fn prepare(
         }
         "dr1" => steps::Method::Dr1,
         "dr2" => steps::Method::Dr2 {
-            complaints: new.complaints_csv.map(|t| ("complaints_csv".to_string(), t)),
+            complaints: new
+                .complaints_csv
+                .map(|t| ("complaints_csv".to_string(), t)),
         },
         other => {
             return Err(Error::unprocessable(
@@ -130,6 +135,7 @@ pub async fn prepare(
         method,
         from,
         actor: p.actor(),
+        allow_past_entropy: new.allow_past_entropy,
     })
     .await
     .map_err(|e| match e {
@@ -163,6 +169,11 @@ pub async fn report(
 }
 
 #[derive(Deserialize)]
+struct AbandonBody {
+    reason: String,
+}
+
+#[derive(Deserialize)]
 struct RunBody {
     entropy: Vec<String>,
 }
@@ -193,6 +204,13 @@ pub async fn step(
                 json!({ "visits": summary.visits, "inspectors_assigned": summary.members, "teams_not_formed": summary.failures }),
             )
         }
+        "abandon" => {
+            let body: AbandonBody = json_body(&body)?;
+            steps::abandon(&s.db, &batch, &body.reason, &p.actor())
+                .await
+                .map_err(step_error)?;
+            ("abandoned", json!({ "reason": body.reason }))
+        }
         "reveal" => {
             let r = steps::reveal(step, None).await.map_err(step_error)?;
             (
@@ -202,7 +220,7 @@ pub async fn step(
         }
         other => {
             return Err(Error::NotFound(format!(
-                "no draw step '{other}'; use run or reveal"
+                "no draw step '{other}'; use run, reveal or abandon"
             )))
         }
     };
@@ -234,10 +252,14 @@ fn public(state: &str, path: &str) -> bool {
 pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> Result<Json<Value>> {
     let b = bundle(&s, &batch)?;
     let (state, verification) = state_of(&s, &batch).await?;
-    let (commitment, manifest) =
-        blocking(move || Ok::<_, BundleError>((b.read_json("commitment.json")?, b.read_json("manifest.json")?)))
-            .await?
-            .map_err(|e| Error::Internal(e.into()))?;
+    let (commitment, manifest) = blocking(move || {
+        Ok::<_, BundleError>((
+            b.read_json("commitment.json")?,
+            b.read_json("manifest.json")?,
+        ))
+    })
+    .await?
+    .map_err(|e| Error::Internal(e.into()))?;
     let files: Vec<&String> = manifest["files"]
         .as_object()
         .map(|m| m.keys().filter(|p| public(&state, p)).collect())

@@ -83,5 +83,50 @@ pub async fn start_for_serve(
     }
     println!("{vkey}");
     tracing::info!(size = p.checkpoint.size, %vkey, "draw log checkpoint signed");
+    tokio::spawn(publisher(db.clone(), config.clone()));
     Ok(config)
+}
+
+/// Signs and sends a checkpoint every two seconds when the log grew, or when a witness has not
+/// cosigned the latest one yet (`docs/log.md` §5.3: a witness that did not answer is retried).
+async fn publisher(db: crate::db::Db, config: LogConfig) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        interval.tick().await;
+        match pending(&db, &config).await {
+            Ok(false) => continue,
+            Ok(true) => {}
+            Err(e) => {
+                tracing::warn!("log: {e}");
+                continue;
+            }
+        }
+        if let Err(e) = super::publish::publish(&db, &config).await {
+            tracing::error!("log: checkpoint not published: {e}");
+        }
+    }
+}
+
+/// Whether the log grew past its latest checkpoint, or that checkpoint lacks a cosignature.
+async fn pending(db: &crate::db::Db, config: &LogConfig) -> Result<bool, LogError> {
+    let mut conn = db.pool.acquire().await?;
+    let size = super::store::size(&mut conn).await?;
+    let Some(cp) = super::store::latest_checkpoint(&mut conn).await? else {
+        return Ok(true);
+    };
+    if cp.size != size {
+        return Ok(true);
+    }
+    let have = super::store::cosignatures(&mut conn, cp.size).await?.len();
+    Ok(have < config.policy.witnesses.len())
+}
+
+/// The margin before a drand round (`DUALDRAW_ENTROPY_MARGIN_SECONDS`, default 3600).
+pub fn margin_seconds() -> Result<u64, String> {
+    match env("DUALDRAW_ENTROPY_MARGIN_SECONDS") {
+        Some(v) => v.parse().map_err(|_| {
+            format!("DUALDRAW_ENTROPY_MARGIN_SECONDS: '{v}' is not a number of seconds")
+        }),
+        None => Ok(DEFAULT_MARGIN_SECONDS),
+    }
 }

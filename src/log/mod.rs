@@ -5,12 +5,16 @@
 
 pub mod config;
 pub mod cosigning;
+pub mod events;
 pub mod evidence;
+pub mod gate;
+pub mod hooks;
 pub mod http;
 pub mod key;
 pub mod monitor;
 pub mod publish;
 pub mod store;
+pub mod verify;
 pub mod witness;
 
 pub use config::LogConfig;

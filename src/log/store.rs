@@ -33,6 +33,13 @@ pub async fn append(conn: &mut AnyConnection, leaf: &[u8]) -> Result<u64, LogErr
 /// other event needs the name to have been claimed.
 pub async fn append_event(conn: &mut AnyConnection, e: &Event) -> Result<u64, LogError> {
     let index = append(conn, &e.leaf()).await?;
+    sqlx::query("INSERT INTO log_events (jurisdiction, batch, event, idx) VALUES ($1, $2, $3, $4)")
+        .bind(&e.jurisdiction)
+        .bind(&e.batch)
+        .bind(e.kind.name())
+        .bind(index as i64)
+        .execute(&mut *conn)
+        .await?;
     if e.kind.opens() {
         let r = sqlx::query(
             "INSERT INTO log_batches (jurisdiction, batch, first_index) VALUES ($1, $2, $3)",
@@ -76,6 +83,24 @@ pub async fn first_index(
     )
     .bind(jurisdiction)
     .bind(batch)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(i,)| i as u64))
+}
+
+/// The index of the first `event` of a batch, if logged.
+pub async fn event_index(
+    conn: &mut AnyConnection,
+    jurisdiction: &str,
+    batch: &str,
+    event: &str,
+) -> Result<Option<u64>, LogError> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT idx FROM log_events WHERE jurisdiction = $1 AND batch = $2 AND event = $3 ORDER BY idx LIMIT 1",
+    )
+    .bind(jurisdiction)
+    .bind(batch)
+    .bind(event)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(i,)| i as u64))
