@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod cosignature;
+pub mod evidence;
 pub mod history;
 pub mod leaf;
 pub mod note;
