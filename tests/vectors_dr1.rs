@@ -283,3 +283,26 @@ fn monthly_periods_spread_joint_visits_over_their_months() {
         "{s3_periods:?}"
     );
 }
+
+/// `demo-logged` is a record of a real draw with two witnesses on loopback: its summary states
+/// the log evidence, and the commitment was cosigned before the lottery date began in China.
+#[test]
+fn logged_vector_states_its_evidence() {
+    let v = "demo-logged";
+    let out = Command::new(env!("CARGO_BIN_EXE_dualdraw"))
+        .args(["verify", &format!("{VECTORS}/{v}")])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let expected = std::fs::read_to_string(format!("{VECTORS}/{v}.expected")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    for part in [
+        "prepare leaf 0 in checkpoint 1 cosigned by 2 witnesses (quorum 2), run leaf 1 in checkpoint 2",
+        "before the first source time 2026-12-02T16:00:00Z",
+    ] {
+        assert!(expected.contains(part), "{part}");
+    }
+    for rel in ["log/keys.json", "log/prepare.json", "log/run.json"] {
+        assert!(path(v, rel).is_file(), "{rel}");
+    }
+}

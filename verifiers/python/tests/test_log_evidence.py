@@ -188,6 +188,46 @@ class PastEntropy(unittest.TestCase):
         self.assertIn("allow_past_entropy must be true when present", err)
 
 
+class RecordedEvidence(unittest.TestCase):
+    """The evidence of seeds/vectors/dr1/demo-logged, made by the Rust service with two real
+    witnesses: verified as it is, refused once a witness's time or the proof is changed."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.bundle = Path(self.tmp.name) / "bundle"
+        shutil.copytree(_path.ROOT / "seeds/vectors/dr1/demo-logged", self.bundle)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_verifies_as_recorded(self):
+        status, out, err = run(self.bundle)
+        self.assertEqual(status, 0, err)
+        expected = (_path.ROOT / "seeds/vectors/dr1/demo-logged.expected").read_text()
+        self.assertEqual(out.split("; logged in", 1)[1], expected.split("; logged in", 1)[1])
+
+    def test_changed_witness_time_is_refused(self):
+        ev = json.loads((self.bundle / "log/run.json").read_text())
+        lines = ev["checkpoint"].split("\n")
+        name, blob = lines[-3].split(" ")[1:]
+        raw = bytearray(base64.b64decode(blob))
+        raw[11] ^= 1
+        lines[-3] = f"\u2014 {name} {base64.b64encode(bytes(raw)).decode()}"
+        ev["checkpoint"] = "\n".join(lines)
+        fx.write(self.bundle, {"log/run.json": ev})
+        status, _, err = run(self.bundle)
+        self.assertEqual(status, 1)
+        self.assertIn("log/run.json: checkpoint: invalid signature for key witness.test/w1", err)
+
+    def test_proof_of_another_leaf_is_refused(self):
+        ev = json.loads((self.bundle / "log/run.json").read_text())
+        ev["index"] = 0
+        fx.write(self.bundle, {"log/run.json": ev})
+        status, _, err = run(self.bundle)
+        self.assertEqual(status, 1)
+        self.assertIn("log/run.json: inclusion proof: leaf 0 of tree size 2 does not lead to the root", err)
+
+
 class SourceTimes(unittest.TestCase):
     """docs/log.md §7.1, the same figures as solver/src/timing.rs's tests."""
 
