@@ -134,16 +134,24 @@ fn prepare_run_reveal_verify_once_and_in_order() {
         b,
         "--batch",
         "2026-Q1",
+        "--allow-past-entropy",
         "--source",
         "drand:quicknet:123",
         "--source",
         "lottery:福彩3D:2026001:2026-01-02",
     ]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        dir.path().join("2026-q1.secret").exists(),
-        "the secret is kept beside the bundle"
+    let kept = dir.path().join(".dualdraw/2026-q1.secret");
+    let mode = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(
+        mode(&kept),
+        0o600,
+        "the kept secret is the operator's alone"
     );
+    assert_eq!(mode(&dir.path().join(".dualdraw")), 0o700);
     assert!(
         !bundle.join("secret.txt").exists(),
         "the secret is not published before the reveal"
@@ -242,6 +250,11 @@ fn prepare_run_reveal_verify_once_and_in_order() {
 
     let out = dualdraw(&["draw", "reveal", b]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !kept.exists(),
+        "the kept secret is removed once the bundle publishes it"
+    );
+    assert!(bundle.join("secret.txt").exists());
     let out = dualdraw(&["verify", b]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout)
@@ -268,6 +281,7 @@ fn prepare_reports_bad_input_files() {
         dir.path().join("b").to_str().unwrap(),
         "--batch",
         "x",
+        "--allow-past-entropy",
         "--source",
         "lottery:a:1:2026-01-01",
     ]);
@@ -286,6 +300,7 @@ fn prepare_reports_bad_input_files() {
         dir.path().join("c").to_str().unwrap(),
         "--batch",
         "x",
+        "--allow-past-entropy",
         "--source",
         "dice:6",
     ]);

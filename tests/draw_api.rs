@@ -21,7 +21,7 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 }
 
 fn new_draw(batch: &str, tasks: &str) -> Value {
-    json!({ "batch": batch, "sources": ["lottery:福彩3D:2026001:2026-01-02"], "tasks_csv": tasks, "policy_csv": POLICY })
+    json!({ "batch": batch, "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": tasks, "policy_csv": POLICY })
 }
 
 both!(a_planner_prepares_runs_and_reveals_a_draw, |app| {
@@ -75,13 +75,18 @@ both!(a_planner_prepares_runs_and_reveals_a_draw, |app| {
     assert_eq!(status, 200, "{run}");
     let (status, _) = send(app.get("/api/v1/draws/2026-Q1/files/plan/visits.csv")).await;
     assert_eq!(status, 403, "the plan is not public before the reveal");
-    let (status, _) = send(
+    let (status, again) = send(
         app.post("/api/v1/draws/2026-Q1/run")
             .bearer_auth(&planner)
             .json(&json!({ "entropy": ["4 7 1"] })),
     )
     .await;
-    assert_eq!(status, 422, "a batch is drawn once");
+    assert_eq!(status, 409, "a batch is drawn once: {again}");
+    assert_eq!(again["code"], "conflict");
+    assert!(
+        again["message"].as_str().unwrap().contains("already run"),
+        "{again}"
+    );
 
     let (status, _) = send(
         app.post("/api/v1/draws/2026-Q1/reveal")
@@ -181,6 +186,7 @@ both!(the_cli_prepares_from_the_database, |app| {
         b,
         "--batch",
         "cli",
+        "--allow-past-entropy",
         "--source",
         "lottery:x:1:2026-01-01",
         "--tasks",
@@ -219,7 +225,7 @@ both!(
         app.load_fixtures().await;
         let planner = app.token(Role::Planner, None).await;
         let tasks = TASKS.replace(",1,4\n", ",1,12\n");
-        let mut body = json!({ "batch": "2026-plan", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "tasks_csv": tasks, "policy_csv": MONTHS, "method": "dr3" });
+        let mut body = json!({ "batch": "2026-plan", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": tasks, "policy_csv": MONTHS, "method": "dr3" });
         let (status, err) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
         assert_eq!(status, 422, "{err}");
         assert_eq!(err["code"], "invalid_method");

@@ -9,6 +9,8 @@ pub mod drand;
 pub mod merkle;
 pub mod rfc3797;
 pub mod tier;
+pub mod timing;
+pub mod tlog;
 pub mod uscc;
 
 pub use tier::Tier;

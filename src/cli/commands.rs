@@ -112,7 +112,9 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Pick(args) => super::pick::run(args),
         Command::Draw(c) => super::draw::draw(&cli.db, c).await,
         Command::Verify { bundle } => super::draw::verify(bundle).await,
-        Command::Plan(c) => super::plan::plan(c).await,
+        Command::Plan(c) => super::plan::plan(&cli.db, c).await,
+        Command::Log(c) => super::log::log(&cli.db, c).await,
+        Command::Witness(c) => super::witness::witness(c).await,
     }
 }
 
@@ -126,6 +128,7 @@ async fn serve(
     if !no_demo && crate::demo::load_if_empty(&db).await? {
         tracing::info!("empty database: demo city loaded");
     }
+    crate::log::config::start_for_serve(&db, url).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| Failure::input(format!("cannot listen on {bind}: {e}")))?;

@@ -1,8 +1,10 @@
-//! `dualdraw draw prepare|run|reveal` and `dualdraw verify`.
+//! `dualdraw draw prepare|run|reveal` and `dualdraw verify`: adapters around the use cases of
+//! `crate::draw::steps`, which the HTTP API calls too (`docs/draw-state.md`).
 
 use super::Failure;
 use crate::draw::bundle::Bundle;
-use crate::draw::{prepare, run, verify};
+use crate::draw::run::StepError;
+use crate::draw::{steps, verify};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -16,7 +18,8 @@ pub enum Method {
 #[derive(Subcommand, Debug)]
 pub enum DrawCommand {
     /// Freezes a batch and commits to it: canonical inputs, population Merkle root, declared
-    /// entropy sources, commitment of a fresh secret (kept in BUNDLE.secret, outside the bundle).
+    /// entropy sources, commitment of a fresh secret (kept in .dualdraw/NAME.secret beside the
+    /// bundle, mode 0600, until the reveal). With --db (no --from) the draw is recorded and audited.
     ///
     /// Example: dualdraw draw prepare --from city/ --out 2026-q1 --batch 2026-Q1
     ///          --source lottery:福彩3D:2026001:2026-01-02 --source drand:quicknet:12345678
@@ -52,6 +55,19 @@ pub enum DrawCommand {
         /// and use inspectors but not random quotas.
         #[arg(long)]
         complaints: Option<PathBuf>,
+        /// FOR TESTS AND DEMOS ONLY: accept sources whose values may already be public. The
+        /// commitment records it and every `verify` says the order is NOT proven (docs/log.md §7.3).
+        #[arg(long)]
+        allow_past_entropy: bool,
+    },
+    /// Abandons a prepared batch, publicly: the public log records it with the reason, and the
+    /// batch's name is never used again.
+    ///
+    /// Example: dualdraw draw abandon 2026-Q1 --reason "名录未更新，重新抽取"
+    Abandon {
+        batch: String,
+        #[arg(long)]
+        reason: String,
     },
     /// Takes the public values (one --entropy per declared source, in order), derives the seed
     /// and writes the plan.
@@ -63,7 +79,7 @@ pub enum DrawCommand {
         /// None for a re-plan, which keeps the replaced draw's entropy.
         #[arg(long = "entropy")]
         entropy: Vec<String>,
-        /// The secret kept by prepare (default: BUNDLE.secret).
+        /// The secret kept by prepare (default: .dualdraw/NAME.secret beside the bundle).
         #[arg(long)]
         secret: Option<PathBuf>,
     },
@@ -81,9 +97,9 @@ pub enum DrawCommand {
 }
 
 pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
-    let command = match command {
+    match command {
         DrawCommand::Prepare {
-            from: None,
+            from,
             out,
             batch,
             sources,
@@ -92,69 +108,58 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
             history,
             method,
             complaints,
+            allow_past_entropy,
         } => {
-            let read = |p: &Option<PathBuf>| -> Result<Option<String>, Failure> {
-                p.as_ref()
-                    .map(|p| {
-                        std::fs::read_to_string(p)
-                            .map_err(|e| Failure::input(format!("{}: {e}", p.display())))
-                    })
-                    .transpose()
+            let method = match method {
+                Method::Dr1 if complaints.is_some() => {
+                    return Err(Failure::input("--complaints needs --method dr2"))
+                }
+                Method::Dr1 => steps::Method::Dr1,
+                Method::Dr2 => steps::Method::Dr2 {
+                    complaints: read_named(&complaints)?,
+                },
             };
-            let (tasks, policy) = (
-                read(&tasks)?.unwrap_or_default(),
-                read(&policy)?.unwrap_or_default(),
+            let (db, rules) = (
+                match from {
+                    Some(_) => None,
+                    None => Some(crate::db::Db::connect(db_url).await?),
+                },
+                crate::credit::rules::RuleTable::builtin(),
             );
-            let history =
-                read(&history)?.unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history);
-            let db = crate::db::Db::connect(db_url).await?;
-            let mut conn = db.pool.acquire().await?;
-            let rules = crate::credit::rules::RuleTable::builtin();
-            let inputs = crate::draw::from_db::inputs(&mut conn, &rules, policy, tasks, history)
-                .await
-                .map_err(|e| Failure::input(e.to_string()))?;
-            return tokio::task::spawn_blocking(move || {
-                commit(
-                    &out,
-                    &batch,
-                    &sources,
-                    inputs,
-                    method,
-                    complaints.as_deref(),
-                )
+            let from = match (from, &db) {
+                (Some(dir), _) => steps::Directories::Dir(dir),
+                (None, db) => steps::Directories::Db {
+                    db: db.as_ref().expect("connected above"),
+                    rules: &rules,
+                    policy: read_named(&policy)?.map(|p| p.1).unwrap_or_default(),
+                    tasks: read_named(&tasks)?.map(|p| p.1).unwrap_or_default(),
+                    history: read_named(&history)?
+                        .map(|p| p.1)
+                        .unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history),
+                },
+            };
+            let p = steps::prepare(steps::NewBatch {
+                bundle: Bundle::new(&out),
+                batch,
+                sources,
+                method,
+                from,
+                actor: "cli".into(),
+                allow_past_entropy,
             })
             .await
-            .map_err(|e| Failure::failed(format!("draw failed: {e}")))?;
-        }
-        other => other,
-    };
-    tokio::task::spawn_blocking(move || draw_blocking(command))
-        .await
-        .map_err(|e| Failure::failed(format!("draw failed: {e}")))?
-}
-
-fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
-    match command {
-        DrawCommand::Prepare {
-            from,
-            out,
-            batch,
-            sources,
-            method,
-            complaints,
-            ..
-        } => {
-            let from = from.expect("the database case is handled before");
-            let inputs =
-                prepare::inputs_from_dir(&from).map_err(|e| Failure::input(e.to_string()))?;
-            commit(
-                &out,
-                &batch,
-                &sources,
-                inputs,
-                method,
-                complaints.as_deref(),
-            )
+            .map_err(step_failure)?;
+            publish_log(db_url, db.as_ref()).await;
+            println!("{}", p.digest);
+            eprintln!(
+                "{}: committed {} enterprises, {} tasks, {} inspectors; commitment SHA-256 above; secret kept in {}",
+                out.display(),
+                p.enterprises,
+                p.tasks,
+                p.inspectors,
+                p.secret.display()
+            );
+            Ok(())
         }
         DrawCommand::Run {
             bundle,
@@ -162,8 +167,16 @@ fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
             secret,
         } => {
             let b = Bundle::new(&bundle);
-            let secret = secret.unwrap_or_else(|| b.secret_path());
-            let s = run::run(&b, &entropy, &secret).map_err(step_failure)?;
+            let db = database_of(db_url, &b).await?;
+            let step = steps::Step {
+                db: db.as_ref(),
+                bundle: b,
+                actor: "cli".into(),
+            };
+            let s = steps::run(step, entropy, secret)
+                .await
+                .map_err(step_failure)?;
+            publish_log(db_url, db.as_ref()).await;
             eprintln!(
                 "{}: {} visits, {} inspectors assigned, {} teams not formed",
                 bundle.display(),
@@ -176,16 +189,35 @@ fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
         DrawCommand::Proof { bundle, uscc } => {
             let uscc = dualdraw_solver::Uscc::parse(&uscc)
                 .map_err(|e| Failure::input(format!("USCC '{uscc}': {e}")))?;
-            let p =
-                crate::draw::proof::proof(&Bundle::new(&bundle), &uscc).map_err(step_failure)?;
+            let p = tokio::task::spawn_blocking(move || {
+                crate::draw::proof::proof(&Bundle::new(&bundle), &uscc)
+            })
+            .await
+            .map_err(|e| Failure::failed(format!("proof failed: {e}")))?
+            .map_err(step_failure)?;
             println!("{}", serde_json::to_string_pretty(&p).expect("JSON"));
+            Ok(())
+        }
+        DrawCommand::Abandon { batch, reason } => {
+            let db = crate::db::Db::connect(db_url).await?;
+            steps::abandon(&db, &batch, &reason, "cli")
+                .await
+                .map_err(step_failure)?;
+            publish_log(db_url, Some(&db)).await;
+            eprintln!("{batch}: abandoned; the public log records it with its reason");
             Ok(())
         }
         DrawCommand::Reveal { bundle, secret } => {
             let b = Bundle::new(&bundle);
-            let secret = secret.unwrap_or_else(|| b.secret_path());
-            let seed = run::reveal(&b, &secret).map_err(step_failure)?;
-            println!("{seed}");
+            let db = database_of(db_url, &b).await?;
+            let step = steps::Step {
+                db: db.as_ref(),
+                bundle: b,
+                actor: "cli".into(),
+            };
+            let r = steps::reveal(step, secret).await.map_err(step_failure)?;
+            publish_log(db_url, db.as_ref()).await;
+            println!("{}", r.seed);
             eprintln!(
                 "{}: revealed; anyone can now run `dualdraw verify {}`",
                 bundle.display(),
@@ -196,10 +228,54 @@ fn draw_blocking(command: DrawCommand) -> Result<(), Failure> {
     }
 }
 
-fn step_failure(e: run::StepError) -> Failure {
+/// A file's name and text, if a path is given.
+fn read_named(path: &Option<PathBuf>) -> Result<Option<(String, String)>, Failure> {
+    path.as_ref()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map(|t| (p.display().to_string(), t))
+                .map_err(|e| Failure::input(format!("{}: {e}", p.display())))
+        })
+        .transpose()
+}
+
+/// The database that records `bundle`, if any: `--db` when its `draws` table has this batch
+/// with this commitment (a bundle prepared from it), otherwise none (an offline bundle). A
+/// SQLite file that does not exist is not created for an offline bundle.
+/// After a step on a database: signs the log's checkpoint and asks the witnesses to cosign it
+/// (a running service does the same within seconds).
+async fn publish_log(db_url: &str, db: Option<&crate::db::Db>) {
+    let Some(db) = db else { return };
+    match crate::log::LogConfig::from_env(db_url) {
+        Ok((config, _)) => {
+            if let Err(e) = crate::log::publish::start(db, &config).await {
+                eprintln!("warning: the log's checkpoint was not published: {e}");
+            }
+        }
+        Err(e) => eprintln!("warning: the log's checkpoint was not published: {e}"),
+    }
+}
+
+pub async fn database_of(url: &str, bundle: &Bundle) -> Result<Option<crate::db::Db>, Failure> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let file = rest.trim_start_matches("//");
+        let file = file.split('?').next().unwrap_or("");
+        if file.is_empty() || file == ":memory:" || !std::path::Path::new(file).exists() {
+            return Ok(None);
+        }
+    }
+    let db = crate::db::Db::connect(url).await?;
+    let recorded = steps::recorded_in(&db, bundle)
+        .await
+        .map_err(step_failure)?
+        .is_some();
+    Ok(recorded.then_some(db))
+}
+
+pub fn step_failure(e: StepError) -> Failure {
     match e {
-        run::StepError::Input(m) => Failure::input(m),
-        run::StepError::Bundle(b) => Failure::input(b.to_string()),
+        StepError::Db(e) => e.into(),
+        other => Failure::input(other.to_string()),
     }
 }
 
@@ -215,48 +291,4 @@ pub async fn verify(bundle: PathBuf) -> Result<(), Failure> {
         }
         Err(d) => Err(Failure::failed(format!("verification failed: {d}"))),
     }
-}
-
-/// Writes the committed bundle and reports it.
-fn commit(
-    out: &std::path::Path,
-    batch: &str,
-    sources: &[String],
-    inputs: dualdraw_solver::dr1::Inputs,
-    method: Method,
-    complaints: Option<&std::path::Path>,
-) -> Result<(), Failure> {
-    let declared = sources
-        .iter()
-        .map(|s| prepare::parse_source(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::input)?;
-    let bundle = Bundle::new(out);
-    let digest = match method {
-        Method::Dr1 if complaints.is_some() => {
-            return Err(Failure::input("--complaints needs --method dr2"))
-        }
-        Method::Dr1 => prepare::write(&bundle, batch, &inputs, declared),
-        Method::Dr2 => {
-            let mut annual = dualdraw_solver::dr2::Annual::default();
-            if let Some(path) = complaints {
-                annual.complaints =
-                    crate::draw::annual::read_complaints(path, inputs.policy.periods.count())
-                        .map_err(|e| Failure::input(e.join("\n")))?;
-            }
-            annual.normalize();
-            crate::draw::annual::prepare(&bundle, batch, &inputs, &annual, declared)
-        }
-    }
-    .map_err(|e| Failure::input(e.to_string()))?;
-    println!("{digest}");
-    eprintln!(
-                "{}: committed {} enterprises, {} tasks, {} inspectors; commitment SHA-256 above; secret kept in {}",
-                out.display(),
-                inputs.population.len(),
-                inputs.tasks.len(),
-                inputs.inspectors.len(),
-                bundle.secret_path().display()
-            );
-    Ok(())
 }

@@ -6,8 +6,10 @@
 mod commands;
 mod credit;
 mod draw;
+mod log;
 mod pick;
 mod plan;
+mod witness;
 
 use crate::auth::Role;
 use crate::import::Kind;
@@ -94,6 +96,12 @@ pub enum Command {
     ///
     /// Example: dualdraw pick pool.txt --count 10 --method rfc3797 --entropy 9319 --entropy "2 5 12 8 10" --entropy "9 18 26 34 41 45"
     Pick(pick::PickArgs),
+    /// The public draw log: check a copy of it, mirror it, publish its checkpoint.
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// A witness that cosigns the draw log's checkpoints (C2SP tlog-witness).
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
     /// Writes a synthetic jurisdiction as CSV files.
     ///
     /// Example: dualdraw gen --enterprises 1000000 --seed 7 --out bench-data/1m

@@ -2,7 +2,7 @@
 
 use super::Failure;
 use crate::draw::bundle::Bundle;
-use crate::draw::{annual, prepare};
+use crate::draw::steps;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -47,13 +47,17 @@ pub enum PlanCommand {
         /// Complaint-driven checks: uscc,department,period.
         #[arg(long)]
         complaints: Option<PathBuf>,
-        /// OLD's secret (default: OLD.secret, or OLD/secret.txt once revealed).
+        /// OLD's secret (default: its kept secret, .dualdraw/OLD.secret, or OLD/secret.txt once
+        /// revealed).
         #[arg(long)]
         secret: Option<PathBuf>,
     },
 }
 
-pub async fn plan(command: PlanCommand) -> Result<(), Failure> {
+pub async fn plan(db_url: &str, command: PlanCommand) -> Result<(), Failure> {
+    if let PlanCommand::Replan { .. } = command {
+        return replan(db_url, command).await;
+    }
     tokio::task::spawn_blocking(move || plan_blocking(command))
         .await
         .map_err(|e| Failure::failed(format!("plan failed: {e}")))?
@@ -95,49 +99,54 @@ fn plan_blocking(command: PlanCommand) -> Result<(), Failure> {
             }
             Ok(())
         }
-        PlanCommand::Replan {
-            old,
-            from,
-            out,
-            batch,
-            pinned_through,
-            complaints,
-            secret,
-        } => {
-            let old = Bundle::new(&old);
-            let secret = secret.unwrap_or_else(|| {
-                let kept = old.secret_path();
-                if kept.exists() {
-                    kept
-                } else {
-                    old.path("secret.txt")
-                }
-            });
-            let inputs =
-                prepare::inputs_from_dir(&from).map_err(|e| Failure::input(e.to_string()))?;
-            let complaints = match &complaints {
-                Some(p) => annual::read_complaints(p, inputs.policy.periods.count())
-                    .map_err(|e| Failure::input(e.join("\n")))?,
-                None => Vec::new(),
-            };
-            let digest = annual::replan(
-                &old,
-                &Bundle::new(&out),
-                &batch,
-                &inputs,
-                pinned_through,
-                complaints,
-                &secret,
-            )
-            .map_err(|e| Failure::input(e.to_string()))?;
-            println!("{digest}");
-            eprintln!(
-                "{}: re-plan committed (replaces {}); run it with `dualdraw draw run {}` (no --entropy: it keeps the replaced draw's seed)",
-                out.display(),
-                old.dir.display(),
-                out.display()
-            );
-            Ok(())
-        }
+        PlanCommand::Replan { .. } => unreachable!("re-plans are taken by `replan`"),
     }
+}
+
+/// `plan replan`: the use case `crate::draw::steps::replan`, recorded in the database when the
+/// replaced draw is.
+async fn replan(db_url: &str, command: PlanCommand) -> Result<(), Failure> {
+    let PlanCommand::Replan {
+        old,
+        from,
+        out,
+        batch,
+        pinned_through,
+        complaints,
+        secret,
+    } = command
+    else {
+        unreachable!("called for replan only")
+    };
+    let old = Bundle::new(&old);
+    let db = super::draw::database_of(db_url, &old).await?;
+    let complaints = complaints
+        .as_ref()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map(|t| (p.display().to_string(), t))
+                .map_err(|e| Failure::input(format!("{}: {e}", p.display())))
+        })
+        .transpose()?;
+    let digest = steps::replan(steps::Replan {
+        db: db.as_ref(),
+        old: old.clone(),
+        out: Bundle::new(&out),
+        batch,
+        from,
+        pinned_through,
+        complaints,
+        secret,
+        actor: "cli".into(),
+    })
+    .await
+    .map_err(super::draw::step_failure)?;
+    println!("{digest}");
+    eprintln!(
+        "{}: re-plan committed (replaces {}); run it with `dualdraw draw run {}` (no --entropy: it keeps the replaced draw's seed)",
+        out.display(),
+        old.dir.display(),
+        out.display()
+    );
+    Ok(())
 }

@@ -39,9 +39,10 @@ pub fn prepare(
     inputs: &Inputs,
     annual: &Annual,
     sources: Vec<Json>,
-) -> Result<String, PrepareError> {
-    prepare::write(bundle, batch, inputs, sources)?;
-    commit(bundle, annual, None)
+) -> Result<prepare::Commitment, PrepareError> {
+    let secret = prepare::write(bundle, batch, inputs, sources)?.secret;
+    let digest = commit(bundle, annual, None)?;
+    Ok(prepare::Commitment { digest, secret })
 }
 
 /// Adds the annual files to a bundle prepared as `dr1` and commits to them as `dr2`.
@@ -64,9 +65,6 @@ fn commit(
         commitment["secret_commitment"] = old["secret_commitment"].clone();
         bundle.write("previous/commitment.json", &p.commitment_text)?;
         bundle.write("previous/entropy.json", &p.entropy_text)?;
-        let path = bundle.secret_path();
-        std::fs::write(&path, format!("{}\n", hex::encode(p.secret)))
-            .map_err(|e| super::bundle::io(&path, e))?;
     }
     let text = json_text(&commitment);
     bundle.write("commitment.json", &text)?;
@@ -84,7 +82,7 @@ pub fn replan(
     pinned_through: u32,
     complaints: Vec<Complaint>,
     secret_file: &Path,
-) -> Result<String, StepError> {
+) -> Result<prepare::Commitment, StepError> {
     let manifest = old.read_json("manifest.json")?;
     if manifest["method"] != dr2::METHOD
         || !matches!(manifest["state"].as_str(), Some("run" | "revealed"))
@@ -130,7 +128,8 @@ pub fn replan(
         .cloned()
         .unwrap_or_default();
     prepare::write(out, batch, inputs, sources).map_err(|e| input(e.to_string()))?;
-    commit(out, &annual, Some(&previous)).map_err(|e| input(e.to_string()))
+    let digest = commit(out, &annual, Some(&previous)).map_err(|e| input(e.to_string()))?;
+    Ok(prepare::Commitment { digest, secret })
 }
 
 fn previous_visits(text: &str) -> Result<Vec<PreviousVisit>, StepError> {
@@ -271,6 +270,7 @@ pub fn read_annual(bundle: &Bundle, inputs: &Inputs) -> Result<Annual, StepError
 /// `draw run` for `dr2`: the seed, then the annual plan.
 pub fn run(
     bundle: &Bundle,
+    out: &Bundle,
     commitment: &Json,
     values: &[String],
     secret_file: &Path,
@@ -305,11 +305,10 @@ pub fn run(
     let annual = read_annual(bundle, &inputs)?;
     let seed = seed(&seed_commitment(bundle, commitment)?, &text, &secret);
     let plan = dr2::draw(&inputs, &annual, &seed);
-    bundle.write("entropy.json", &json_text(&entropy))?;
+    out.write("entropy.json", &json_text(&entropy))?;
     for (name, text) in plan.to_files(&inputs) {
-        bundle.write(&format!("plan/{name}"), &text)?;
+        out.write(&format!("plan/{name}"), &text)?;
     }
-    bundle.write_manifest("run", json!({}))?;
     Ok(RunSummary {
         visits: plan.visits.len(),
         members: plan.teams.len(),

@@ -37,6 +37,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A bundle directory.
+#[derive(Clone, Debug)]
 pub struct Bundle {
     pub dir: PathBuf,
 }
@@ -46,11 +47,10 @@ impl Bundle {
         Bundle { dir: dir.into() }
     }
 
-    /// Where the operator secret is kept until the reveal: beside the bundle, never inside it.
+    /// Where the operator secret is kept until the reveal: in the private directory beside the
+    /// bundle, never inside it (`super::private`).
     pub fn secret_path(&self) -> PathBuf {
-        let mut p = self.dir.clone().into_os_string();
-        p.push(".secret");
-        PathBuf::from(p)
+        super::private::Private::of(self).secret_path()
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -111,6 +111,12 @@ impl Bundle {
 
     /// Rewrites `manifest.json` for the current files.
     pub fn write_manifest(&self, state: &str, extra: Value) -> Result<(), BundleError> {
+        let text = self.manifest_text(state, extra)?;
+        self.write("manifest.json", &text)
+    }
+
+    /// The text of `manifest.json` for the current files and `state`.
+    pub fn manifest_text(&self, state: &str, extra: Value) -> Result<String, BundleError> {
         let files = self.digests()?;
         let commitment = files.get("commitment.json").cloned().unwrap_or_default();
         let method = self
@@ -127,7 +133,7 @@ impl Bundle {
         if let (Value::Object(m), Value::Object(extra)) = (&mut m, extra) {
             m.extend(extra);
         }
-        self.write("manifest.json", &json_text(&m))
+        Ok(json_text(&m))
     }
 }
 

@@ -1,15 +1,23 @@
-//! `draw prepare` from the database (`POST /api/v1/draws`): the enterprise directory with each
-//! enterprise's effective tier on the policy's date, items, inspectors and conflicts, frozen
-//! together with the tasks, policy and history the planner submits.
+//! `draw prepare` from the database (`POST /api/v1/draws`, `dualdraw draw prepare --db`): the
+//! enterprise directory with each enterprise's effective tier on the policy's date, items,
+//! inspectors and conflicts, frozen together with the tasks, policy and history the planner
+//! submits (`docs/draw-state.md`, "Snapshot").
+//!
+//! Every table is read in ONE read-only transaction — `REPEATABLE READ` on PostgreSQL, a read
+//! transaction on SQLite (WAL: one snapshot from the first read to the end) — so a concurrent
+//! import cannot put two states into one commitment. The rows are turned into solver inputs off
+//! the async workers ([`Snapshot::inputs`] is blocking).
 
 use super::prepare::{apply_records, assemble, Parts};
+use crate::credit::record::CreditRecord;
 use crate::credit::rules::RuleTable;
 use crate::credit::store as credit_store;
+use crate::db::{Backend, Db};
 use crate::registry::store as registry;
 use dualdraw_solver::dr1::inputs::{Inspector, Item, Population};
 use dualdraw_solver::dr1::{InputError, Inputs};
 use dualdraw_solver::{Tier, Uscc};
-use sqlx::AnyConnection;
+use sqlx::{Acquire, Executor};
 use std::collections::BTreeMap;
 
 /// Why the database's directories could not be frozen.
@@ -25,75 +33,107 @@ fn corrupt(what: String) -> sqlx::Error {
     sqlx::Error::Decode(what.into())
 }
 
-/// The batch's inputs from the database and the submitted texts.
-pub async fn inputs(
-    conn: &mut AnyConnection,
-    rules: &RuleTable,
-    policy: String,
-    tasks: String,
-    history: String,
-) -> Result<Inputs, FromDbError> {
-    let rows = sqlx::query_as::<_, (String, String, String, String, i64)>(
-        "SELECT uscc, region, industry, base_tier, key_supervision FROM enterprises WHERE status = 'operating' ORDER BY uscc",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut population = Population::new();
-    for (uscc, region, industry, tier, key) in rows {
-        population.push(
-            Uscc::parse(&uscc).map_err(|e| corrupt(e.to_string()))?,
-            &region,
-            &industry,
-            Tier::parse(&tier).map_err(|e| corrupt(e.to_string()))?,
-            key != 0,
-        );
+type EnterpriseRow = (String, String, String, String, i64);
+
+/// The rows of one consistent read of the directories.
+pub struct Snapshot {
+    enterprises: Vec<EnterpriseRow>,
+    items: Vec<crate::registry::model::Item>,
+    inspectors: Vec<crate::registry::model::Inspector>,
+    conflicts: Vec<crate::registry::model::Conflict>,
+    records: Vec<CreditRecord>,
+}
+
+impl Snapshot {
+    /// Reads every table the draw freezes in one read-only transaction.
+    pub async fn read(db: &Db) -> Result<Snapshot, sqlx::Error> {
+        let mut conn = db.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        if db.backend == Backend::Postgres {
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?;
+        }
+        let enterprises = sqlx::query_as::<_, EnterpriseRow>(
+            "SELECT uscc, region, industry, base_tier, key_supervision FROM enterprises WHERE status = 'operating' ORDER BY uscc",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let snapshot = Snapshot {
+            enterprises,
+            items: registry::items(&mut tx, None).await?,
+            inspectors: registry::inspectors(&mut tx, None).await?,
+            conflicts: registry::conflicts(&mut tx, None, None).await?,
+            records: credit_store::all_records(&mut tx).await?,
+        };
+        tx.commit().await?;
+        Ok(snapshot)
     }
-    let items: BTreeMap<String, Item> = registry::items(conn, None)
-        .await?
-        .into_iter()
-        .map(|i| {
-            let item = Item {
-                code: i.code.clone(),
+
+    /// The batch's inputs from the snapshot and the submitted texts (blocking: CPU-bound).
+    pub fn inputs(
+        self,
+        rules: &RuleTable,
+        policy: String,
+        tasks: String,
+        history: String,
+    ) -> Result<Inputs, FromDbError> {
+        let mut population = Population::new();
+        for (uscc, region, industry, tier, key) in self.enterprises {
+            population.push(
+                Uscc::parse(&uscc).map_err(|e| corrupt(e.to_string()))?,
+                &region,
+                &industry,
+                Tier::parse(&tier).map_err(|e| corrupt(e.to_string()))?,
+                key != 0,
+            );
+        }
+        let items: BTreeMap<String, Item> = self
+            .items
+            .into_iter()
+            .map(|i| {
+                let item = Item {
+                    code: i.code.clone(),
+                    department: i.department,
+                    industries: i
+                        .industries
+                        .iter()
+                        .map(|c| c.as_str().to_string())
+                        .collect(),
+                    specialty: i.specialty,
+                };
+                (i.code, item)
+            })
+            .collect();
+        let inspectors = self
+            .inspectors
+            .into_iter()
+            .map(|i| Inspector {
+                id: i.id,
                 department: i.department,
-                industries: i
-                    .industries
-                    .iter()
-                    .map(|c| c.as_str().to_string())
-                    .collect(),
-                specialty: i.specialty,
-            };
-            (i.code, item)
-        })
-        .collect();
-    let inspectors = registry::inspectors(conn, None)
-        .await?
-        .into_iter()
-        .map(|i| Inspector {
-            id: i.id,
-            department: i.department,
-            region: i.region.as_str().to_string(),
-            valid_from: i.certificate_valid_from,
-            valid_until: i.certificate_valid_until,
-            specialties: i.specialties,
-            capacity: i.capacity,
-        })
-        .collect();
-    let conflicts = registry::conflicts(conn, None, None)
-        .await?
-        .into_iter()
-        .map(|c| (c.inspector, c.uscc))
-        .collect();
-    let parts = Parts {
-        population,
-        items,
-        inspectors,
-        conflicts,
-    };
-    let mut inputs = assemble(parts, policy, tasks, history).map_err(FromDbError::Input)?;
-    let mut records: BTreeMap<Uscc, Vec<_>> = BTreeMap::new();
-    for r in credit_store::all_records(conn).await? {
-        records.entry(r.uscc).or_default().push(r);
+                region: i.region.as_str().to_string(),
+                valid_from: i.certificate_valid_from,
+                valid_until: i.certificate_valid_until,
+                specialties: i.specialties,
+                capacity: i.capacity,
+            })
+            .collect();
+        let conflicts = self
+            .conflicts
+            .into_iter()
+            .map(|c| (c.inspector, c.uscc))
+            .collect();
+        let parts = Parts {
+            population,
+            items,
+            inspectors,
+            conflicts,
+        };
+        let mut inputs = assemble(parts, policy, tasks, history).map_err(FromDbError::Input)?;
+        let mut records: BTreeMap<Uscc, Vec<_>> = BTreeMap::new();
+        for r in self.records {
+            records.entry(r.uscc).or_default().push(r);
+        }
+        apply_records(&mut inputs, &records, rules);
+        Ok(inputs)
     }
-    apply_records(&mut inputs, &records, rules);
-    Ok(inputs)
 }

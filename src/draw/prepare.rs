@@ -4,7 +4,7 @@
 //! encodings and `FILE:LINE: column:` errors), derives each enterprise's effective tier on the
 //! policy's date when `credit-records.csv` is present, writes the canonical inputs, the
 //! population's RFC 6962 Merkle root, the declared entropy sources and the commitment of a fresh
-//! operator secret, which is kept beside the bundle, not in it.
+//! operator secret, which the caller keeps in the private directory, not in the bundle.
 
 use super::bundle::{json_text, sha256_hex, Bundle, BundleError};
 use crate::credit::record::{CreditRecord, RecordKind, RecordStatus};
@@ -314,16 +314,20 @@ fn write_population_file(
     Ok(digester.finish())
 }
 
-/// Writes the committed bundle and the secret beside it.
+/// What a prepared bundle commits to: the SHA-256 of `commitment.json`, and the operator secret,
+/// which the caller keeps (`super::private::keep_secret`), never in the bundle.
+pub struct Commitment {
+    pub digest: String,
+    pub secret: [u8; 32],
+}
+
+/// Writes the committed bundle into `bundle` (a staging directory) and returns its commitment.
 pub fn write(
     bundle: &Bundle,
     batch: &str,
     inputs: &Inputs,
     sources: Vec<Json>,
-) -> Result<String, PrepareError> {
-    if bundle.dir.exists() {
-        return Err(PrepareError::Exists(bundle.dir.display().to_string()));
-    }
+) -> Result<Commitment, PrepareError> {
     if sources.is_empty() {
         return Err(PrepareError::Input(vec![
             "declare at least one public entropy source with --source".into(),
@@ -350,9 +354,9 @@ pub fn write(
     });
     let commitment_text = json_text(&commitment);
     bundle.write("commitment.json", &commitment_text)?;
-    let secret_path = bundle.secret_path();
-    std::fs::write(&secret_path, format!("{}\n", hex::encode(secret)))
-        .map_err(|e| super::bundle::io(&secret_path, e))?;
     bundle.write_manifest("committed", json!({}))?;
-    Ok(sha256_hex(commitment_text.as_bytes()))
+    Ok(Commitment {
+        digest: sha256_hex(commitment_text.as_bytes()),
+        secret,
+    })
 }

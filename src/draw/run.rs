@@ -15,10 +15,35 @@ use std::path::Path;
 /// Why a step could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
+    /// Bad input: an entropy value, a secret, a source, a CSV file.
     #[error("{0}")]
     Input(String),
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    /// Another step on the same draw holds its lock.
+    #[error("{0}")]
+    Busy(String),
+    /// The batch was prepared already.
+    #[error("{0}")]
+    Exists(String),
+    /// The draw is not in the state the step starts from (already run, not yet run, …).
+    #[error("{0}")]
+    State(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<super::private::LockError> for StepError {
+    fn from(e: super::private::LockError) -> Self {
+        match e {
+            super::private::LockError::Busy(m) => StepError::Busy(format!(
+                "{m}: another step on this draw is in progress; try again when it ends"
+            )),
+            super::private::LockError::Bundle(b) => StepError::Bundle(b),
+        }
+    }
 }
 
 fn input(s: impl Into<String>) -> StepError {
@@ -172,22 +197,17 @@ pub struct RunSummary {
     pub failures: usize,
 }
 
-/// Derives the seed from the public values and the kept secret, and writes the plan.
+/// Derives the seed from the public values and the kept secret, and writes the entropy and the
+/// plan into `out` (a staging directory; `super::steps::run` checks the state and publishes).
 pub fn run(
     bundle: &Bundle,
+    out: &Bundle,
     values: &[String],
     secret_file: &Path,
 ) -> Result<RunSummary, StepError> {
-    let current = state(bundle)?;
-    if current != "committed" {
-        return Err(input(format!(
-            "{}: the draw is already {current}; a batch is drawn once",
-            bundle.dir.display()
-        )));
-    }
     let commitment = bundle.read_json("commitment.json")?;
     if commitment["method"] == dualdraw_solver::dr2::METHOD {
-        return super::annual::run(bundle, &commitment, values, secret_file);
+        return super::annual::run(bundle, out, &commitment, values, secret_file);
     }
     let (text, records) = public_entropy(&commitment, values)?;
     let secret = read_secret(secret_file)?;
@@ -202,12 +222,11 @@ pub fn run(
     let inputs = read_inputs(bundle)?;
     let seed = seed(&commitment_digest(bundle)?, &text, &secret);
     let plan = dr1::drawn(&inputs, &seed);
-    bundle.write(
+    out.write(
         "entropy.json",
         &json_text(&json!({ "sources": records, "string": text })),
     )?;
-    write_plan(bundle, &inputs, &plan)?;
-    bundle.write_manifest("run", json!({}))?;
+    write_plan(out, &inputs, &plan)?;
     Ok(RunSummary {
         visits: plan.calls.len(),
         members: plan.seats.len(),
@@ -237,15 +256,9 @@ pub fn public_entropy(
     Ok((entropy_string(&entropy), records))
 }
 
-/// Publishes the secret (and the seed) so anyone can recompute the draw.
-pub fn reveal(bundle: &Bundle, secret_file: &Path) -> Result<String, StepError> {
-    let current = state(bundle)?;
-    if current != "run" {
-        return Err(input(format!(
-            "{}: the draw is {current}; only a run draw can be revealed",
-            bundle.dir.display()
-        )));
-    }
+/// Writes the secret into `out` (a staging directory) as `secret.txt` and returns the seed, so
+/// that once published anyone can recompute the draw.
+pub fn reveal(bundle: &Bundle, out: &Bundle, secret_file: &Path) -> Result<String, StepError> {
     let secret = read_secret(secret_file)?;
     let commitment = bundle.read_json("commitment.json")?;
     if hex::encode(secret_commitment(&secret))
@@ -262,7 +275,6 @@ pub fn reveal(bundle: &Bundle, secret_file: &Path) -> Result<String, StepError> 
         entropy["string"].as_str().unwrap_or(""),
         &secret,
     );
-    bundle.write("secret.txt", &format!("{}\n", hex::encode(secret)))?;
-    bundle.write_manifest("revealed", json!({ "seed": hex::encode(seed) }))?;
+    out.write("secret.txt", &format!("{}\n", hex::encode(secret)))?;
     Ok(hex::encode(seed))
 }

@@ -222,7 +222,15 @@ fn read_files(bundle: &Bundle) -> (Result<BTreeMap<String, String>, Difference>,
 }
 
 /// Verifies a bundle; returns the one-line summary.
+/// Verifies the draw (`docs/draw-protocol.md` §11) and then its log evidence
+/// (`docs/log.md` §8.1): the summary ends with what the log shows.
 pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
+    let summary = verify_draw(bundle)?;
+    let log = crate::log::verify::statement(bundle, None).map_err(differ)?;
+    Ok(format!("{summary}; {log}"))
+}
+
+fn verify_draw(bundle: &Bundle) -> Result<String, Difference> {
     let manifest = bundle.read_json("manifest.json")?;
     if manifest["method"] == dualdraw_solver::dr2::METHOD {
         return super::annual::verify(bundle, &manifest);

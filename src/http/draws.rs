@@ -1,5 +1,7 @@
 //! Draws in the service: a planner prepares (freezes the database's directories with the
-//! submitted tasks and policy, and commits), runs and reveals; every step is one audit entry.
+//! submitted tasks and policy, and commits), runs and reveals, each through the use case of
+//! `crate::draw::steps` that the CLI calls too (one transaction, one audit entry per step;
+//! `docs/draw-state.md`).
 //! The commitment and inputs are public at once; the entropy, the plan and the secret only after
 //! the reveal (enterprises must not learn in advance that they will be inspected). The bundle is
 //! verified once, at the reveal; reading a draw never recomputes it.
@@ -9,8 +11,9 @@ use super::error::{Error, Result};
 use super::extract::{json_body, Path};
 use super::AppState;
 use crate::auth::Role;
-use crate::draw::bundle::Bundle;
-use crate::draw::{from_db, prepare, run, verify};
+use crate::draw::bundle::{Bundle, BundleError};
+use crate::draw::run::StepError;
+use crate::draw::steps;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -36,10 +39,13 @@ fn bundle(s: &AppState, batch: &str) -> Result<Bundle> {
     Ok(Bundle::new(s.bundles.join(batch)))
 }
 
-fn step_error(e: run::StepError) -> Error {
+fn step_error(e: StepError) -> Error {
     match e {
-        run::StepError::Input(m) => Error::unprocessable("invalid_step", m),
-        run::StepError::Bundle(b) => Error::Internal(anyhow::anyhow!(b.to_string())),
+        StepError::Input(m) => Error::unprocessable("invalid_step", m),
+        StepError::Busy(m) | StepError::Exists(m) | StepError::State(m) => Error::Conflict(m),
+        StepError::NotFound(m) => Error::NotFound(m),
+        StepError::Bundle(b) => Error::Internal(anyhow::anyhow!(b.to_string())),
+        StepError::Db(e) => e.into(),
     }
 }
 
@@ -60,54 +66,6 @@ async fn state_of(s: &AppState, batch: &str) -> Result<(String, Option<String>)>
     Ok((row.try_get("state")?, row.try_get("verification")?))
 }
 
-/// Records a step: the new state (and, at the reveal, the verification) and its audit entry,
-/// in one transaction.
-async fn record(
-    s: &AppState,
-    batch: &str,
-    state: &str,
-    actor: &str,
-    detail: Value,
-    insert: Option<&str>,
-    verification: Option<String>,
-) -> Result<()> {
-    let now = crate::clock::now();
-    let mut tx = s.db.begin().await?;
-    match insert {
-        Some(commitment) => {
-            sqlx::query("INSERT INTO draws (batch, state, commitment_sha256, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-                .bind(batch)
-                .bind(state)
-                .bind(commitment)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        None => {
-            sqlx::query(
-                "UPDATE draws SET state = $1, updated_at = $2, verification = $3 WHERE batch = $4",
-            )
-            .bind(state)
-            .bind(&now)
-            .bind(verification)
-            .bind(batch)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    crate::audit::append(
-        &mut tx,
-        actor,
-        &format!("draw.{state}"),
-        batch,
-        &detail,
-        &now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
 struct NewDraw {
     batch: String,
@@ -119,6 +77,9 @@ struct NewDraw {
     method: Option<String>,
     /// `dr2` only: complaint-driven checks, `uscc,department,period`.
     complaints_csv: Option<String>,
+    /// For tests and demos only (`docs/log.md` §7.3).
+    #[serde(default)]
+    allow_past_entropy: bool,
 }
 
 /// `POST /api/v1/draws`: freeze and commit.
@@ -130,36 +91,23 @@ pub async fn prepare(
     let p = caller.require(PLANNERS)?.clone();
     let new: NewDraw = json_body(&body)?;
     let b = bundle(&s, &new.batch)?;
-    let sources = new
-        .sources
-        .iter()
-        .map(|x| prepare::parse_source(x))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|m| Error::unprocessable("invalid_source", m))?;
-    let history = new
-        .history_csv
-        .unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history);
-    let inputs = {
-        let mut conn = s.db.pool.acquire().await?;
-        from_db::inputs(&mut conn, &s.rules, new.policy_csv, new.tasks_csv, history)
-            .await
-            .map_err(|e| match e {
-                from_db::FromDbError::Input(_) => {
-                    Error::unprocessable("invalid_inputs", e.to_string())
-                }
-                from_db::FromDbError::Db(e) => e.into(),
-            })?
-    };
-    let (batch, enterprises) = (new.batch.clone(), inputs.population_len());
-    let annual = match new.method.as_deref().unwrap_or("dr1") {
+    for source in &new.sources {
+        crate::draw::prepare::parse_source(source)
+            .map_err(|m| Error::unprocessable("invalid_source", m))?;
+    }
+    let method = match new.method.as_deref().unwrap_or("dr1") {
         "dr1" if new.complaints_csv.is_some() => {
             return Err(Error::unprocessable(
                 "invalid_inputs",
                 "complaints_csv needs method dr2",
             ))
         }
-        "dr1" => None,
-        "dr2" => Some(complaints(new.complaints_csv.as_deref(), &inputs)?),
+        "dr1" => steps::Method::Dr1,
+        "dr2" => steps::Method::Dr2 {
+            complaints: new
+                .complaints_csv
+                .map(|t| ("complaints_csv".to_string(), t)),
+        },
         other => {
             return Err(Error::unprocessable(
                 "invalid_method",
@@ -167,50 +115,39 @@ pub async fn prepare(
             ))
         }
     };
-    std::fs::create_dir_all(&s.bundles).map_err(|e| Error::Internal(e.into()))?;
-    let digest = blocking(move || match annual {
-        None => prepare::write(&b, &batch, &inputs, sources),
-        Some(annual) => crate::draw::annual::prepare(&b, &batch, &inputs, &annual, sources),
+    let bundles = s.bundles.clone();
+    blocking(move || std::fs::create_dir_all(bundles))
+        .await?
+        .map_err(|e| Error::Internal(e.into()))?;
+    let from = steps::Directories::Db {
+        db: &s.db,
+        rules: &s.rules,
+        policy: new.policy_csv,
+        tasks: new.tasks_csv,
+        history: new
+            .history_csv
+            .unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history),
+    };
+    let prepared = steps::prepare(steps::NewBatch {
+        bundle: b,
+        batch: new.batch.clone(),
+        sources: new.sources,
+        method,
+        from,
+        actor: p.actor(),
+        allow_past_entropy: new.allow_past_entropy,
     })
-    .await?
+    .await
     .map_err(|e| match e {
-        prepare::PrepareError::Exists(_) => Error::Conflict(e.to_string()),
-        prepare::PrepareError::Input(_) => Error::unprocessable("invalid_inputs", e.to_string()),
-        prepare::PrepareError::Bundle(b) => Error::Internal(anyhow::anyhow!(b.to_string())),
+        StepError::Input(m) => Error::unprocessable("invalid_inputs", m),
+        other => step_error(other),
     })?;
-    let detail = json!({ "commitment_sha256": digest, "enterprises": enterprises });
-    record(
-        &s,
-        &new.batch,
-        "committed",
-        &p.actor(),
-        detail,
-        Some(&digest),
-        None,
-    )
-    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "batch": new.batch, "state": "committed", "commitment_sha256": digest })),
+        Json(
+            json!({ "batch": new.batch, "state": "committed", "commitment_sha256": prepared.digest }),
+        ),
     ))
-}
-
-/// The annual files of a new `dr2` draw: the submitted complaint-driven checks.
-fn complaints(
-    csv: Option<&str>,
-    inputs: &dualdraw_solver::dr1::Inputs,
-) -> Result<dualdraw_solver::dr2::Annual> {
-    let mut annual = dualdraw_solver::dr2::Annual::default();
-    if let Some(text) = csv {
-        annual.complaints = crate::draw::annual::parse_complaints(
-            "complaints_csv",
-            text,
-            inputs.policy.periods.count(),
-        )
-        .map_err(|e| Error::unprocessable("invalid_inputs", e.join("\n")))?;
-    }
-    annual.normalize();
-    Ok(annual)
 }
 
 /// `GET /api/v1/draws/{batch}/report`: the report of a `dr2` plan; public once revealed,
@@ -232,6 +169,11 @@ pub async fn report(
 }
 
 #[derive(Deserialize)]
+struct AbandonBody {
+    reason: String,
+}
+
+#[derive(Deserialize)]
 struct RunBody {
     entropy: Vec<String>,
 }
@@ -246,49 +188,42 @@ pub async fn step(
     let p = caller.require(PLANNERS)?.clone();
     let b = bundle(&s, &batch)?;
     state_of(&s, &batch).await?;
-    let secret = b.secret_path();
+    let step = steps::Step {
+        db: Some(&s.db),
+        bundle: b,
+        actor: p.actor(),
+    };
     let (state, detail) = match action.as_str() {
         "run" => {
             let body: RunBody = json_body(&body)?;
-            let summary = blocking(move || run::run(&b, &body.entropy, &secret))
-                .await?
+            let summary = steps::run(step, body.entropy, None)
+                .await
                 .map_err(step_error)?;
             (
                 "run",
                 json!({ "visits": summary.visits, "inspectors_assigned": summary.members, "teams_not_formed": summary.failures }),
             )
         }
+        "abandon" => {
+            let body: AbandonBody = json_body(&body)?;
+            steps::abandon(&s.db, &batch, &body.reason, &p.actor())
+                .await
+                .map_err(step_error)?;
+            ("abandoned", json!({ "reason": body.reason }))
+        }
         "reveal" => {
-            let (seed, verification) = blocking(move || {
-                let seed = run::reveal(&b, &secret)?;
-                let verification =
-                    verify::verify(&b).unwrap_or_else(|d| format!("verification failed: {d}"));
-                Ok::<_, run::StepError>((seed, verification))
-            })
-            .await?
-            .map_err(step_error)?;
+            let r = steps::reveal(step, None).await.map_err(step_error)?;
             (
                 "revealed",
-                json!({ "seed": seed, "verification": verification }),
+                json!({ "seed": r.seed, "verification": r.verification }),
             )
         }
         other => {
             return Err(Error::NotFound(format!(
-                "no draw step '{other}'; use run or reveal"
+                "no draw step '{other}'; use run, reveal or abandon"
             )))
         }
     };
-    let verification = detail["verification"].as_str().map(String::from);
-    record(
-        &s,
-        &batch,
-        state,
-        &p.actor(),
-        detail.clone(),
-        None,
-        verification,
-    )
-    .await?;
     Ok(Json(
         json!({ "batch": batch, "state": state, "result": detail }),
     ))
@@ -317,11 +252,14 @@ fn public(state: &str, path: &str) -> bool {
 pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> Result<Json<Value>> {
     let b = bundle(&s, &batch)?;
     let (state, verification) = state_of(&s, &batch).await?;
-    let (commitment, manifest) = (b.read_json("commitment.json"), b.read_json("manifest.json"));
-    let (commitment, manifest) = (
-        commitment.map_err(|e| Error::Internal(e.into()))?,
-        manifest.map_err(|e| Error::Internal(e.into()))?,
-    );
+    let (commitment, manifest) = blocking(move || {
+        Ok::<_, BundleError>((
+            b.read_json("commitment.json")?,
+            b.read_json("manifest.json")?,
+        ))
+    })
+    .await?
+    .map_err(|e| Error::Internal(e.into()))?;
     let files: Vec<&String> = manifest["files"]
         .as_object()
         .map(|m| m.keys().filter(|p| public(&state, p)).collect())
@@ -342,8 +280,9 @@ pub async fn file(
 ) -> Result<impl IntoResponse> {
     let b = bundle(&s, &batch)?;
     let (state, _) = state_of(&s, &batch).await?;
-    let manifest = b
-        .read_json("manifest.json")
+    let reader = b.clone();
+    let manifest = blocking(move || reader.read_json("manifest.json"))
+        .await?
         .map_err(|e| Error::Internal(e.into()))?;
     let listed = path == "manifest.json" || manifest["files"].get(&path).is_some();
     if !listed {
@@ -356,11 +295,13 @@ pub async fn file(
             "{path} is published when the draw is revealed"
         )));
     }
-    let text = b.read(&path).map_err(|e| Error::Internal(e.into()))?;
     let kind = if path.ends_with(".json") {
         "application/json"
     } else {
         "text/csv; charset=utf-8"
     };
+    let text = blocking(move || b.read(&path))
+        .await?
+        .map_err(|e| Error::Internal(e.into()))?;
     Ok(([(header::CONTENT_TYPE, kind)], text))
 }

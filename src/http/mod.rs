@@ -133,6 +133,7 @@ pub fn app(state: AppState) -> Router {
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         )
         .nest("/api/v1", api)
+        .merge(crate::log::http::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
         .layer(TraceLayer::new_for_http())

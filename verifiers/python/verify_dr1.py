@@ -39,6 +39,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import log_evidence  # docs/log.md §8: the bundle's log evidence (beside this script)
+
 METHOD = "dr1"
 MASK64 = 0xFFFFFFFFFFFFFFFF
 TIERS = ("A", "B", "C", "D")
@@ -701,6 +703,11 @@ def verify_manifest(bundle: Path) -> dict:
     missing = sorted(expected_files - set(files))
     if missing:
         fail(f"{missing[0]}: missing from a bundle in state {state}")
+    # docs/log.md §8: optional log evidence, written at run (keys, commitment leaf) and reveal.
+    if state in ("run", "revealed"):
+        expected_files |= {log_evidence.KEYS_FILE, "log/prepare.json", "log/replan.json"}
+    if state == "revealed":
+        expected_files |= {"log/run.json"}
     unexpected = sorted(set(files) - expected_files)
     if unexpected:
         fail(f"{unexpected[0]}: not part of a bundle in state {state}")
@@ -718,8 +725,12 @@ def verify_manifest(bundle: Path) -> dict:
 def verify_commitment(bundle: Path, inputs: Inputs) -> dict:
     label = "commitment.json"
     c = load_json(label, read_file(bundle, label))
+    # docs/log.md §7.3: "allow_past_entropy":true is present only when prepare was told to.
+    past = {"allow_past_entropy"} if "allow_past_entropy" in c else set()
     expect_keys(label, c, {"batch", "inputs", "method", "population_root", "population_size",
-                           "secret_commitment", "sources"})
+                           "secret_commitment", "sources"} | past)
+    if past and c["allow_past_entropy"] is not True:
+        fail(f"{label}: allow_past_entropy must be true when present")
     if c["method"] != METHOD:
         fail(f"{label}: method: expected {METHOD!r}, found {c['method']!r}")
     if not isinstance(c["batch"], str):
@@ -1398,13 +1409,31 @@ def check_rules(bundle: Path, inputs: Inputs) -> dict[str, int]:
 # §11 Verification
 # ---------------------------------------------------------------------------------------
 
-def verify(bundle: Path) -> str:
-    # step 1
+def verify(bundle: Path, keys=None) -> str:
+    """§11, then the log evidence (docs/log.md §8.1) with `keys` (None: log/keys.json)."""
     manifest = verify_manifest(bundle)
-    state = manifest["state"]
-    # step 2
     inputs = read_inputs(bundle)
     commitment = verify_commitment(bundle, inputs)
+    summary = verify_draw(bundle, manifest, commitment, inputs)
+    facts = log_evidence.BundleFacts(
+        commitment,
+        manifest["commitment_sha256"],
+        manifest["files"].get("entropy.json"),
+        bytes.fromhex(read_file(bundle, "secret.txt").decode().strip())
+        if manifest["state"] == "revealed" else None,
+        {rel: d for rel, d in manifest["files"].items() if rel.startswith("plan/")},
+    )
+    files = {rel: read_file(bundle, rel) for rel in manifest["files"] if rel.startswith("log/")}
+    try:
+        tail = log_evidence.check(facts, files, keys, load_json)
+    except log_evidence.TlogError as exc:
+        fail(str(exc))
+    return f"{summary}; {tail}"
+
+
+def verify_draw(bundle: Path, manifest: dict, commitment: dict, inputs: Inputs) -> str:
+    """§11 steps 3-5 (steps 1 and 2 are done by the caller)."""
+    state = manifest["state"]
     head = f"dr1 bundle verified (python): {len(inputs.population)} enterprises, {len(inputs.tasks)} tasks"
     if state == "committed":
         return f"{head}; committed, not yet run"
@@ -1430,16 +1459,56 @@ def verify(bundle: Path) -> str:
     return f"{summary}; seed {seed.hex()}{note}"
 
 
+USAGE = "usage: verify_dr1.py BUNDLE [--log-key VKEY [--witness VKEY]... [--quorum Q]]"
+
+
+def parse_args(argv: list[str]):
+    """(bundle, keys or None); raises ValueError with a message for a usage error."""
+    args = argv[1:]
+    if not args or args[0] in ("-h", "--help") or args[0].startswith("--"):
+        raise ValueError(USAGE)
+    bundle, log_key, witnesses, quorum = Path(args[0]), None, [], None
+    rest = args[1:]
+    while rest:
+        if len(rest) < 2 or rest[0] not in ("--log-key", "--witness", "--quorum"):
+            raise ValueError(USAGE)
+        flag, value, rest = rest[0], rest[1], rest[2:]
+        if flag == "--quorum":
+            if not DECIMAL.match(value):
+                raise ValueError(f"--quorum {value!r}: not a whole number")
+            quorum = int(value)
+        else:
+            try:
+                key = log_evidence.tlog.parse_verifier_key(value)
+            except log_evidence.TlogError as exc:
+                raise ValueError(f"{flag}: {exc}") from None
+            if flag == "--log-key":
+                log_key = key
+            else:
+                witnesses.append(key)
+    if log_key is None:
+        if witnesses or quorum is not None:
+            raise ValueError("--witness and --quorum need --log-key")
+        return bundle, None
+    try:
+        keys = log_evidence.Keys(log_key, witnesses, len(witnesses) if quorum is None else quorum,
+                                 "command line")
+    except log_evidence.TlogError as exc:
+        raise ValueError(str(exc)) from None
+    return bundle, keys
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[1] in ("-h", "--help"):
-        print("usage: verify_dr1.py BUNDLE", file=sys.stderr)
+    try:
+        bundle, keys = parse_args(argv)
+    except ValueError as exc:
+        print(f"verify_dr1.py: {exc}", file=sys.stderr)
         return 2
-    bundle = Path(argv[1])
     if not bundle.is_dir():
         print(f"verify_dr1.py: {bundle}: not a directory", file=sys.stderr)
         return 2
     try:
-        print(verify(bundle))
+        print(verify(bundle, keys))
         return 0
     except VerificationError as exc:
         print(f"dr1 bundle NOT verified (python): {exc}", file=sys.stderr)

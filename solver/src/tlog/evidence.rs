@@ -1,0 +1,181 @@
+//! Log evidence carried by a bundle (`docs/log.md` §8): a leaf, its index, a cosigned checkpoint
+//! and the inclusion proof, checked offline against the log's and the witnesses' keys.
+
+use super::checkpoint;
+use super::cosignature::{self, Cosigned};
+use super::leaf::Event;
+use super::note::VerifierKey;
+use crate::merkle::{leaf_hash, verify_inclusion, Hash};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// Why evidence does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EvidenceError(pub String);
+
+fn err(m: impl Into<String>) -> EvidenceError {
+    EvidenceError(m.into())
+}
+
+/// One evidence file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub checkpoint: String,
+    pub index: u64,
+    pub leaf: String,
+    pub proof: Vec<Hash>,
+}
+
+impl Evidence {
+    /// The file's text: canonical JSON and a final LF.
+    pub fn to_text(&self) -> String {
+        let proof: Vec<String> = self.proof.iter().map(|h| B64.encode(h)).collect();
+        let v = json!({"checkpoint": self.checkpoint, "index": self.index, "leaf": self.leaf, "proof": proof});
+        format!(
+            "{}\n",
+            serde_json::to_string(&v).expect("JSON values serialize")
+        )
+    }
+
+    /// Parses an evidence file.
+    pub fn parse(text: &str) -> Result<Evidence, EvidenceError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| err(format!("not JSON: {e}")))?;
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| err(format!("'{k}' is missing or not a string")))
+        };
+        let proof = v
+            .get("proof")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err("'proof' is missing or not a list"))?
+            .iter()
+            .map(|p| {
+                p.as_str()
+                    .and_then(|p| B64.decode(p).ok())
+                    .and_then(|b| Hash::try_from(b).ok())
+                    .ok_or_else(|| err("a proof hash is not 32 bytes of base64"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let e = Evidence {
+            checkpoint: s("checkpoint")?,
+            index: v
+                .get("index")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| err("'index' is missing or not a number"))?,
+            leaf: s("leaf")?,
+            proof,
+        };
+        if e.to_text() != text {
+            return Err(err("not in canonical form"));
+        }
+        Ok(e)
+    }
+}
+
+/// The keys a verifier trusts: the log's, the witnesses', and the quorum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keys {
+    pub log: VerifierKey,
+    pub witnesses: Vec<VerifierKey>,
+    pub quorum: usize,
+}
+
+impl Keys {
+    /// `log/keys.json`: `{"log":VKEY,"quorum":Q,"witnesses":[VKEY,…]}`.
+    pub fn to_text(&self) -> String {
+        let w: Vec<String> = self.witnesses.iter().map(|k| k.to_string()).collect();
+        let v = json!({"log": self.log.to_string(), "quorum": self.quorum, "witnesses": w});
+        format!(
+            "{}\n",
+            serde_json::to_string(&v).expect("JSON values serialize")
+        )
+    }
+
+    /// Parses `log/keys.json`.
+    pub fn parse(text: &str) -> Result<Keys, EvidenceError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| err(format!("not JSON: {e}")))?;
+        let key = |s: Option<&str>| {
+            VerifierKey::parse(s.ok_or_else(|| err("a key is not a string"))?)
+                .map_err(|e| err(e.to_string()))
+        };
+        let log = key(v.get("log").and_then(Value::as_str))?;
+        let witnesses = v
+            .get("witnesses")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err("'witnesses' is missing or not a list"))?
+            .iter()
+            .map(|w| key(w.as_str()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let quorum =
+            v.get("quorum")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| err("'quorum' is missing or not a number"))? as usize;
+        if quorum > witnesses.len() {
+            return Err(err(format!(
+                "quorum {quorum} exceeds the {} witnesses",
+                witnesses.len()
+            )));
+        }
+        Ok(Keys {
+            log,
+            witnesses,
+            quorum,
+        })
+    }
+}
+
+/// What valid evidence establishes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub event: Event,
+    pub size: u64,
+    pub cosigned: Vec<Cosigned>,
+    /// The time by which the quorum had cosigned (`docs/log.md` §7.4); `None` if quorum is 0.
+    pub quorum_time: Option<u64>,
+}
+
+/// Checks evidence: the leaf, the log's signature, the inclusion proof and the quorum of
+/// cosignatures (`docs/log.md` §8.1, steps 1–4 except the comparison with the bundle).
+pub fn check(e: &Evidence, keys: &Keys) -> Result<Checked, EvidenceError> {
+    let event = Event::parse(e.leaf.as_bytes()).map_err(|x| err(x.to_string()))?;
+    let opened =
+        checkpoint::open(&e.checkpoint, &keys.log).map_err(|x| err(format!("checkpoint: {x}")))?;
+    let cp = &opened.checkpoint;
+    if e.index >= cp.size {
+        return Err(err(format!(
+            "leaf {} is not in a tree of {} leaves",
+            e.index, cp.size
+        )));
+    }
+    if !verify_inclusion(
+        &leaf_hash(e.leaf.as_bytes()),
+        e.index,
+        cp.size,
+        &e.proof,
+        &cp.root,
+    ) {
+        return Err(err(format!(
+            "the inclusion proof of leaf {} does not lead to the checkpoint's root",
+            e.index
+        )));
+    }
+    let cosigned = cosignature::verify_all(&opened.note, &keys.witnesses)
+        .map_err(|x| err(format!("cosignature: {x}")))?;
+    if cosigned.len() < keys.quorum {
+        return Err(err(format!(
+            "{} of the {} required witnesses cosigned the checkpoint",
+            cosigned.len(),
+            keys.quorum
+        )));
+    }
+    Ok(Checked {
+        event,
+        size: cp.size,
+        quorum_time: cosignature::quorum_time(&cosigned, keys.quorum),
+        cosigned,
+    })
+}
