@@ -229,7 +229,7 @@ fn as_json_413(response: Response, limit: u64) -> Response {
 /// A limit in the unit a person reads: `64 KiB`, `8 MiB`, `2 GiB`, else bytes.
 pub fn human(bytes: u64) -> String {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{} {unit}", bytes >> shift);
         }
     }
