@@ -1,5 +1,5 @@
 //! The request-body boundary (`docs/http-limits.md`): callers checked before any body is read,
-//! per-route limits answered with a JSON 413, upload slots answered with a 503, imports that
+//! per-route limits answered with a JSON 413, upload slots answered with a 429, imports that
 //! read the body as it streams in. Bodies are sent by hand over TCP, so a test can stop
 //! sending half-way and show that the server answered without the rest.
 
@@ -239,7 +239,7 @@ both!(bodies_past_their_limit_get_a_json_413, |app| {
     assert_eq!(enterprise_count(app).await, 0);
 });
 
-both!(uploads_beyond_the_slots_get_503_with_retry_after, |app| {
+both!(uploads_beyond_the_slots_get_429_with_retry_after, |app| {
     let admin = app.token(Role::Admin, None).await;
     let one_slot = serve_with(
         app,
@@ -266,7 +266,7 @@ both!(uploads_beyond_the_slots_get_503_with_retry_after, |app| {
             .send()
             .await
             .unwrap();
-        if res.status() == 503 {
+        if res.status() == 429 {
             refused = Some(res);
             break;
         }
@@ -379,7 +379,7 @@ both!(a_cut_upload_imports_nothing, |app| {
             freed = true;
             break;
         }
-        assert_eq!(res.status(), 503);
+        assert_eq!(res.status(), 429);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(freed, "the slot of the cut upload is given back");

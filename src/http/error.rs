@@ -60,7 +60,7 @@ impl Error {
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Error::TooManyUploads { .. } => (StatusCode::SERVICE_UNAVAILABLE, "too_many_uploads"),
+            Error::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_uploads"),
             Error::Rejected(status, _) if *status == StatusCode::UNPROCESSABLE_ENTITY => {
                 (*status, "invalid_request")
             }

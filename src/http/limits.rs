@@ -5,7 +5,7 @@
 //! One table, [`policy`], names for each route with a body who may call it, its limit and
 //! whether it counts as an upload. The [`guard`] middleware, applied to the whole API router,
 //! answers 401/403 from the headers alone, 413 `payload_too_large` from `Content-Length` (and
-//! again if a body without one runs past the limit), and 503 `too_many_uploads` with
+//! again if a body without one runs past the limit), and 429 `too_many_uploads` with
 //! `Retry-After` when every upload slot is taken. Handlers keep their own role checks; the
 //! middleware hands them the caller it already looked up.
 
@@ -31,7 +31,7 @@ pub struct Limits {
     pub draw: u64,
     /// `POST /api/v1/imports/{kind}`: a CSV file, streamed to the importer, never held whole.
     pub import: u64,
-    /// Uploads (imports and draw preparations) served at once; more get 503.
+    /// Uploads (imports and draw preparations) served at once; more get 429.
     pub uploads: usize,
     /// The `Retry-After` of a refused upload, in seconds.
     pub retry_after: u64,
