@@ -29,12 +29,19 @@ pub struct Outcome {
     pub unexpected: Option<String>,
 }
 
-/// Sends one request and checks its status against `expected`.
+/// An answer an operation expects: a status, and for errors the JSON `code` it must carry.
+type Expected = (u16, Option<&'static str>);
+const OK: Expected = (200, None);
+const CREATED: Expected = (201, None);
+/// Every upload slot taken: the documented refusal, not a fault.
+const BUSY: Expected = (429, Some("too_many_uploads"));
+
+/// Sends one request and checks its status (and error code) against `expected`.
 async fn call(
     out: &mut Vec<Outcome>,
     kind: &'static str,
     req: reqwest::RequestBuilder,
-    expected: &[u16],
+    expected: &[Expected],
 ) -> Option<Value> {
     let started = Instant::now();
     let result = req.send().await;
@@ -50,7 +57,9 @@ async fn call(
         Err(e) => (0, Value::String(format!("transport error: {e}"))),
     };
     let micros = started.elapsed().as_micros() as u64;
-    let unexpected = (!expected.contains(&status))
+    let code = body["code"].as_str();
+    let fits = |&(st, c): &Expected| st == status && (c.is_none() || c == code);
+    let unexpected = (!expected.iter().any(fits))
         .then(|| format!("{kind}: {status} {}", truncate(&body.to_string())));
     out.push(Outcome {
         kind,
@@ -102,13 +111,13 @@ impl World {
             7 => self.get("/api/v1/draws"),
             _ => self.get("/api/v1/audit?limit=50").bearer_auth(&self.admin),
         };
-        call(out, "read", req, &[200]).await;
+        call(out, "read", req, &[OK]).await;
     }
 
     /// The whole audit chain recomputed, as an auditor would while the service works.
     pub async fn verify_audit(&self, out: &mut Vec<Outcome>) {
         let req = self.get("/api/v1/audit/verify").bearer_auth(&self.admin);
-        if let Some(v) = call(out, "audit-verify", req, &[200]).await {
+        if let Some(v) = call(out, "audit-verify", req, &[OK]).await {
             if !v["problem"].is_null() {
                 out.last_mut().unwrap().unexpected = Some(format!("audit chain: {v}"));
             }
@@ -126,7 +135,7 @@ impl World {
             .post("/api/v1/credit-records")
             .bearer_auth(&self.credit)
             .json(&record);
-        let Some(record) = call(out, "repair-record", req, &[201]).await else {
+        let Some(record) = call(out, "repair-record", req, &[CREATED]).await else {
             return;
         };
         let filing = json!({ "record_id": record["id"], "commitment": "本企业承诺依法诚信经营",
@@ -135,7 +144,7 @@ impl World {
             .post("/api/v1/repairs")
             .bearer_auth(&self.credit)
             .json(&filing);
-        let Some(filed) = call(out, "repair-file", req, &[201]).await else {
+        let Some(filed) = call(out, "repair-file", req, &[CREATED]).await else {
             return;
         };
         let id = filed["id"].as_i64().unwrap_or(0);
@@ -143,7 +152,7 @@ impl World {
             .post(&format!("/api/v1/repairs/{id}/accept"))
             .bearer_auth(&self.credit)
             .json(&json!({ "on": "2026-06-03" }));
-        if call(out, "repair-accept", accept, &[200]).await.is_none() {
+        if call(out, "repair-accept", accept, &[OK]).await.is_none() {
             return;
         }
         let (action, body) = if rng.gen_bool(0.7) {
@@ -166,7 +175,7 @@ impl World {
                 "repair-deny"
             },
             req,
-            &[200],
+            &[OK],
         )
         .await;
     }
@@ -193,10 +202,10 @@ impl World {
             .post(&format!("/api/v1/imports/enterprises?file=soak-{tag}.csv"))
             .bearer_auth(&self.admin)
             .body(csv);
-        let (kind, expected): (_, &[u16]) = if invalid {
-            ("import-invalid", &[422, 429])
+        let (kind, expected): (_, &[Expected]) = if invalid {
+            ("import-invalid", &[(422, Some("invalid_file")), BUSY])
         } else {
-            ("import", &[200, 429])
+            ("import", &[OK, BUSY])
         };
         call(out, kind, req, expected).await;
     }
@@ -210,21 +219,24 @@ impl World {
             .post("/api/v1/draws")
             .bearer_auth(&self.planner)
             .json(&new);
-        if call(out, "draw-prepare", req, &[201, 429]).await.is_none() {
+        if call(out, "draw-prepare", req, &[CREATED, BUSY])
+            .await
+            .is_none()
+        {
             return;
         }
         let run = self
             .post(&format!("/api/v1/draws/{batch}/run"))
             .bearer_auth(&self.planner)
             .json(&json!({ "entropy": ["3 7 1"] }));
-        if call(out, "draw-run", run, &[200]).await.is_none() {
+        if call(out, "draw-run", run, &[OK]).await.is_none() {
             return;
         }
         let reveal = self
             .post(&format!("/api/v1/draws/{batch}/reveal"))
             .bearer_auth(&self.planner)
             .json(&json!({}));
-        if let Some(v) = call(out, "draw-reveal", reveal, &[200]).await {
+        if let Some(v) = call(out, "draw-reveal", reveal, &[OK]).await {
             let verdict = v["result"]["verification"].as_str().unwrap_or("");
             if verdict.starts_with("verification failed") {
                 out.last_mut().unwrap().unexpected = Some(format!("draw {batch}: {verdict}"));
