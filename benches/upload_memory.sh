@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-4}
 E=${E:-1000000}
-cargo build --release --quiet --bin dualdraw
+# The same build as benches/soak.sh (the example's dev-dependencies change feature unification).
+cargo build --release --quiet --bin dualdraw --example soak
 BIN=$PWD/target/release/dualdraw
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -33,6 +33,8 @@ pub struct Outcome {
 type Expected = (u16, Option<&'static str>);
 const OK: Expected = (200, None);
 const CREATED: Expected = (201, None);
+/// A repair the credit rules refuse (a later violation of the same kind in the demo city).
+const NOT_ELIGIBLE: Expected = (422, Some("not_eligible"));
 /// Every upload slot taken: the documented refusal, not a fault.
 const BUSY: Expected = (429, Some("too_many_uploads"));
 
@@ -144,7 +146,7 @@ impl World {
             .post("/api/v1/repairs")
             .bearer_auth(&self.credit)
             .json(&filing);
-        let Some(filed) = call(out, "repair-file", req, &[CREATED]).await else {
+        let Some(filed) = call(out, "repair-file", req, &[CREATED, NOT_ELIGIBLE]).await else {
             return;
         };
         let id = filed["id"].as_i64().unwrap_or(0);
@@ -167,17 +169,13 @@ impl World {
             .post(&format!("/api/v1/repairs/{id}/{action}"))
             .bearer_auth(&self.credit)
             .json(&body);
-        call(
-            out,
-            if action == "approve" {
-                "repair-approve"
-            } else {
-                "repair-deny"
-            },
-            req,
-            &[OK],
-        )
-        .await;
+        // Approval re-checks eligibility: a later violation of the same kind in the demo city
+        // makes some records not repairable, a refusal the service must give.
+        let (kind, expected): (_, &[Expected]) = match action {
+            "approve" => ("repair-approve", &[OK, NOT_ELIGIBLE]),
+            _ => ("repair-deny", &[OK]),
+        };
+        call(out, kind, req, expected).await;
     }
 
     /// A small enterprise file: 20 exported rows with new names, or with one broken code.
