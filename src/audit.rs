@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
+mod chain;
+
 /// The prev_hash of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -153,73 +155,90 @@ pub struct Verification {
     pub problem: Option<Problem>,
 }
 
-/// Recomputes the whole chain and compares it with the head.
+/// Entries read and checked at a time: the log is never held whole.
+const PAGE: i64 = 5000;
+
+/// Recomputes the whole chain up to the head and compares it with the head. The head is read
+/// first (it and the entries up to it are committed together), so entries appended during the
+/// check are outside it, not a false alarm. Pages are hashed off the async workers.
 pub async fn verify(conn: &mut AnyConnection) -> Result<Verification, sqlx::Error> {
-    let entries = sqlx::query_as::<_, Entry>(
-        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *conn)
         .await?;
     let head_seq: i64 = head.try_get("seq")?;
     let head_hash: String = head.try_get("hash")?;
-    let problem = check_chain(&entries, head_seq, &head_hash);
+    let mut chain = chain::Chain::default();
+    let mut entries = 0;
+    loop {
+        let page = sqlx::query_as::<_, Entry>(
+            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log \
+             WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(chain.last_seq())
+        .bind(head_seq)
+        .bind(PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        if page.is_empty() {
+            break;
+        }
+        entries += page.len() as i64;
+        let checked = tokio::task::spawn_blocking(move || {
+            let flaw = page.iter().try_for_each(|e| chain.feed(e)).err();
+            (chain, flaw)
+        })
+        .await;
+        let flaw;
+        (chain, flaw) = checked.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        if let Some(flaw) = flaw {
+            let problem = explain(conn, flaw).await?;
+            return Ok(Verification {
+                entries,
+                head_seq,
+                problem: Some(problem),
+            });
+        }
+    }
     Ok(Verification {
-        entries: entries.len() as i64,
+        entries,
         head_seq,
-        problem,
+        problem: chain.finish(head_seq, &head_hash),
+    })
+}
+
+/// A broken link is a reordering when the hash it points to is another entry's.
+async fn explain(conn: &mut AnyConnection, flaw: chain::Flaw) -> Result<Problem, sqlx::Error> {
+    Ok(match flaw {
+        chain::Flaw::Found(p) => p,
+        chain::Flaw::Link { seq, prev_hash } => {
+            let other: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM audit_log WHERE hash = $1 ORDER BY seq LIMIT 1",
+            )
+            .bind(&prev_hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+            chain::linked_to(seq, other)
+        }
     })
 }
 
 /// The first problem of a chain, in seq order.
 pub fn check_chain(entries: &[Entry], head_seq: i64, head_hash: &str) -> Option<Problem> {
     let by_hash: BTreeMap<&str, i64> = entries.iter().map(|e| (e.hash.as_str(), e.seq)).collect();
-    let mut expected_seq = 1;
-    let mut prev_hash = GENESIS;
+    let mut chain = chain::Chain::default();
     for e in entries {
-        if e.seq != expected_seq {
-            return Some(Problem::Deleted {
-                from: expected_seq,
-                to: e.seq - 1,
-            });
+        match chain.feed(e) {
+            Ok(()) => {}
+            Err(chain::Flaw::Found(p)) => return Some(p),
+            Err(chain::Flaw::Link { seq, prev_hash }) => {
+                return Some(chain::linked_to(
+                    seq,
+                    by_hash.get(prev_hash.as_str()).copied(),
+                ))
+            }
         }
-        if e.prev_hash != prev_hash {
-            return Some(match by_hash.get(e.prev_hash.as_str()) {
-                Some(&other) if other != e.seq - 1 => Problem::Reordered {
-                    seq: e.seq,
-                    chained_after: other,
-                },
-                _ => Problem::BrokenLink { seq: e.seq },
-            });
-        }
-        let recomputed = entry_hash(
-            e.seq,
-            &e.at,
-            &e.actor,
-            &e.action,
-            &e.subject,
-            &e.detail,
-            &e.prev_hash,
-        );
-        if recomputed != e.hash {
-            return Some(Problem::Edited { seq: e.seq });
-        }
-        prev_hash = &e.hash;
-        expected_seq += 1;
     }
-    let last = expected_seq - 1;
-    if head_seq > last {
-        return Some(Problem::TailDeleted {
-            from: last + 1,
-            to: head_seq,
-        });
-    }
-    if head_seq == last && head_hash != prev_hash {
-        return Some(Problem::HeadMismatch { seq: last });
-    }
-    None
+    chain.finish(head_seq, head_hash)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub async fn list(
     ))
 }
 
+/// Reads the log in pages and hashes them off the async workers (`audit::verify`).
 pub async fn verify(State(s): State<AppState>, caller: Caller) -> Result<Json<Verification>> {
     caller.require(&[Role::Admin, Role::Planner])?;
     let mut conn = s.db.pool.acquire().await?;

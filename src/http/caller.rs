@@ -16,10 +16,11 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Bearer::from_request_parts(parts, state)
-            .await?
-            .caller(state)
-            .await
+        // The body guard has looked this caller up already.
+        if let Some(super::limits::Authorized(p)) = parts.extensions.get() {
+            return Ok(Caller(Some(p.clone())));
+        }
+        Bearer::of(&parts.headers)?.caller(state).await
     }
 }
 
@@ -32,7 +33,14 @@ impl FromRequestParts<AppState> for Bearer {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+        Bearer::of(&parts.headers)
+    }
+}
+
+impl Bearer {
+    /// The bearer token of these headers: 401 `bad_token` for a malformed `Authorization`.
+    pub fn of(headers: &axum::http::HeaderMap) -> Result<Bearer, Error> {
+        let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
             return Ok(Bearer(None));
         };
         let token = value
@@ -42,9 +50,7 @@ impl FromRequestParts<AppState> for Bearer {
             .ok_or(Error::BadToken)?;
         Ok(Bearer(Some(token.trim().to_string())))
     }
-}
 
-impl Bearer {
     /// The caller this token stands for: 401 `bad_token` if it is unknown or revoked.
     pub async fn caller(&self, state: &AppState) -> Result<Caller, Error> {
         let Some(token) = &self.0 else {

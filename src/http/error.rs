@@ -29,6 +29,10 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    #[error("the request body is larger than the limit of {} for this endpoint", super::limits::human(*.limit))]
+    PayloadTooLarge { limit: u64 },
+    #[error("all {slots} upload slots are taken; retry in {retry_after} s")]
+    TooManyUploads { slots: usize, retry_after: u64 },
     /// A request axum could not parse (bad JSON, query or path).
     #[error("{1}")]
     Rejected(StatusCode, String),
@@ -55,6 +59,8 @@ impl Error {
             Error::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Error::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_uploads"),
             Error::Rejected(status, _) if *status == StatusCode::UNPROCESSABLE_ENTITY => {
                 (*status, "invalid_request")
             }
@@ -77,10 +83,12 @@ impl IntoResponse for Error {
             tracing::error!(error = ?e, "internal error");
         }
         let mut body = json!({ "code": code, "message": self.to_string() });
-        if let Error::Unprocessable { details, .. } = &self {
-            if !details.is_null() {
+        match &self {
+            Error::Unprocessable { details, .. } if !details.is_null() => {
                 body["details"] = details.clone();
             }
+            Error::PayloadTooLarge { limit } => body["limit_bytes"] = json!(limit),
+            _ => {}
         }
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
@@ -88,6 +96,11 @@ impl IntoResponse for Error {
                 "www-authenticate",
                 axum::http::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Error::TooManyUploads { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, (*retry_after).into());
         }
         response
     }

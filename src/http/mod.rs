@@ -11,8 +11,10 @@ mod draws;
 mod enterprises;
 pub mod error;
 mod extract;
+pub mod limits;
 mod openapi;
 mod transfer;
+mod upload;
 
 use crate::credit::rules::RuleTable;
 use crate::db::Db;
@@ -28,6 +30,9 @@ pub struct AppState {
     pub rules: Arc<RuleTable>,
     /// Where the service keeps draw bundles (and, until the reveal, their secrets).
     pub bundles: std::path::PathBuf,
+    /// Body limits and upload slots (`docs/http-limits.md`).
+    pub limits: limits::Limits,
+    pub uploads: limits::Uploads,
 }
 
 impl AppState {
@@ -40,7 +45,16 @@ impl AppState {
             db,
             rules: Arc::new(RuleTable::builtin()),
             bundles: bundles.into(),
+            uploads: limits::Uploads::new(&limits::Limits::default()),
+            limits: limits::Limits::default(),
         }
+    }
+
+    /// This state with other limits (and as many upload slots as they name).
+    pub fn with_limits(mut self, limits: limits::Limits) -> AppState {
+        self.uploads = limits::Uploads::new(&limits);
+        self.limits = limits;
+        self
     }
 }
 
@@ -126,7 +140,11 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async {
             error::Error::NotFound("no such endpoint; see /api/v1/openapi.json".into())
         })
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::guard,
+        ));
     Router::new()
         .route(
             "/healthz",
@@ -135,7 +153,9 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(crate::log::http::routes())
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::extract::DefaultBodyLimit::max(1 << 30))
+        // `limits::guard` caps every API route's body at the route's own limit; the other
+        // paths read no body.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -21,6 +21,7 @@ fn op(summary: &str, who: &str, params: Value, body: Option<&str>, ok: (&str, Va
         o["security"] = json!([{ "bearer": [] }]);
     }
     if let Some(schema) = body {
+        body_limits(&mut o, schema);
         let content = if schema == "csv" {
             json!({ "text/csv": { "schema": { "type": "string" } } })
         } else {
@@ -29,6 +30,25 @@ fn op(summary: &str, who: &str, params: Value, body: Option<&str>, ok: (&str, Va
         o["requestBody"] = json!({ "required": true, "content": content });
     }
     o
+}
+
+/// The 413 of every route with a body, and the 429 of uploads (`docs/http-limits.md`).
+fn body_limits(o: &mut Value, schema: &str) {
+    let limits = super::limits::Limits::default();
+    let (limit, upload) = match schema {
+        "csv" => (limits.import, true),
+        "NewDraw" => (limits.draw, true),
+        _ => (limits.json, false),
+    };
+    let limit = super::limits::human(limit);
+    o["responses"]["413"] = json!({ "description": format!("payload_too_large: the body is over {limit} (limit_bytes names the limit); refused before reading when Content-Length says so"), "content": { "application/json": { "schema": r("Error") } } });
+    if upload {
+        o["responses"]["429"] = json!({ "description": format!("too_many_uploads: all {} upload slots are taken; retry after the Retry-After header's seconds", limits.uploads), "headers": { "Retry-After": { "schema": { "type": "integer" } } }, "content": { "application/json": { "schema": r("Error") } } });
+    }
+    let who = o["description"].as_str().unwrap_or_default().to_string();
+    o["description"] = json!(format!(
+        "{who} The caller is checked before the body is read; the body may be at most {limit}."
+    ));
 }
 
 fn r(name: &str) -> Value {
@@ -90,7 +110,7 @@ pub fn document() -> Value {
                 "Error": { "description": "error", "content": { "application/json": { "schema": r("Error") } } }
             },
             "schemas": {
-                "Error": obj(&[("code", "string"), ("message", "string"), ("details", "object")]),
+                "Error": obj(&[("code", "string"), ("message", "string"), ("details", "object"), ("limit_bytes", "integer")]),
                 "Enterprise": obj(&[("uscc", "string"), ("name", "string"), ("region", "string"), ("industry", "string"), ("registered_on", "string"), ("status", "string"), ("base_tier", "string"), ("key_supervision", "boolean")]),
                 "EnterpriseDetail": obj(&[("enterprise", "object"), ("credit", "object"), ("records", "array")]),
                 "CreditRecord": obj(&[("id", "integer"), ("uscc", "string"), ("kind", "string"), ("department", "string"), ("document_no", "string"), ("decided_on", "string"), ("publicity_min_until", "string"), ("publicity_max_until", "string"), ("early_end_allowed", "boolean"), ("status", "string"), ("ended_on", "string"), ("summary", "string")]),
@@ -161,6 +181,23 @@ pub fn document() -> Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_the_body_limits() {
+        let doc = super::document();
+        let import = &doc["paths"]["/api/v1/imports/{kind}"]["post"]["responses"];
+        assert!(import["413"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("2 GiB"));
+        assert!(import["429"].is_object());
+        let record = &doc["paths"]["/api/v1/credit-records"]["post"]["responses"];
+        assert!(record["413"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("64 KiB"));
+        assert!(record["429"].is_null());
+    }
+
     #[test]
     fn describes_every_route() {
         let doc = super::document();

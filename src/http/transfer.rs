@@ -1,22 +1,25 @@
 //! Bulk CSV through HTTP: `POST /api/v1/imports/{kind}` takes the file as the request body
-//! (UTF-8 or GB18030, detected) and runs the same import as the CLI; `GET /api/v1/exports/{kind}`
-//! returns the CSV the CLI's `export` writes.
+//! (UTF-8 or GB18030, detected) and runs the same import as the CLI, reading the body as it
+//! streams in (`docs/http-limits.md`); `GET /api/v1/exports/{kind}` streams the CSV the CLI's
+//! `export` writes, piece by piece as it is read from the database.
 
 use super::caller::Caller;
 use super::error::{Error, Result};
 use super::extract::{Path, Query};
+use super::limits::BodyLimit;
+use super::upload;
 use super::AppState;
 use crate::auth::Role;
 use crate::import::{self, Context, ImportError, ImportReport, Kind};
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::body::{Body, Bytes};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-fn kind(s: &str) -> Result<Kind> {
+pub(super) fn kind(s: &str) -> Result<Kind> {
     Kind::parse(s).ok_or_else(|| {
         Error::NotFound(format!(
             "unknown kind '{s}'; one of {}",
@@ -26,7 +29,7 @@ fn kind(s: &str) -> Result<Kind> {
 }
 
 /// Who may import or export a kind.
-fn roles(kind: Kind) -> &'static [Role] {
+pub(super) fn roles(kind: Kind) -> &'static [Role] {
     match kind {
         Kind::CreditRecords => &[Role::Admin, Role::Credit],
         _ => &[Role::Admin, Role::Planner],
@@ -43,7 +46,8 @@ pub async fn import(
     caller: Caller,
     Path(k): Path<String>,
     Query(q): Query<FileName>,
-    body: Bytes,
+    Extension(BodyLimit(limit)): Extension<BodyLimit>,
+    body: Body,
 ) -> Result<Json<ImportReport>> {
     let kind = kind(&k)?;
     let p = caller.require(roles(kind))?;
@@ -53,7 +57,12 @@ pub async fn import(
         at: &crate::clock::now(),
         rules: &s.rules,
     };
-    match import::import(&s.db, kind, std::io::Cursor::new(body), &file, &ctx).await {
+    let (input, too_large) = upload::reader(body);
+    let outcome = import::import(&s.db, kind, input, &file, &ctx).await;
+    if too_large.get() {
+        return Err(Error::PayloadTooLarge { limit });
+    }
+    match outcome {
         Ok(report) => Ok(Json(report)),
         Err(ImportError::Invalid {
             file,
@@ -81,8 +90,36 @@ pub async fn export(
 ) -> Result<impl IntoResponse> {
     let kind = kind(&k)?;
     caller.require(roles(kind))?;
-    let mut conn = s.db.pool.acquire().await?;
-    let mut out = Vec::new();
-    import::export::export(&mut conn, s.db.backend, kind, &mut out).await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out))
+    let conn = s.db.pool.acquire().await?;
+    let body = Body::from_stream(stream_export(conn, s.db.backend, kind));
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body))
+}
+
+/// The export's pieces, read by a task of their own; a failure half-way breaks the response
+/// off (the client sees an incomplete transfer, never a shorter file that looks whole).
+fn stream_export(
+    mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    backend: crate::db::Backend,
+    kind: Kind,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::spawn(async move {
+        let emit = |chunk: Vec<u8>| {
+            let sender = sender.clone();
+            async move {
+                sender
+                    .send(Ok(Bytes::from(chunk)))
+                    .await
+                    .map_err(|_| anyhow::anyhow!("the client went away"))
+            }
+        };
+        let outcome = import::export::export_chunks(&mut conn, backend, kind, emit).await;
+        if let Err(e) = outcome {
+            tracing::warn!(error = ?e, kind = kind.as_str(), "export broken off");
+            let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
+        }
+    });
+    futures_util::stream::unfold(receiver, |mut r| async move {
+        r.recv().await.map(|item| (item, r))
+    })
 }

@@ -8,18 +8,45 @@ use futures_util::TryStreamExt;
 use sqlx::{AnyConnection, Row};
 use std::io::Write;
 
+/// The size of the pieces [`export_chunks`] hands over.
+pub const CHUNK_BYTES: usize = 64 << 10;
+
 /// Writes the whole table; returns the number of rows.
 pub async fn export(
     conn: &mut AnyConnection,
     backend: Backend,
     kind: Kind,
-    out: impl Write,
+    mut out: impl Write,
 ) -> anyhow::Result<u64> {
+    let count = export_chunks(conn, backend, kind, |chunk| {
+        std::future::ready(out.write_all(&chunk).map_err(anyhow::Error::from))
+    })
+    .await?;
+    out.flush()?;
+    Ok(count)
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::with_capacity(CHUNK_BYTES + 8192))
+}
+
+/// Streams the whole table as pieces of about [`CHUNK_BYTES`] to `emit`, so the file is never
+/// held whole (the HTTP export sends each piece as it comes); returns the number of rows.
+pub async fn export_chunks<F, Fut>(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    kind: Kind,
+    mut emit: F,
+) -> anyhow::Result<u64>
+where
+    F: FnMut(Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let spec = kind.spec();
     let names: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(out);
+    let mut w = writer();
     w.write_record(&names)?;
     // Byte order on both databases, whatever PostgreSQL's locale is.
     let collate = match backend {
@@ -48,7 +75,13 @@ pub async fn export(
         }
         w.write_record(&fields)?;
         count += 1;
+        if w.get_ref().len() >= CHUNK_BYTES {
+            emit(std::mem::replace(&mut w, writer()).into_inner()?).await?;
+        }
     }
-    w.flush()?;
+    let rest = w.into_inner()?;
+    if !rest.is_empty() {
+        emit(rest).await?;
+    }
     Ok(count)
 }
