@@ -145,7 +145,11 @@ fn prepare_run_reveal_verify_once_and_in_order() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
     };
-    assert_eq!(mode(&kept), 0o600, "the kept secret is the operator's alone");
+    assert_eq!(
+        mode(&kept),
+        0o600,
+        "the kept secret is the operator's alone"
+    );
     assert_eq!(mode(&dir.path().join(".dualdraw")), 0o700);
     assert!(
         !bundle.join("secret.txt").exists(),

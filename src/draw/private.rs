@@ -66,7 +66,10 @@ impl Private {
                 if mode & 0o077 != 0 {
                     return Err(io(
                         &self.dir,
-                        format!("others may read it (mode {:o}); it must be 0700", mode & 0o777),
+                        format!(
+                            "others may read it (mode {:o}); it must be 0700",
+                            mode & 0o777
+                        ),
                     ));
                 }
                 Ok(())

@@ -48,9 +48,9 @@ impl From<FromDbError> for StepError {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StepError> + Send + 'static,
 ) -> Result<T, StepError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        StepError::Bundle(BundleError::Invalid(format!("draw task failed: {e}")))
-    })?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StepError::Bundle(BundleError::Invalid(format!("draw task failed: {e}"))))?
 }
 
 async fn lock(bundle: &Bundle) -> Result<Lock, StepError> {
@@ -61,7 +61,9 @@ async fn lock(bundle: &Bundle) -> Result<Lock, StepError> {
 /// The method of a new batch; `dr2` with its complaint-driven checks as (name, CSV text).
 pub enum Method {
     Dr1,
-    Dr2 { complaints: Option<(String, String)> },
+    Dr2 {
+        complaints: Option<(String, String)>,
+    },
 }
 
 /// Where a new batch's directories come from, and so where its state will live.
@@ -135,8 +137,7 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
                 write_new(&b, &lock, &name, inputs, sources, method)
             })
             .await?;
-            let detail =
-                json!({ "commitment_sha256": prepared.digest, "enterprises": prepared.enterprises });
+            let detail = json!({ "commitment_sha256": prepared.digest, "enterprises": prepared.enterprises });
             let entry = Entry {
                 batch: &batch,
                 state: "committed",
@@ -248,7 +249,11 @@ async fn claim(step: &Step<'_>, (from, to): (&'static str, &str)) -> Result<Clai
         let c: Value = serde_json::from_str(&text)
             .map_err(|e| BundleError::Invalid(format!("commitment.json: {e}")))?;
         let batch = c["batch"].as_str().unwrap_or("").to_string();
-        Ok((batch, super::bundle::sha256_hex(text.as_bytes()), run::state(&b)?))
+        Ok((
+            batch,
+            super::bundle::sha256_hex(text.as_bytes()),
+            run::state(&b)?,
+        ))
     })
     .await?;
     let Some(db) = step.db else {
@@ -278,7 +283,11 @@ async fn claim(step: &Step<'_>, (from, to): (&'static str, &str)) -> Result<Clai
 }
 
 /// Commits a claimed step with its audit entry.
-async fn finish(claim: Claim, step: &Step<'_>, entry: (&str, &Value, Option<&str>)) -> Result<(), StepError> {
+async fn finish(
+    claim: Claim,
+    step: &Step<'_>,
+    entry: (&str, &Value, Option<&str>),
+) -> Result<(), StepError> {
     let (state, detail, verification) = entry;
     if let Some((mut tx, batch)) = claim.tx {
         let e = Entry {
@@ -361,7 +370,8 @@ async fn forget_if_revealed(step: &Step<'_>) -> Result<(), StepError> {
     let revealed = match step.db {
         Some(db) => {
             let b = step.bundle.clone();
-            let batch = blocking(move || Ok(b.read_json("commitment.json")?["batch"].clone())).await?;
+            let batch =
+                blocking(move || Ok(b.read_json("commitment.json")?["batch"].clone())).await?;
             let row = state::find(db, batch.as_str().unwrap_or("")).await?;
             row.is_some_and(|r| r.state == "revealed")
         }
@@ -437,7 +447,8 @@ pub async fn replan(r: Replan<'_>) -> Result<String, StepError> {
     })
     .await?;
     if let Some(tx) = tx.as_mut() {
-        let detail = json!({ "commitment_sha256": digest, "replaces": r.old.dir.display().to_string() });
+        let detail =
+            json!({ "commitment_sha256": digest, "replaces": r.old.dir.display().to_string() });
         let entry = Entry {
             batch: &r.batch,
             state: "committed",

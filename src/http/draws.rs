@@ -101,7 +101,9 @@ pub async fn prepare(
         }
         "dr1" => steps::Method::Dr1,
         "dr2" => steps::Method::Dr2 {
-            complaints: new.complaints_csv.map(|t| ("complaints_csv".to_string(), t)),
+            complaints: new
+                .complaints_csv
+                .map(|t| ("complaints_csv".to_string(), t)),
         },
         other => {
             return Err(Error::unprocessable(
@@ -234,10 +236,14 @@ fn public(state: &str, path: &str) -> bool {
 pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> Result<Json<Value>> {
     let b = bundle(&s, &batch)?;
     let (state, verification) = state_of(&s, &batch).await?;
-    let (commitment, manifest) =
-        blocking(move || Ok::<_, BundleError>((b.read_json("commitment.json")?, b.read_json("manifest.json")?)))
-            .await?
-            .map_err(|e| Error::Internal(e.into()))?;
+    let (commitment, manifest) = blocking(move || {
+        Ok::<_, BundleError>((
+            b.read_json("commitment.json")?,
+            b.read_json("manifest.json")?,
+        ))
+    })
+    .await?
+    .map_err(|e| Error::Internal(e.into()))?;
     let files: Vec<&String> = manifest["files"]
         .as_object()
         .map(|m| m.keys().filter(|p| public(&state, p)).collect())
