@@ -104,6 +104,38 @@ fn two_cli_runs_of_an_offline_bundle_one_wins() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+#[test]
+fn an_interrupted_offline_run_leaves_nothing_the_next_run_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("q1");
+    let b = bundle.to_str().unwrap();
+    let out = dualdraw(None, &["draw", "prepare", "--from", DEMO, "--out", b])
+        .args(["--batch", "Q1", "--source", "lottery:x:1:2026-01-01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // A run killed while renaming its files into place, before its manifest: some plan files
+    // in the bundle, the rest in staging; the manifest still says committed.
+    std::fs::create_dir_all(bundle.join("plan")).unwrap();
+    std::fs::write(bundle.join("plan/visits.csv"), "visit\n").unwrap();
+    std::fs::write(bundle.join("entropy.json"), "{}\n").unwrap();
+    let staging = dir.path().join(".dualdraw/q1.staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(staging.join("teams.csv"), "x\n").unwrap();
+    let out = dualdraw(None, &["verify", b]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "leftovers are not part of the bundle");
+
+    let out = dualdraw(None, &["draw", "run", b, "--entropy", "1 2 3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the run is taken again: {}", text(&out));
+    assert!(!staging.exists());
+    let out = dualdraw(None, &["draw", "reveal", b]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = dualdraw(None, &["verify", b]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 /// The audit log's entries whose action starts with `draw.`, as (action, subject, actor).
 async fn draw_entries(app: &common::TestApp) -> Vec<(String, String, String)> {
     let admin = app.token(Role::Admin, None).await;

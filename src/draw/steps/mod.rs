@@ -31,7 +31,6 @@ impl From<PrepareError> for StepError {
     fn from(e: PrepareError) -> Self {
         match e {
             PrepareError::Input(lines) => StepError::Input(lines.join("\n")),
-            PrepareError::Exists(m) => StepError::Exists(m),
             PrepareError::Bundle(b) => StepError::Bundle(b),
         }
     }
