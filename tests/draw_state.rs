@@ -123,12 +123,20 @@ fn an_interrupted_offline_run_leaves_nothing_the_next_run_keeps() {
     std::fs::create_dir_all(&staging).unwrap();
     std::fs::write(staging.join("teams.csv"), "x\n").unwrap();
     let out = dualdraw(None, &["verify", b]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "leftovers are not part of the bundle");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "leftovers are not part of the bundle"
+    );
 
     let out = dualdraw(None, &["draw", "run", b, "--entropy", "1 2 3"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "the run is taken again: {}", text(&out));
+    assert!(
+        out.status.success(),
+        "the run is taken again: {}",
+        text(&out)
+    );
     assert!(!staging.exists());
     let out = dualdraw(None, &["draw", "reveal", b]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
