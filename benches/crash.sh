@@ -7,7 +7,8 @@
 # after which they must agree and verify. Prints the counts per campaign.
 #
 # Usage: benches/crash.sh [TRIALS] [ENTERPRISES]      (defaults: 20, 200000)
-# Needs curl and jq. Work files under bench-data/crash-N/.
+# Needs curl and jq. Work files under bench-data/crash-N/. With CRASH_PG set (e.g.
+# postgres://postgres@127.0.0.1:5432, psql needed) the HTTP campaign runs on PostgreSQL too.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TRIALS=${1:-20}
@@ -88,16 +89,7 @@ FAILED=0
 cli_campaign run "$T/committed" "$RUN_MS" run
 cli_campaign reveal "$T/r/run" "$REVEAL_MS" revealed
 
-# --- the service --------------------------------------------------------------------------
-H=$W/http
-rm -rf "$H" && mkdir -p "$H"
-DB="sqlite://$H/db.sqlite"
-echo "service: importing the city into $DB"
-for kind in departments items inspectors enterprises conflicts credit-records; do
-    [ -f "$W/city/$kind.csv" ] || continue
-    "$BIN" --db "$DB" import "$kind" "$W/city/$kind.csv" >/dev/null 2>&1 || { echo "import $kind failed"; exit 1; }
-done
-TOKEN=$("$BIN" --db "$DB" token create --role planner --label crash 2>/dev/null | tail -n 1)
+# --- the service ---------------------------------------------------------------------------
 BASE=http://127.0.0.1:$PORT/api/v1
 SERVER=
 start_server() {
@@ -134,72 +126,94 @@ row_state() {
 after() { case $1 in prepare) echo committed ;; run) echo run ;; reveal) echo revealed ;; esac; }
 before() { case $1 in prepare) echo none ;; run) echo committed ;; reveal) echo run ;; esac; }
 
-start_server
-echo "service: measuring one uninterrupted draw"
-declare -A HTTP_MS
-for s in prepare run reveal; do
-    t0=$(ms); code=$(http_step warm "$s"); HTTP_MS[$s]=$(($(ms) - t0))
-    [ "${code:0:1}" = 2 ] || { echo "warm-up $s: HTTP $code"; exit 1; }
-done
-echo "  prepare ${HTTP_MS[prepare]} ms, run ${HTTP_MS[run]} ms, reveal ${HTTP_MS[reveal]} ms"
 
-killed=0 agreed=0 repeated=0 failures=0
-steps=(prepare run reveal)
-for i in $(seq 1 "$TRIALS"); do
-    batch=t$i
-    target=${steps[$(( (i - 1) % 3 ))]}
-    for s in "${steps[@]}"; do
-        [ "$s" = "$target" ] && break
-        http_step "$batch" "$s" >/dev/null
+# One HTTP campaign: $1 = database URL (empty, migrated on start), $2 = its name.
+http_campaign() {
+    DB=$1 LABEL=$2 H=$W/http-${2,,}
+    rm -rf "$H" && mkdir -p "$H"
+    echo "service: importing the city into $DB"
+    for kind in departments items inspectors enterprises conflicts credit-records; do
+        [ -f "$W/city/$kind.csv" ] || continue
+        "$BIN" --db "$DB" import "$kind" "$W/city/$kind.csv" >/dev/null 2>&1 || { echo "import $kind failed"; exit 1; }
     done
-    http_step "$batch" "$target" >"$H/client" &
-    client=$!
-    sleep "$(delay "${HTTP_MS[$target]}")"
-    kill -9 "$SERVER" 2>/dev/null
-    wait "$SERVER" 2>/dev/null
-    wait "$client" 2>/dev/null
-    # The step was interrupted unless its answer (2xx) came before the kill.
-    [ "$(head -c 1 "$H/client")" = 2 ] || killed=$((killed + 1))
+    TOKEN=$("$BIN" --db "$DB" token create --role planner --label crash 2>/dev/null | tail -n 1)
+    local killed agreed repeated failures i batch target client row found ok code s t0
     start_server
-    row=$(row_state "$batch")
-    found=$(state_of "$H/bundles/$batch")
-    ok=1
-    if [ "$row" = "$found" ]; then
-        case $row in
-        "$(after "$target")") agreed=$((agreed + 1)) ;;
-        "$(before "$target")")
-            # Killed before anything was renamed into place: the step is taken again.
-            agreed=$((agreed + 1))
-            code=$(http_step "$batch" "$target"); [ "${code:0:1}" = 2 ] || ok=0 ;;
-        *) ok=0 ;;
-        esac
-    else
-        code=$(http_step "$batch" "$target")
-        if [ "${code:0:1}" = 2 ] && [ "$(row_state "$batch")" = "$(state_of "$H/bundles/$batch")" ]; then
-            repeated=$((repeated + 1))
-        else
-            ok=0
-        fi
-    fi
-    # Finish the draw and verify it.
-    if [ "$ok" = 1 ]; then
+    echo "service: measuring one uninterrupted draw"
+    declare -A HTTP_MS
+    for s in prepare run reveal; do
+        t0=$(ms); code=$(http_step warm "$s"); HTTP_MS[$s]=$(($(ms) - t0))
+        [ "${code:0:1}" = 2 ] || { echo "warm-up $s: HTTP $code"; exit 1; }
+    done
+    echo "  prepare ${HTTP_MS[prepare]} ms, run ${HTTP_MS[run]} ms, reveal ${HTTP_MS[reveal]} ms"
+
+    killed=0 agreed=0 repeated=0 failures=0
+    steps=(prepare run reveal)
+    for i in $(seq 1 "$TRIALS"); do
+        batch=t$i
+        target=${steps[$(( (i - 1) % 3 ))]}
         for s in "${steps[@]}"; do
-            case "$(row_state "$batch"):$s" in
-            committed:run | run:reveal) http_step "$batch" "$s" >/dev/null ;;
-            esac
+            [ "$s" = "$target" ] && break
+            http_step "$batch" "$s" >/dev/null
         done
-        # A reveal killed after its commit leaves the kept copy; a later reveal removes it.
-        [ -e "$H/bundles/.dualdraw/$batch.secret" ] && http_step "$batch" reveal >/dev/null
-        [ "$(row_state "$batch")" = revealed ] && [ "$(state_of "$H/bundles/$batch")" = revealed ] \
-            && verifies "$H/bundles/$batch" && [ ! -e "$H/bundles/.dualdraw/$batch.secret" ] || ok=0
-    fi
-    if [ "$ok" = 0 ]; then
-        failures=$((failures + 1))
-        echo "  trial $i ($target): FAILED (row $row, bundle $found, now row $(row_state "$batch"), bundle $(state_of "$H/bundles/$batch"))"
-    fi
-done
-echo "HTTP draw (service on SQLite; prepare, run, reveal in turn): $TRIALS trials," \
-    "$killed killed during the step, $agreed with row and bundle agreeing as found, $repeated repeated successfully," \
-    "$failures failures"
-FAILED=$((FAILED + failures))
+        http_step "$batch" "$target" >"$H/client" &
+        client=$!
+        sleep "$(delay "${HTTP_MS[$target]}")"
+        kill -9 "$SERVER" 2>/dev/null
+        wait "$SERVER" 2>/dev/null
+        wait "$client" 2>/dev/null
+        # The step was interrupted unless its answer (2xx) came before the kill.
+        [ "$(head -c 1 "$H/client")" = 2 ] || killed=$((killed + 1))
+        start_server
+        row=$(row_state "$batch")
+        found=$(state_of "$H/bundles/$batch")
+        ok=1
+        if [ "$row" = "$found" ]; then
+            case $row in
+            "$(after "$target")") agreed=$((agreed + 1)) ;;
+            "$(before "$target")")
+                # Killed before anything was renamed into place: the step is taken again.
+                agreed=$((agreed + 1))
+                code=$(http_step "$batch" "$target"); [ "${code:0:1}" = 2 ] || ok=0 ;;
+            *) ok=0 ;;
+            esac
+        else
+            code=$(http_step "$batch" "$target")
+            if [ "${code:0:1}" = 2 ] && [ "$(row_state "$batch")" = "$(state_of "$H/bundles/$batch")" ]; then
+                repeated=$((repeated + 1))
+            else
+                ok=0
+            fi
+        fi
+        # Finish the draw and verify it.
+        if [ "$ok" = 1 ]; then
+            for s in "${steps[@]}"; do
+                case "$(row_state "$batch"):$s" in
+                committed:run | run:reveal) http_step "$batch" "$s" >/dev/null ;;
+                esac
+            done
+            # A reveal killed after its commit leaves the kept copy; a later reveal removes it.
+            [ -e "$H/bundles/.dualdraw/$batch.secret" ] && http_step "$batch" reveal >/dev/null
+            [ "$(row_state "$batch")" = revealed ] && [ "$(state_of "$H/bundles/$batch")" = revealed ] \
+                && verifies "$H/bundles/$batch" && [ ! -e "$H/bundles/.dualdraw/$batch.secret" ] || ok=0
+        fi
+        if [ "$ok" = 0 ]; then
+            failures=$((failures + 1))
+            echo "  trial $i ($target): FAILED (row $row, bundle $found, now row $(row_state "$batch"), bundle $(state_of "$H/bundles/$batch"))"
+        fi
+    done
+    echo "HTTP draw (service on $LABEL; prepare, run, reveal in turn): $TRIALS trials," \
+        "$killed killed during the step, $agreed with row and bundle agreeing as found, $repeated repeated successfully," \
+        "$failures failures"
+    FAILED=$((FAILED + failures))
+    stop_server
+}
+
+http_campaign "sqlite://$W/http-sqlite/db.sqlite" SQLite
+if [ -n "${CRASH_PG:-}" ]; then
+    # CRASH_PG=postgres://postgres@127.0.0.1:5432: a database dualdraw_crash is made afresh.
+    psql "$CRASH_PG/postgres" -qc "DROP DATABASE IF EXISTS dualdraw_crash" \
+        -c "CREATE DATABASE dualdraw_crash" >/dev/null || exit 1
+    http_campaign "$CRASH_PG/dualdraw_crash" PostgreSQL
+fi
 exit $((FAILED > 0))
