@@ -33,80 +33,85 @@ pub enum PlanCommand {
     ///
     /// Example: dualdraw plan replan 2026-plan --from city-june/ --out 2026-plan-r1
     ///          --batch 2026-R1 --pinned-through 6 --complaints complaints.csv
-    Replan {
-        old: PathBuf,
-        #[arg(long)]
-        from: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long)]
-        batch: String,
-        /// The last period done or under way (its visits stay).
-        #[arg(long)]
-        pinned_through: u32,
-        /// Complaint-driven checks: uscc,department,period.
-        #[arg(long)]
-        complaints: Option<PathBuf>,
-        /// OLD's secret (default: its kept secret, .dualdraw/OLD.secret, or OLD/secret.txt once
-        /// revealed).
-        #[arg(long)]
-        secret: Option<PathBuf>,
-    },
+    Replan(ReplanArgs),
+}
+
+/// The arguments of `plan replan`.
+#[derive(clap::Args, Debug)]
+pub struct ReplanArgs {
+    pub old: PathBuf,
+    #[arg(long)]
+    pub from: PathBuf,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub batch: String,
+    /// The last period done or under way (its visits stay).
+    #[arg(long)]
+    pub pinned_through: u32,
+    /// Complaint-driven checks: uscc,department,period.
+    #[arg(long)]
+    pub complaints: Option<PathBuf>,
+    /// OLD's secret (default: its kept secret, .dualdraw/OLD.secret, or OLD/secret.txt once
+    /// revealed).
+    #[arg(long)]
+    pub secret: Option<PathBuf>,
 }
 
 pub async fn plan(db_url: &str, command: PlanCommand) -> Result<(), Failure> {
-    if let PlanCommand::Replan { .. } = command {
-        return replan(db_url, command).await;
-    }
-    tokio::task::spawn_blocking(move || plan_blocking(command))
-        .await
-        .map_err(|e| Failure::failed(format!("plan failed: {e}")))?
-}
-
-fn plan_blocking(command: PlanCommand) -> Result<(), Failure> {
     match command {
         PlanCommand::Report {
             bundle,
             csv,
             svg,
             json,
-        } => {
-            let r = crate::plan::report::report(&Bundle::new(&bundle))
-                .map_err(|e| Failure::input(e.to_string()))?;
-            let text = if json {
-                format!("{}\n", serde_json::to_string_pretty(&r).expect("JSON"))
-            } else {
-                r.text()
-            };
-            // A closed pipe (`| head`) is not an error of the report.
-            use std::io::Write;
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            let write = |dir: &PathBuf, files: std::collections::BTreeMap<&str, String>| {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Failure::failed(format!("{}: {e}", dir.display())))?;
-                for (name, text) in files {
-                    let p = dir.join(name);
-                    std::fs::write(&p, text)
-                        .map_err(|e| Failure::failed(format!("{}: {e}", p.display())))?;
-                }
-                Ok::<(), Failure>(())
-            };
-            if let Some(dir) = &csv {
-                write(dir, r.csv_files())?;
-            }
-            if let Some(dir) = &svg {
-                write(dir, crate::plan::svg::charts(&r))?;
-            }
-            Ok(())
-        }
-        PlanCommand::Replan { .. } => unreachable!("re-plans are taken by `replan`"),
+        } => tokio::task::spawn_blocking(move || report(bundle, csv, svg, json))
+            .await
+            .map_err(|e| Failure::failed(format!("plan failed: {e}")))?,
+        PlanCommand::Replan(args) => replan(db_url, args).await,
     }
+}
+
+/// `plan report` (blocking).
+fn report(
+    bundle: PathBuf,
+    csv: Option<PathBuf>,
+    svg: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Failure> {
+    let r = crate::plan::report::report(&Bundle::new(&bundle))
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(&r).expect("JSON"))
+    } else {
+        r.text()
+    };
+    // A closed pipe (`| head`) is not an error of the report.
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    let write = |dir: &PathBuf, files: std::collections::BTreeMap<&str, String>| {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::failed(format!("{}: {e}", dir.display())))?;
+        for (name, text) in files {
+            let p = dir.join(name);
+            std::fs::write(&p, text)
+                .map_err(|e| Failure::failed(format!("{}: {e}", p.display())))?;
+        }
+        Ok::<(), Failure>(())
+    };
+    if let Some(dir) = &csv {
+        write(dir, r.csv_files())?;
+    }
+    if let Some(dir) = &svg {
+        write(dir, crate::plan::svg::charts(&r))?;
+    }
+    Ok(())
 }
 
 /// `plan replan`: the use case `crate::draw::steps::replan`, recorded in the database when the
 /// replaced draw is.
-async fn replan(db_url: &str, command: PlanCommand) -> Result<(), Failure> {
-    let PlanCommand::Replan {
+async fn replan(db_url: &str, args: ReplanArgs) -> Result<(), Failure> {
+    let ReplanArgs {
         old,
         from,
         out,
@@ -114,10 +119,7 @@ async fn replan(db_url: &str, command: PlanCommand) -> Result<(), Failure> {
         pinned_through,
         complaints,
         secret,
-    } = command
-    else {
-        unreachable!("called for replan only")
-    };
+    } = args;
     let old = Bundle::new(&old);
     let db = super::draw::database_of(db_url, &old).await?;
     let complaints = complaints

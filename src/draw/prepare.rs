@@ -27,8 +27,6 @@ use std::path::Path;
 pub enum PrepareError {
     #[error("{}", .0.join("\n"))]
     Input(Vec<String>),
-    #[error("{0}: already exists; a batch is prepared once")]
-    Exists(String),
     #[error(transparent)]
     Bundle(#[from] BundleError),
 }
