@@ -59,7 +59,11 @@ export function verifyManifest(files, progress) {
   const expected = expectedFiles(state);
   const missing = expected.filter((p) => !(p in manifest.files));
   if (missing.length) fail(`${missing[0]}: missing from a bundle in state ${state}`);
-  const unexpected = listed.filter((p) => !expected.includes(p));
+  // docs/log.md §8: optional log evidence, written at run (keys, commitment leaf) and reveal.
+  const allowed = [...expected];
+  if (state === 'run' || state === 'revealed') allowed.push('log/keys.json', 'log/prepare.json', 'log/replan.json');
+  if (state === 'revealed') allowed.push('log/run.json');
+  const unexpected = listed.filter((p) => !allowed.includes(p));
   if (unexpected.length) fail(`${unexpected[0]}: not part of a bundle in state ${state}`);
   const digest = manifest.files['commitment.json'];
   if (manifest.commitment_sha256 !== digest) {
@@ -93,7 +97,10 @@ function checkDeclaration(label, src) {
 export function verifyCommitment(files, manifest) {
   const label = 'commitment.json';
   const c = loadJson(label, files.get(label));
-  expectKeys(label, c, ['batch', 'inputs', 'method', 'population_root', 'population_size', 'secret_commitment', 'sources']);
+  // docs/log.md §7.3: "allow_past_entropy":true is present only when prepare was told to.
+  const past = Object.hasOwn(c, 'allow_past_entropy') ? ['allow_past_entropy'] : [];
+  expectKeys(label, c, ['batch', 'inputs', 'method', 'population_root', 'population_size', 'secret_commitment', 'sources', ...past]);
+  if (past.length && c.allow_past_entropy !== true) fail(`${label}: allow_past_entropy must be true when present`);
   if (c.method !== METHOD) fail(`${label}: method: expected "${METHOD}", found ${JSON.stringify(c.method)}`);
   if (typeof c.batch !== 'string') fail(`${label}: batch is not a string`);
   if (!isObject(c.inputs) || Object.keys(c.inputs).sort(byteCmp).join() !== INPUT_FILES.join()) {

@@ -6,6 +6,8 @@ import {
   METHOD, PLAN_FILES, verifyCommitment, verifyEntropy, verifyManifest, verifyPopulationSize,
 } from './bundle.js';
 import { readInputs } from './inputs.js';
+import { loadJson } from './json.js';
+import { TlogError, checkEvidence } from './log.js';
 import { planFiles } from './plan.js';
 import { checkRules } from './rules.js';
 import { randomNumbers, selectEnterprises } from './select.js';
@@ -32,6 +34,7 @@ const PHASES = [
   ['teams', '检查组 (inspector teams)', 15],
   ['compare', '比对计划文件 (comparing plan files)', 5],
   ['rules', '规则检查 (rule checks)', 10],
+  ['log', '透明日志证据 (log evidence)', 1],
 ];
 
 function progressReporter(onProgress) {
@@ -95,7 +98,28 @@ function recompute(files, inputs, seed, progress) {
   for (const name of PLAN_FILES) compareBytes(`plan/${name}`, expected[name], files.get(`plan/${name}`));
 }
 
-function run(files, progress) {
+/** docs/log.md §8.1: the log evidence, with `keys` (null: log/keys.json); the summary's tail. */
+function evidence(files, manifest, commitment, secret, keys, progress) {
+  progress.phase('log');
+  const planFiles = {};
+  for (const [rel, d] of Object.entries(manifest.files)) if (rel.startsWith('plan/')) planFiles[rel] = d;
+  const facts = {
+    commitment,
+    commitmentSha256: manifest.commitment_sha256,
+    entropySha256: manifest.files['entropy.json'] ?? null,
+    secret,
+    planFiles,
+  };
+  const logFiles = new Map([...files].filter(([rel]) => rel.startsWith('log/')));
+  try {
+    return checkEvidence(facts, logFiles, keys, loadJson);
+  } catch (e) {
+    if (e instanceof TlogError) fail(e.message);
+    throw e;
+  }
+}
+
+function run(files, progress, keys) {
   progress.phase('manifest');
   let hashed = 0;
   const manifest = verifyManifest(files, () => progress.part(++hashed, files.size));
@@ -105,12 +129,13 @@ function run(files, progress) {
   const inputs = readInputs(files, (n) => progress.part(n, Math.max(n, 1)));
   verifyPopulationSize(commitment, inputs);
   const head = `${METHOD} bundle verified ${WHO}: ${inputs.population.size} enterprises, ${inputs.tasks.length} tasks`;
-  if (manifest.state === 'committed') return `${head}; committed, not yet run`;
+  if (manifest.state === 'committed') return `${head}; committed, not yet run; ${evidence(files, manifest, commitment, null, keys, progress)}`;
   progress.phase('entropy');
   const string = verifyEntropy(files, commitment);
   let seed = null;
+  let secret = null;
   if (manifest.state === 'revealed') {
-    const secret = verifySecret(files, commitment);
+    secret = verifySecret(files, commitment);
     seed = toHex(computeSeed(files.get('commitment.json'), string, secret));
     if (manifest.seed !== seed) fail(`manifest.json: seed expected ${seed}, found ${JSON.stringify(manifest.seed)}`);
     recompute(files, inputs, fromHex(seed), progress);
@@ -118,20 +143,22 @@ function run(files, progress) {
   progress.phase('rules');
   const c = checkRules(inputs, files);
   const summary = `${head}, ${c.selections} selections, ${c.visits} visits, ${c.assigned} inspectors assigned, ${c.failures} teams not formed`;
-  if (seed === null) return `${summary}; run, not yet revealed (plan rules checked, not recomputed)`;
-  return `${summary}; seed ${seed}`;
+  const tail = evidence(files, manifest, commitment, secret, keys, progress);
+  if (seed === null) return `${summary}; run, not yet revealed (plan rules checked, not recomputed); ${tail}`;
+  return `${summary}; seed ${seed}; ${tail}`;
 }
 
 /**
  * Verifies a dr1 bundle. `files` is a Map from the bundle's `/`-separated relative paths to
  * their bytes (Uint8Array); `onProgress` receives { phase, label, fraction } now and then.
+ * `options.keys` (from log.js makeKeys) replaces log/keys.json for the log evidence.
  * Returns { ok: true, summary } or { ok: false, message } naming the first difference.
  */
-export function verifyBundle(files, onProgress) {
+export function verifyBundle(files, onProgress, options = {}) {
   const progress = progressReporter(onProgress);
   resetTexts();
   try {
-    const summary = run(files, progress);
+    const summary = run(files, progress, options.keys ?? null);
     progress.finish();
     return { ok: true, summary };
   } catch (e) {
