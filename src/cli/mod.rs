@@ -6,7 +6,7 @@
 mod commands;
 mod credit;
 mod draw;
-mod pick;
+pub mod pick;
 mod plan;
 
 use crate::auth::Role;
