@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
     match read_rows(kind, std::io::Cursor::new(bytes), "fuzz.csv", rules, |_| {}) {
         Ok(()) => {}
         // Every error names the file it is about.
-        Err(ImportError::Invalid { file, errors, total }) => {
+        Err(ImportError::Invalid {
+            file,
+            errors,
+            total,
+        }) => {
             assert_eq!(file, "fuzz.csv");
             assert!(total >= errors.len() && !errors.is_empty());
             assert!(errors.iter().all(|e| e.file == "fuzz.csv"));

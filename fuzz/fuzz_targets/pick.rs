@@ -22,8 +22,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let sources: Vec<String> = first.split('|').map(String::from).collect();
-    let (Ok(entries), Ok(sources)) = (parse_pool(list, "list.txt"), parse_sources(&sources))
-    else {
+    let (Ok(entries), Ok(sources)) = (parse_pool(list, "list.txt"), parse_sources(&sources)) else {
         return;
     };
     let key = rfc3797::key_string(&sources);
