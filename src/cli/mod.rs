@@ -7,7 +7,7 @@ mod commands;
 mod credit;
 mod draw;
 mod log;
-mod pick;
+pub mod pick;
 mod plan;
 mod witness;
 

@@ -121,7 +121,7 @@ fn step_line(step: usize, hash: &str, remaining: usize, index: usize, entry: &st
 /// The entries of a published list: one per line, LF or CRLF, the final newline optional, a
 /// leading byte-order mark ignored. Every blank, non-UTF-8 or repeated line is reported as
 /// `FILE:LINE: …`; entries must differ because `dr1` numbers an entry by its text.
-fn parse_pool<'a>(bytes: &'a [u8], name: &str) -> Result<Vec<&'a str>, Failure> {
+pub fn parse_pool<'a>(bytes: &'a [u8], name: &str) -> Result<Vec<&'a str>, Failure> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if body.is_empty() {
@@ -161,7 +161,7 @@ fn parse_pool<'a>(bytes: &'a [u8], name: &str) -> Result<Vec<&'a str>, Failure> 
 }
 
 /// Each `--entropy` value as a source of integers, in published order.
-fn parse_sources(texts: &[String]) -> Result<Vec<Vec<u64>>, Failure> {
+pub fn parse_sources(texts: &[String]) -> Result<Vec<Vec<u64>>, Failure> {
     texts
         .iter()
         .map(|text| {
@@ -171,7 +171,7 @@ fn parse_sources(texts: &[String]) -> Result<Vec<Vec<u64>>, Failure> {
         .collect()
 }
 
-fn check_count(count: usize, pool: usize, method: Method, name: &str) -> Result<(), Failure> {
+pub fn check_count(count: usize, pool: usize, method: Method, name: &str) -> Result<(), Failure> {
     if pool == 0 {
         return Err(Failure::input(format!("{name}: no entries")));
     }

@@ -12,9 +12,7 @@ use super::run::{self, public_entropy, read_inputs, read_secret, RunSummary, Ste
 use super::verify::{self, check_committed, check_entropy, differ, Committed, Difference};
 use dualdraw_solver::dr1::seed::{secret_commitment, seed, sha256};
 use dualdraw_solver::dr1::Inputs;
-use dualdraw_solver::dr2::annual::{
-    self as files, Annual, Complaint, PreviousMember, PreviousVisit,
-};
+use dualdraw_solver::dr2::annual::{self as files, Annual, Complaint};
 use dualdraw_solver::dr2::{self, check::check};
 use dualdraw_solver::Uscc;
 use serde_json::{json, Value as Json};
@@ -110,11 +108,12 @@ pub fn replan(
             "--pinned-through {pinned_through}: the year has {periods} periods"
         )));
     }
+    let (previous_visits, previous_teams) = crate::plan::rows::previous(old)?;
     let mut annual = Annual {
         pinned_through,
         complaints,
-        previous_visits: previous_visits(&old.read("plan/visits.csv")?)?,
-        previous_teams: previous_teams(&old.read("plan/teams.csv")?)?,
+        previous_visits,
+        previous_teams,
     };
     annual.normalize();
     let previous = Previous {
@@ -130,41 +129,6 @@ pub fn replan(
     prepare::write(out, batch, inputs, sources).map_err(|e| input(e.to_string()))?;
     let digest = commit(out, &annual, Some(&previous)).map_err(|e| input(e.to_string()))?;
     Ok(prepare::Commitment { digest, secret })
-}
-
-fn previous_visits(text: &str) -> Result<Vec<PreviousVisit>, StepError> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    use dualdraw_solver::dr1::inputs::split as list;
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| input(format!("plan/visits.csv: {e}")))?;
-        let uscc = Uscc::parse(&rec[1]).map_err(|e| input(format!("plan/visits.csv: {e}")))?;
-        out.push(PreviousVisit {
-            visit: rec[0].to_string(),
-            uscc,
-            period: rec[4]
-                .parse()
-                .map_err(|_| input("plan/visits.csv: bad period"))?,
-            groups: list(&rec[5]),
-            departments: list(&rec[6]),
-            tasks: list(&rec[7]),
-        });
-    }
-    Ok(out)
-}
-
-fn previous_teams(text: &str) -> Result<Vec<PreviousMember>, StepError> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| input(format!("plan/teams.csv: {e}")))?;
-        out.push(PreviousMember {
-            visit: rec[0].to_string(),
-            department: rec[1].to_string(),
-            inspector: rec[2].to_string(),
-        });
-    }
-    Ok(out)
 }
 
 /// Complaint-driven checks from a user's CSV: `uscc,department,period` (or 统一社会信用代码,

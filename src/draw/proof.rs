@@ -3,11 +3,13 @@
 //! against the committed root, and — once the seed is revealed — its random number and, for each
 //! stratum it belongs to, the published start and cut-off with its own ξ.
 
-use super::bundle::Bundle;
+use super::bundle::{Bundle, BundleError};
 use super::run::StepError;
-use dualdraw_solver::dr1::output::hex64;
+use crate::plan::rows;
+use dualdraw_solver::dr1::output::{hex64, PLAN_FILES};
 use dualdraw_solver::{merkle, Uscc};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 fn input(s: impl Into<String>) -> StepError {
     StepError::Input(s.into())
@@ -64,29 +66,56 @@ pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
 /// The strata of the enterprise's tier with its ξ and whether it falls under the cut-off.
 fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError> {
     let tier = row.split(',').nth(3).unwrap_or("");
-    let strata = bundle.read("plan/strata.csv")?;
-    let selections = bundle.read("plan/selections.csv")?;
     let uscc = row.split(',').next().unwrap_or("");
+    let strata = rows::read(bundle, "plan/strata.csv", header("strata.csv"), |f| {
+        let hex = |column: &str| -> Result<Option<u64>, BundleError> {
+            match f.text(column) {
+                "" => Ok(None),
+                s => u64::from_str_radix(s, 16)
+                    .map(Some)
+                    .map_err(|_| f.error(column, format!("'{s}' is not 16 hex digits"))),
+            }
+        };
+        let start = hex("start")?.ok_or_else(|| f.error("start", "empty"))?;
+        Ok((
+            f.text("task").to_string(),
+            f.text("tier").to_string(),
+            (start, f.text("start").to_string()),
+            (hex("cutoff")?, f.text("cutoff").to_string()),
+        ))
+    })?;
+    let selected: BTreeSet<String> = rows::read(
+        bundle,
+        "plan/selections.csv",
+        header("selections.csv"),
+        |f| Ok((f.text("uscc") == uscc).then(|| f.text("task").to_string())),
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
     let mut out = Vec::new();
-    for line in strata.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() < 9 || f[1] != tier {
+    for (task, stratum_tier, (start, start_text), (cutoff, cutoff_text)) in strata {
+        if stratum_tier != tier {
             continue;
         }
-        let start =
-            u64::from_str_radix(f[5], 16).map_err(|_| input("plan/strata.csv: bad start"))?;
         let xi = u.wrapping_sub(start);
-        let selected = selections
-            .lines()
-            .any(|s| s.starts_with(&format!("{},{uscc},", f[0])));
         out.push(json!({
-            "task": f[0],
-            "start": f[5],
-            "cutoff": f[6],
+            "task": task,
+            "start": start_text,
+            "cutoff": cutoff_text,
             "xi": hex64(xi),
-            "under_cutoff": !f[6].is_empty() && xi <= u64::from_str_radix(f[6], 16).unwrap_or(0),
-            "selected": selected,
+            "under_cutoff": cutoff.is_some_and(|c| xi <= c),
+            "selected": selected.contains(&task),
         }));
     }
     Ok(out)
+}
+
+/// The header of a plan file as the solver writes it.
+fn header(name: &str) -> &'static [&'static str] {
+    PLAN_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, h)| *h)
+        .unwrap_or_else(|| panic!("{name} is not a plan file"))
 }

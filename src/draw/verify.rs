@@ -292,7 +292,7 @@ fn verify_draw(bundle: &Bundle) -> Result<String, Difference> {
 
 /// Checks `entropy.json` against the declared sources (drand rounds against the pinned keys);
 /// returns the canonical entropy string.
-pub(crate) fn check_entropy(commitment: &Json, entropy: &Json) -> Result<String, Difference> {
+pub fn check_entropy(commitment: &Json, entropy: &Json) -> Result<String, Difference> {
     let sources = commitment["sources"]
         .as_array()
         .cloned()

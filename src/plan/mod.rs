@@ -3,4 +3,5 @@
 //! uncoordinated department draws) as text, JSON, CSV and SVG.
 
 pub mod report;
+pub mod rows;
 pub mod svg;

@@ -6,6 +6,7 @@
 //! were drawn and visited separately (one visit per task and enterprise, the practice before
 //! joint checks, 国办发〔2019〕5号 "进一次门、查多项事").
 
+use super::rows::{self, Class, Seat, Selection, Stratum, Visit};
 use crate::draw::bundle::{Bundle, BundleError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,37 +83,6 @@ pub struct Report {
     pub inclusion: Vec<InclusionRow>,
 }
 
-fn csv_rows(bundle: &Bundle, rel: &str) -> Result<Vec<BTreeMap<String, String>>, BundleError> {
-    let text = bundle.read(rel)?;
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| BundleError::Invalid(format!("{rel}: {e}")))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| BundleError::Invalid(format!("{rel}: {e}")))?;
-        out.push(
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect(),
-        );
-    }
-    Ok(out)
-}
-
-fn list(s: &str) -> Vec<&str> {
-    s.split(';').filter(|x| !x.is_empty()).collect()
-}
-
-fn num(s: &str) -> u64 {
-    s.parse().unwrap_or(0)
-}
-
 /// Reads a run or revealed `dr2` bundle's plan and reports on it.
 pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
     let manifest = bundle.read_json("manifest.json")?;
@@ -130,10 +100,14 @@ pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
         )));
     }
     let commitment = bundle.read_json("commitment.json")?;
-    let visits = csv_rows(bundle, "plan/visits.csv")?;
-    let caps = caps(bundle)?;
+    let batch = commitment["batch"]
+        .as_str()
+        .ok_or_else(|| BundleError::Invalid("commitment.json: batch: not a string".into()))?;
+    let visits = rows::visits(bundle)?;
+    let caps = rows::caps(bundle)?;
+    let (unplanned_checks, teams_not_formed) = rows::unplanned_and_failures(bundle)?;
     let mut r = Report {
-        batch: commitment["batch"].as_str().unwrap_or("").to_string(),
+        batch: batch.to_string(),
         method: dualdraw_solver::dr2::METHOD.to_string(),
         visits: visits.len() as u64,
         joint_visits: 0,
@@ -144,48 +118,37 @@ pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
         overlap_enterprises: 0,
         overlap_visits: 0,
         overlap_uncoordinated_visits: 0,
-        unplanned_checks: csv_rows(bundle, "plan/unplanned.csv")?.len() as u64,
-        teams_not_formed: csv_rows(bundle, "plan/failures.csv")?.len() as u64,
-        shortages: csv_rows(bundle, "plan/shortages.csv")?
-            .into_iter()
-            .map(|s| s["message"].clone())
-            .collect(),
+        unplanned_checks,
+        teams_not_formed,
+        shortages: rows::shortages(bundle)?,
         tiers: Vec::new(),
         load: Vec::new(),
         inclusion: Vec::new(),
     };
     coordination(&mut r, &visits);
-    r.tiers = tiers(&visits, &caps, &key_supervised(bundle)?);
-    r.load = load(bundle, &visits)?;
-    r.inclusion = inclusion(bundle, &visits)?;
+    r.tiers = tiers(&visits, &caps, &rows::key_supervised(bundle)?);
+    r.load = load(&visits, &rows::seats(bundle)?, &rows::classes(bundle)?);
+    r.inclusion = inclusion(&visits, &rows::selections(bundle)?, rows::strata(bundle)?);
     Ok(r)
 }
 
-fn caps(bundle: &Bundle) -> Result<BTreeMap<String, u32>, BundleError> {
-    let policy = csv_rows(bundle, "inputs/policy.csv")?;
-    Ok(policy
-        .iter()
-        .filter_map(|row| {
-            let tier = row["key"].strip_prefix("visit_cap_")?.to_uppercase();
-            Some((tier, row["value"].parse().ok()?))
-        })
-        .collect())
-}
-
-fn coordination(r: &mut Report, visits: &[BTreeMap<String, String>]) {
+fn coordination(r: &mut Report, visits: &[Visit]) {
     let mut departments_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut visits_of: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for v in visits {
-        let ds = list(&v["departments"]);
-        let tasks = list(&v["tasks"]).len() as u64;
+        let ds = &v.departments;
+        let tasks = v.tasks.len() as u64;
         r.department_checks += ds.len() as u64;
         if ds.len() > 1 {
             r.joint_visits += 1;
             r.joint_department_checks += ds.len() as u64;
         }
         r.uncoordinated_visits += tasks;
-        departments_of.entry(&v["uscc"]).or_default().extend(ds);
-        let slot = visits_of.entry(&v["uscc"]).or_default();
+        departments_of
+            .entry(v.uscc.as_str())
+            .or_default()
+            .extend(ds.iter().map(String::as_str));
+        let slot = visits_of.entry(v.uscc.as_str()).or_default();
         slot.0 += 1;
         slot.1 += tasks;
     }
@@ -202,29 +165,10 @@ fn coordination(r: &mut Report, visits: &[BTreeMap<String, String>]) {
     }
 }
 
-/// Codes of the population's key-supervision enterprises (重点监管: not capped).
-fn key_supervised(bundle: &Bundle) -> Result<BTreeSet<String>, BundleError> {
-    let file = std::fs::File::open(bundle.path("inputs/population.csv"))
-        .map_err(|e| crate::draw::bundle::io(&bundle.path("inputs/population.csv"), e))?;
-    let mut r = csv::Reader::from_reader(std::io::BufReader::new(file));
-    let mut out = BTreeSet::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| BundleError::Invalid(format!("inputs/population.csv: {e}")))?;
-        if &rec[4] == "true" {
-            out.insert(rec[0].to_string());
-        }
-    }
-    Ok(out)
-}
-
-fn tiers(
-    visits: &[BTreeMap<String, String>],
-    caps: &BTreeMap<String, u32>,
-    key: &BTreeSet<String>,
-) -> Vec<TierRow> {
+fn tiers(visits: &[Visit], caps: &BTreeMap<String, u32>, key: &BTreeSet<String>) -> Vec<TierRow> {
     let mut per: BTreeMap<(&str, &str), u32> = BTreeMap::new();
     for v in visits {
-        *per.entry((&v["tier"], &v["uscc"])).or_default() += 1;
+        *per.entry((&v.tier, v.uscc.as_str())).or_default() += 1;
     }
     ["A", "B", "C", "D"]
         .iter()
@@ -256,31 +200,27 @@ fn tiers(
         .collect()
 }
 
-fn load(bundle: &Bundle, visits: &[BTreeMap<String, String>]) -> Result<Vec<LoadRow>, BundleError> {
+fn load(visits: &[Visit], seats: &[Seat], classes: &[Class]) -> Vec<LoadRow> {
     let period: BTreeMap<&str, u32> = visits
         .iter()
-        .map(|v| (v["visit"].as_str(), num(&v["period"]) as u32))
+        .map(|v| (v.visit.as_str(), v.period))
         .collect();
-    let mut rows: BTreeMap<(String, u32), (u64, BTreeSet<String>, u64)> = BTreeMap::new();
-    for m in csv_rows(bundle, "plan/teams.csv")? {
-        let Some(&p) = period.get(m["visit"].as_str()) else {
+    let mut rows: BTreeMap<(String, u32), (u64, BTreeSet<&str>, u64)> = BTreeMap::new();
+    for m in seats {
+        let Some(&p) = period.get(m.visit.as_str()) else {
             continue;
         };
-        let slot = rows.entry((m["department"].clone(), p)).or_default();
+        let slot = rows.entry((m.department.clone(), p)).or_default();
         slot.0 += 1;
-        slot.1.insert(m["inspector"].clone());
+        slot.1.insert(&m.inspector);
     }
-    for c in csv_rows(bundle, "plan/classes.csv")? {
-        for given in list(&c["allocation"]) {
-            if let Some((p, n)) = given.split_once(':') {
-                rows.entry((c["department"].clone(), num(p) as u32))
-                    .or_default()
-                    .2 += num(n);
-            }
+    for c in classes {
+        for &(p, n) in &c.allocation {
+            let slot = rows.entry((c.department.clone(), p)).or_default();
+            slot.2 = slot.2.saturating_add(n);
         }
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
             |((department, period), (assigned, inspectors, allocated))| LoadRow {
                 department,
@@ -290,47 +230,40 @@ fn load(bundle: &Bundle, visits: &[BTreeMap<String, String>]) -> Result<Vec<Load
                 allocated,
             },
         )
-        .collect())
+        .collect()
 }
 
 fn inclusion(
-    bundle: &Bundle,
-    visits: &[BTreeMap<String, String>],
-) -> Result<Vec<InclusionRow>, BundleError> {
+    visits: &[Visit],
+    selections: &[Selection],
+    strata: Vec<Stratum>,
+) -> Vec<InclusionRow> {
     let planned: BTreeSet<(&str, &str)> = visits
         .iter()
-        .flat_map(|v| {
-            list(&v["tasks"])
-                .into_iter()
-                .map(move |t| (t, v["uscc"].as_str()))
-        })
+        .flat_map(|v| v.tasks.iter().map(move |t| (t.as_str(), v.uscc.as_str())))
         .collect();
-    let selections = csv_rows(bundle, "plan/selections.csv")?;
     let mut planned_by: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for s in &selections {
-        if planned.contains(&(s["task"].as_str(), s["uscc"].as_str())) {
-            *planned_by.entry((&s["task"], &s["tier"])).or_default() += 1;
+    for s in selections {
+        if planned.contains(&(s.task.as_str(), s.uscc.as_str())) {
+            *planned_by.entry((&s.task, &s.tier)).or_default() += 1;
         }
     }
-    Ok(csv_rows(bundle, "plan/strata.csv")?
+    strata
         .into_iter()
-        .map(|st| {
-            let planned = planned_by
-                .get(&(st["task"].as_str(), st["tier"].as_str()))
+        .map(|st| InclusionRow {
+            planned: planned_by
+                .get(&(st.task.as_str(), st.tier.as_str()))
                 .copied()
-                .unwrap_or(0);
-            InclusionRow {
-                inclusion: format!("{}/{}", st["quota"], st["eligible"]),
-                eligible: num(&st["eligible"]),
-                expected: num(&st["quota"]),
-                selected: num(&st["taken"]),
-                key: num(&st["key"]),
-                planned,
-                task: st["task"].clone(),
-                tier: st["tier"].clone(),
-            }
+                .unwrap_or(0),
+            inclusion: format!("{}/{}", st.quota, st.eligible),
+            eligible: st.eligible,
+            expected: st.quota,
+            selected: st.taken,
+            key: st.key,
+            task: st.task,
+            tier: st.tier,
         })
-        .collect())
+        .collect()
 }
 
 fn pct(part: u64, whole: u64) -> String {

@@ -31,6 +31,42 @@ pub const FILES: [&str; 14] = [
     "visits.csv",
 ];
 
+/// Header of `visits.csv`: one row per visit.
+pub const VISITS_HEADER: [&str; 10] = [
+    "visit",
+    "uscc",
+    "region",
+    "tier",
+    "period",
+    "groups",
+    "departments",
+    "tasks",
+    "place",
+    "pinned",
+];
+/// Header of `unplanned.csv`: selected checks that got no visit.
+pub const UNPLANNED_HEADER: [&str; 5] = ["uscc", "group", "tasks", "departments", "reason"];
+/// Header of `shortages.csv`: where inspectors fall short.
+pub const SHORTAGES_HEADER: [&str; 8] = [
+    "region",
+    "department",
+    "from",
+    "to",
+    "needed",
+    "available",
+    "unplanned",
+    "message",
+];
+/// Header of `classes.csv`: interchangeable inspectors and what the optimizer gave them.
+pub const CLASSES_HEADER: [&str; 6] = [
+    "region",
+    "department",
+    "inspectors",
+    "capacity",
+    "certified",
+    "allocation",
+];
+
 fn list<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
     items
         .into_iter()
@@ -63,7 +99,7 @@ impl Plan {
         files.insert(
             "unplanned.csv",
             csv_text(
-                &["uscc", "group", "tasks", "departments", "reason"],
+                &UNPLANNED_HEADER,
                 self.unplanned.iter().map(|u| {
                     vec![
                         inputs.uscc_of(u.index).to_string(),
@@ -79,16 +115,7 @@ impl Plan {
         files.insert(
             "shortages.csv",
             csv_text(
-                &[
-                    "region",
-                    "department",
-                    "from",
-                    "to",
-                    "needed",
-                    "available",
-                    "unplanned",
-                    "message",
-                ],
+                &SHORTAGES_HEADER,
                 self.shortages.iter().map(|s| {
                     vec![
                         s.region.clone(),
@@ -114,18 +141,7 @@ impl Plan {
 
     fn visits_csv(&self, inputs: &Inputs) -> String {
         csv_text(
-            &[
-                "visit",
-                "uscc",
-                "region",
-                "tier",
-                "period",
-                "groups",
-                "departments",
-                "tasks",
-                "place",
-                "pinned",
-            ],
+            &VISITS_HEADER,
             self.visits.iter().map(|v| {
                 let (region, tier) = match v.index {
                     Some(i) => (
@@ -286,17 +302,7 @@ impl Plan {
                 ]);
             }
         }
-        csv_text(
-            &[
-                "region",
-                "department",
-                "inspectors",
-                "capacity",
-                "certified",
-                "allocation",
-            ],
-            rows.into_iter(),
-        )
+        csv_text(&CLASSES_HEADER, rows.into_iter())
     }
 
     fn regions_csv(&self) -> String {
