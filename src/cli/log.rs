@@ -178,3 +178,30 @@ fn print_report(r: &monitor::Report) {
         );
     }
 }
+
+/// The log keys given to `dualdraw verify`, if any.
+pub fn keys(
+    log_key: Option<String>,
+    witnesses: Vec<String>,
+    quorum: Option<usize>,
+) -> Result<Option<dualdraw_solver::tlog::evidence::Keys>, Failure> {
+    let Some(log_key) = log_key else {
+        return Ok(None);
+    };
+    let witnesses = witnesses
+        .iter()
+        .map(|w| key(w))
+        .collect::<Result<Vec<_>, _>>()?;
+    let quorum = quorum.unwrap_or(witnesses.len());
+    if quorum > witnesses.len() {
+        return Err(Failure::input(format!(
+            "--quorum {quorum} is more than the {} witnesses given",
+            witnesses.len()
+        )));
+    }
+    Ok(Some(dualdraw_solver::tlog::evidence::Keys {
+        log: key(&log_key)?,
+        witnesses,
+        quorum,
+    }))
+}
