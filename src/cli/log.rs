@@ -134,7 +134,10 @@ async fn bench_append(db_url: &str, events: u64, every: u64) -> Result<(), Failu
     Ok(())
 }
 
+/// Prints the report; a closed stdout (`| head`) ends the listing quietly.
 fn print_report(r: &monitor::Report) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     for n in &r.notes {
         eprintln!("note: {n}");
     }
@@ -142,7 +145,8 @@ fn print_report(r: &monitor::Report) {
     let since = r.previous.as_ref().map_or("first check".to_string(), |p| {
         format!("consistent with size {} seen before", p.size)
     });
-    println!(
+    let _ = writeln!(
+        out,
         "log {} verified: {} entries, root {}, {since}; cosigned by {}",
         cp.origin,
         cp.size,
@@ -168,14 +172,19 @@ fn print_report(r: &monitor::Report) {
                 Flag::OutOfOrder(i, why) => format!("OUT OF ORDER (entry {i}: {why})"),
             })
             .collect();
-        println!(
+        if writeln!(
+            out,
             "{}\t{}\t{}\t{}\t{}",
             b.jurisdiction,
             b.batch,
             b.method.as_deref().unwrap_or("-"),
             events.join(" "),
             flags.join("; ")
-        );
+        )
+        .is_err()
+        {
+            return;
+        }
     }
 }
 
