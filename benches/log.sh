@@ -39,7 +39,9 @@ wrk -t2 -c64 -d15s --latency -s "$WORK/tiles.lua" "http://127.0.0.1:$PORT" | sed
 
 echo "== 3. log check over $EVENTS events"
 /usr/bin/time -f "log check (HTTP): %e s, max RSS %M KB" \
-  $BIN log check "http://127.0.0.1:$PORT/log" --state "$WORK/state.json" | head -1
+  $BIN log check "http://127.0.0.1:$PORT/log" --state "$WORK/state.json" > "$WORK/check.txt"
+head -1 "$WORK/check.txt"; echo "($(($(wc -l < "$WORK/check.txt") - 1)) batches listed)"
 $BIN log mirror "http://127.0.0.1:$PORT/log" "$WORK/mirror"
 /usr/bin/time -f "log check (mirror): %e s, max RSS %M KB" \
-  $BIN log check "$WORK/mirror" --state "$WORK/state.json" | head -1
+  $BIN log check "$WORK/mirror" --state "$WORK/state.json" > "$WORK/check.txt"
+head -1 "$WORK/check.txt"

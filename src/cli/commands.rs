@@ -111,7 +111,12 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Gen(args) => gen(args),
         Command::Pick(args) => super::pick::run(args),
         Command::Draw(c) => super::draw::draw(&cli.db, c).await,
-        Command::Verify { bundle } => super::draw::verify(bundle).await,
+        Command::Verify {
+            bundle,
+            log_key,
+            witnesses,
+            quorum,
+        } => super::draw::verify(bundle, super::log::keys(log_key, witnesses, quorum)?).await,
         Command::Plan(c) => super::plan::plan(&cli.db, c).await,
         Command::Log(c) => super::log::log(&cli.db, c).await,
         Command::Witness(c) => super::witness::witness(c).await,

@@ -280,10 +280,14 @@ pub fn step_failure(e: StepError) -> Failure {
 }
 
 /// `dualdraw verify BUNDLE`: exit 0 and a summary, or 1 and the first difference.
-pub async fn verify(bundle: PathBuf) -> Result<(), Failure> {
-    let result = tokio::task::spawn_blocking(move || verify::verify(&Bundle::new(&bundle)))
-        .await
-        .map_err(|e| Failure::failed(format!("verify failed: {e}")))?;
+pub async fn verify(
+    bundle: PathBuf,
+    keys: Option<dualdraw_solver::tlog::evidence::Keys>,
+) -> Result<(), Failure> {
+    let result =
+        tokio::task::spawn_blocking(move || verify::verify_with(&Bundle::new(&bundle), keys))
+            .await
+            .map_err(|e| Failure::failed(format!("verify failed: {e}")))?;
     match result {
         Ok(summary) => {
             println!("{summary}");

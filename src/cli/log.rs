@@ -134,7 +134,10 @@ async fn bench_append(db_url: &str, events: u64, every: u64) -> Result<(), Failu
     Ok(())
 }
 
+/// Prints the report; a closed stdout (`| head`) ends the listing quietly.
 fn print_report(r: &monitor::Report) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     for n in &r.notes {
         eprintln!("note: {n}");
     }
@@ -142,7 +145,8 @@ fn print_report(r: &monitor::Report) {
     let since = r.previous.as_ref().map_or("first check".to_string(), |p| {
         format!("consistent with size {} seen before", p.size)
     });
-    println!(
+    let _ = writeln!(
+        out,
         "log {} verified: {} entries, root {}, {since}; cosigned by {}",
         cp.origin,
         cp.size,
@@ -168,13 +172,45 @@ fn print_report(r: &monitor::Report) {
                 Flag::OutOfOrder(i, why) => format!("OUT OF ORDER (entry {i}: {why})"),
             })
             .collect();
-        println!(
+        if writeln!(
+            out,
             "{}\t{}\t{}\t{}\t{}",
             b.jurisdiction,
             b.batch,
             b.method.as_deref().unwrap_or("-"),
             events.join(" "),
             flags.join("; ")
-        );
+        )
+        .is_err()
+        {
+            return;
+        }
     }
+}
+
+/// The log keys given to `dualdraw verify`, if any.
+pub fn keys(
+    log_key: Option<String>,
+    witnesses: Vec<String>,
+    quorum: Option<usize>,
+) -> Result<Option<dualdraw_solver::tlog::evidence::Keys>, Failure> {
+    let Some(log_key) = log_key else {
+        return Ok(None);
+    };
+    let witnesses = witnesses
+        .iter()
+        .map(|w| key(w))
+        .collect::<Result<Vec<_>, _>>()?;
+    let quorum = quorum.unwrap_or(witnesses.len());
+    if quorum > witnesses.len() {
+        return Err(Failure::input(format!(
+            "--quorum {quorum} is more than the {} witnesses given",
+            witnesses.len()
+        )));
+    }
+    Ok(Some(dualdraw_solver::tlog::evidence::Keys {
+        log: key(&log_key)?,
+        witnesses,
+        quorum,
+    }))
 }

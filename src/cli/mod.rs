@@ -88,7 +88,18 @@ pub enum Command {
     /// Re-checks a draw bundle: exit 0 and a one-line summary, or 1 and the first difference.
     ///
     /// Example: dualdraw verify 2026-q1
-    Verify { bundle: PathBuf },
+    Verify {
+        bundle: PathBuf,
+        /// The log's verifier key, as published at /log/key (default: the bundle's log/keys.json).
+        #[arg(long)]
+        log_key: Option<String>,
+        /// A witness's verifier key (repeatable; with --log-key).
+        #[arg(long = "witness", requires = "log_key")]
+        witnesses: Vec<String>,
+        /// Cosignatures required (default: every --witness).
+        #[arg(long, requires = "log_key")]
+        quorum: Option<usize>,
+    },
     /// The annual plan of method dr2: its report, and re-planning during the year.
     #[command(subcommand)]
     Plan(plan::PlanCommand),

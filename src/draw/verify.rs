@@ -225,8 +225,16 @@ fn read_files(bundle: &Bundle) -> (Result<BTreeMap<String, String>, Difference>,
 /// Verifies the draw (`docs/draw-protocol.md` §11) and then its log evidence
 /// (`docs/log.md` §8.1): the summary ends with what the log shows.
 pub fn verify(bundle: &Bundle) -> Result<String, Difference> {
+    verify_with(bundle, None)
+}
+
+/// As [`verify`], with the log keys the user gives (else the bundle's `log/keys.json`).
+pub fn verify_with(
+    bundle: &Bundle,
+    keys: Option<dualdraw_solver::tlog::evidence::Keys>,
+) -> Result<String, Difference> {
     let summary = verify_draw(bundle)?;
-    let log = crate::log::verify::statement(bundle, None).map_err(differ)?;
+    let log = crate::log::verify::statement(bundle, keys).map_err(differ)?;
     Ok(format!("{summary}; {log}"))
 }
 

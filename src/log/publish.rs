@@ -23,6 +23,7 @@ pub struct Published {
 /// Signs (once) and stores the checkpoint of the log's current size; returns the stored one.
 pub async fn sign_checkpoint(db: &Db, key: &PrivateKey) -> Result<StoredCheckpoint, LogError> {
     let mut tx = db.begin().await?;
+    store::lock_head(&mut tx).await?;
     let size = store::size(&mut tx).await?;
     let latest = store::latest_checkpoint(&mut tx).await?;
     if let Some(cp) = latest.as_ref().filter(|c| c.size == size) {
@@ -95,6 +96,7 @@ pub async fn publish(db: &Db, config: &LogConfig) -> Result<Published, LogError>
 pub async fn start(db: &Db, config: &LogConfig) -> Result<Published, LogError> {
     let vkey = config.key.verifier().to_string();
     let mut tx = db.begin().await?;
+    store::lock_head(&mut tx).await?;
     match store::meta(&mut tx, "verifier_key").await? {
         Some(k) if k != vkey => {
             return Err(LogError::Key(format!(

@@ -125,6 +125,16 @@ async fn fill_tiles(conn: &mut AnyConnection, size: u64) -> Result<(), LogError>
     Ok(())
 }
 
+/// Takes the log's write lock first thing in a transaction (the head row): appends wait, and on
+/// SQLite the transaction writes from its first statement, so it never has to upgrade a stale
+/// read snapshot (which fails at once instead of waiting).
+pub async fn lock_head(conn: &mut AnyConnection) -> Result<(), LogError> {
+    sqlx::query("UPDATE log_head SET size = size WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// The current number of leaves.
 pub async fn size(conn: &mut AnyConnection) -> Result<u64, LogError> {
     let (size,): (i64,) = sqlx::query_as("SELECT size FROM log_head WHERE id = 1")

@@ -1,0 +1,195 @@
+//! The draw steps and the public log together (`docs/log.md` §7, §8), on both databases: prepare
+//! refuses entropy that may be public, run waits until two witnesses on loopback cosigned the
+//! commitment, the bundle carries its evidence and both verifiers (Rust and Python) state the
+//! commitment and source times; an abandoned batch is public and its name never reused.
+
+mod common;
+
+use dualdraw::credit::rules::RuleTable;
+use dualdraw::draw::bundle::Bundle;
+use dualdraw::draw::run::StepError;
+use dualdraw::draw::steps::{self, Directories, Method, NewBatch, Step};
+use dualdraw::log::cosigning::Policy;
+use dualdraw::log::monitor::{self, Options, Source};
+use dualdraw::log::witness::{router, Witness};
+use dualdraw::log::{publish, LogConfig};
+use dualdraw_solver::tlog::history::Flag;
+use dualdraw_solver::tlog::note::{PrivateKey, VerifierKey, TYPE_COSIGNATURE, TYPE_ED25519};
+use std::path::Path;
+use std::sync::Arc;
+
+const TASKS: &str = "id,department,group,items,regions,industries,quota_a,quota_b,quota_c,quota_d,period_from,period_to\n\
+SCJG-G,SCJG,joint,SCJG-001,,,1/2,1/2,1/2,1/2,1,4\n";
+const POLICY: &str = "key,value\nyear,2026\nas_of,2026-01-01\nperiods,quarter\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n";
+
+async fn spawn_witness(n: u8, log: VerifierKey, state: &Path) -> (String, PrivateKey) {
+    let key =
+        PrivateKey::from_seed(&format!("witness.test/w{n}"), TYPE_COSIGNATURE, [n; 32]).unwrap();
+    let w = Witness::open(key.clone(), vec![log], state.to_path_buf()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(Arc::new(w))).await.unwrap() });
+    (url, key)
+}
+
+fn future_lottery() -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::Days::new(3);
+    format!("lottery:福彩3D:2026999:{day}")
+}
+
+async fn prepare(
+    app: &common::TestApp,
+    dir: &str,
+    batch: &str,
+    source: &str,
+) -> Result<steps::Prepared, StepError> {
+    let rules = RuleTable::builtin();
+    steps::prepare(NewBatch {
+        bundle: Bundle::new(app.dir.path().join(dir)),
+        batch: batch.into(),
+        sources: vec![source.into()],
+        method: Method::Dr1,
+        from: Directories::Db {
+            db: &app.db,
+            rules: &rules,
+            policy: POLICY.into(),
+            tasks: TASKS.into(),
+            history: dualdraw_solver::dr1::inputs::empty_history(),
+        },
+        actor: "test".into(),
+        allow_past_entropy: false,
+    })
+    .await
+}
+
+fn step<'a>(app: &'a common::TestApp, dir: &str) -> Step<'a> {
+    Step {
+        db: Some(&app.db),
+        bundle: Bundle::new(app.dir.path().join(dir)),
+        actor: "test".into(),
+    }
+}
+
+both!(a_logged_draw_proves_its_commitment_came_first, |app| {
+    app.load_fixtures().await;
+    let log = PrivateKey::from_seed("dualdraw.test/log", TYPE_ED25519, [9; 32]).unwrap();
+    let (u1, k1) = spawn_witness(1, log.verifier(), &app.dir.path().join("w1.json")).await;
+    let (u2, k2) = spawn_witness(2, log.verifier(), &app.dir.path().join("w2.json")).await;
+    let policy = format!("{u1} {}\n{u2} {}\n", k1.verifier(), k2.verifier());
+    let cfg = LogConfig {
+        key: log.clone(),
+        jurisdiction: "default".into(),
+        policy: Policy::parse(&policy, "witnesses.txt", None).unwrap(),
+        margin_seconds: 3600,
+    };
+    publish::start(&app.db, &cfg).await.unwrap();
+
+    // A drand round of 2023 is public: refused, with the source and its time.
+    let past = prepare(app, "old", "2026-Q0", "drand:quicknet:1000")
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&past, StepError::Input(m) if m.contains("drand quicknet round 1000 may be public from 2023-08-23T")),
+        "{past}"
+    );
+    assert!(!app.dir.path().join("old").exists());
+
+    prepare(app, "q1", "2026-Q1", &future_lottery())
+        .await
+        .unwrap();
+    // Not yet in a cosigned checkpoint: the run waits.
+    let wait = steps::run(step(app, "q1"), vec!["1 2 3".into()], None)
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&wait, StepError::State(m) if m.starts_with("not run: the commitment is not in a signed checkpoint yet")),
+        "{wait}"
+    );
+    publish::publish(&app.db, &cfg).await.unwrap();
+    steps::run(step(app, "q1"), vec!["1 2 3".into()], None)
+        .await
+        .unwrap();
+    let bundle = app.dir.path().join("q1");
+    assert!(bundle.join("log/prepare.json").exists() && bundle.join("log/keys.json").exists());
+    publish::publish(&app.db, &cfg).await.unwrap();
+    steps::reveal(step(app, "q1"), None).await.unwrap();
+    assert!(bundle.join("log/run.json").exists());
+    let summary = dualdraw::draw::verify::verify(&Bundle::new(&bundle)).unwrap();
+    assert!(summary.contains("; logged in jurisdiction default: prepare leaf 0 in checkpoint 1 cosigned by 2 witnesses (quorum 2), run leaf 1 in checkpoint 2; commitment time "), "{summary}");
+    assert!(
+        summary.contains(", before the first source time ")
+            && summary.contains("sources: lottery 福彩3D 2026999 of "),
+        "{summary}"
+    );
+    let py = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/verifiers/python/verify_dr1.py"
+        ))
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    let py_out = String::from_utf8_lossy(&py.stdout);
+    assert!(
+        py.status.success(),
+        "{py_out}{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let tail = summary.split_once("; logged in").unwrap().1;
+    assert!(py_out.contains(tail), "python: {py_out}\nrust: {summary}");
+
+    // Evidence whose cosignature was tampered with fails both.
+    let ev = bundle.join("log/prepare.json");
+    let text = std::fs::read_to_string(&ev).unwrap();
+    let i = text.find("witness.test/w2 ").unwrap() + "witness.test/w2 ".len() + 12;
+    let c = if &text[i..i + 1] == "A" { "B" } else { "A" };
+    std::fs::write(&ev, format!("{}{c}{}", &text[..i], &text[i + 1..])).unwrap();
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    let old = dualdraw::draw::bundle::sha256_hex(text.as_bytes());
+    let new = dualdraw::draw::bundle::sha256_hex(std::fs::read(&ev).unwrap().as_slice());
+    std::fs::write(bundle.join("manifest.json"), manifest.replace(&old, &new)).unwrap();
+    let failed = dualdraw::draw::verify::verify(&Bundle::new(&bundle)).unwrap_err();
+    assert!(
+        failed.to_string().contains("log/prepare.json: cosignature"),
+        "{failed}"
+    );
+
+    // Abandoned in public, its name never reused.
+    prepare(app, "q2", "2026-Q2", &future_lottery())
+        .await
+        .unwrap();
+    steps::abandon(&app.db, "2026-Q2", "名录未更新", "test")
+        .await
+        .unwrap();
+    let again = prepare(app, "q2-again", "2026-Q2", &future_lottery())
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(again, StepError::Exists(_)), "{again}");
+    publish::publish(&app.db, &cfg).await.unwrap();
+    let opts = Options {
+        log_key: Some(log.verifier()),
+        witnesses: cfg.policy.keys(),
+        state: app.dir.path().join("m.json"),
+    };
+    let report = monitor::check(&Source::new(&format!("{}/log", app.base)), &opts)
+        .await
+        .unwrap();
+    assert_eq!(report.cosigned.len(), 2);
+    let q2 = report
+        .batches
+        .iter()
+        .find(|b| b.batch == "2026-Q2")
+        .unwrap();
+    assert_eq!(q2.flags, vec![Flag::Abandoned("名录未更新".into())]);
+    let q1 = report
+        .batches
+        .iter()
+        .find(|b| b.batch == "2026-Q1")
+        .unwrap();
+    assert_eq!(q1.events.len(), 3);
+    assert!(q1.flags.is_empty());
+    app.db.pool.close().await;
+});
