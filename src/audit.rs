@@ -1,6 +1,6 @@
 //! The audit log: every change (import, credit record, repair step, token, draw) appends one
 //! entry that carries the hash of the entry before it, so an edited, deleted or reordered entry
-//! is detected by [`verify`] (`DESIGN.md`, rule 6: nothing is silently redone; `DOMAIN.md`:
+//! is detected by [`verify`] (`docs/architecture.md`, rule 6: nothing is silently redone; `docs/domain.md`:
 //! 全过程留痕、可回溯).
 //!
 //! Entry hash: SHA-256 over the domain tag `dualdraw-audit-v1` and the fields seq, at, actor,

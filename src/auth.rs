@@ -1,6 +1,6 @@
 //! Who may do what: bearer tokens with roles, stored only as SHA-256 hashes.
 //!
-//! Roles follow `DESIGN.md` ("Who uses it"): admin; planner (planning office); department
+//! Roles follow `docs/architecture.md` ("Who uses it"): admin; planner (planning office); department
 //! officer, scoped to one department; credit officer; inspector, scoped to one inspector id;
 //! enterprise, scoped to its own USCC. Anonymous callers read only what is public.
 

@@ -1,4 +1,4 @@
-//! Official working days (`DOMAIN.md`, "Working days"): Monday–Friday, minus public holidays,
+//! Official working days (`docs/domain.md`, "Working days"): Monday–Friday, minus public holidays,
 //! plus the weekend days declared make-up working days (调休上班).
 //!
 //! The State Council publishes each year's schedule in November (2025: 国办发明电〔2024〕12号;

@@ -1,6 +1,6 @@
 //! The only place the service reads the clock: timestamps of audit entries and repair steps,
 //! and "today" in China Standard Time (UTC+8) for deadlines. Nothing that decides a draw
-//! reads it (`DESIGN.md`, rule 4).
+//! reads it (`docs/architecture.md`, rule 4).
 
 use chrono::{FixedOffset, NaiveDate, SecondsFormat, Utc};
 

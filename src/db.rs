@@ -3,7 +3,7 @@
 //! Both databases run the same SQL through sqlx's `Any` driver: dates are ISO TEXT, flags and
 //! counts are 64-bit integers, placeholders are `$1, $2, …` (which SQLite also accepts).
 //! Migrations live per dialect under `migrations/` and are embedded in the binary. Every write
-//! goes through [`Db::begin`]; the use case that asked for the change commits (`STYLE.md`).
+//! goes through [`Db::begin`]; the use case that asked for the change commits (`docs/architecture.md`, "Conventions").
 //!
 //! Beside the `Any` pool, [`Native`] connections serve what `Any` cannot do or does slowly:
 //! `COPY` for PostgreSQL imports (an `AnyConnection` cannot be turned into a `PgConnection`),

@@ -1,6 +1,6 @@
-//! Settings: the numbers `DOMAIN.md` leaves to local authorities ("set per sector"), stored in
+//! Settings: the numbers `docs/domain.md` leaves to local authorities ("set per sector"), stored in
 //! the database so the CLI and every service replica see the same values. The decision's default
-//! is the local practice `DOMAIN.md` cites; intake's is this project's choice.
+//! is the local practice `docs/domain.md` cites; intake's is this project's choice.
 
 use crate::credit::repair::RepairSettings;
 use sqlx::AnyConnection;

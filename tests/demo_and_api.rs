@@ -50,7 +50,7 @@ both!(demo_city_loads_once_with_every_repair_state, |app| {
     .await;
     assert!(
         (50..=110).contains(&d),
-        "tier D share off the 1.5 % of DOMAIN.md: {d}"
+        "tier D share off the 1.5 % of docs/domain.md: {d}"
     );
     let out = app.cli(&["audit", "verify"]);
     assert!(

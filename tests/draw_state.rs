@@ -92,7 +92,13 @@ fn two_cli_runs_of_an_offline_bundle_one_wins() {
     let bundle = dir.path().join("q1");
     let b = bundle.to_str().unwrap();
     let out = dualdraw(None, &["draw", "prepare", "--from", DEMO, "--out", b])
-        .args(["--batch", "Q1", "--source", "lottery:x:1:2026-01-01"])
+        .args([
+            "--batch",
+            "Q1",
+            "--allow-past-entropy",
+            "--source",
+            "lottery:x:1:2026-01-01",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -110,7 +116,13 @@ fn an_interrupted_offline_run_leaves_nothing_the_next_run_keeps() {
     let bundle = dir.path().join("q1");
     let b = bundle.to_str().unwrap();
     let out = dualdraw(None, &["draw", "prepare", "--from", DEMO, "--out", b])
-        .args(["--batch", "Q1", "--source", "lottery:x:1:2026-01-01"])
+        .args([
+            "--batch",
+            "Q1",
+            "--allow-past-entropy",
+            "--source",
+            "lottery:x:1:2026-01-01",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -176,6 +188,7 @@ both!(cli_draws_on_a_database_take_turns_and_are_audited, |app| {
         b,
         "--batch",
         "cli-q1",
+        "--allow-past-entropy",
         "--source",
         "lottery:x:1:2026-01-01",
         "--tasks",
@@ -220,7 +233,7 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 }
 
 async fn prepare_over_http(app: &common::TestApp, planner: &str, batch: &str) -> (u16, Value) {
-    let body = json!({ "batch": batch, "sources": ["lottery:福彩3D:2026001:2026-01-02"], "tasks_csv": TASKS, "policy_csv": POLICY });
+    let body = json!({ "batch": batch, "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": TASKS, "policy_csv": POLICY });
     send(app.post("/api/v1/draws").bearer_auth(planner).json(&body)).await
 }
 
@@ -365,6 +378,7 @@ both!(
                 stale.to_str().unwrap(),
                 "--batch",
                 "Q1",
+                "--allow-past-entropy",
                 "--source",
                 "lottery:x:1:2026-01-01",
             ])

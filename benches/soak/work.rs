@@ -211,7 +211,7 @@ impl World {
     /// A small draw (two tasks of the demo city) prepared, run and revealed.
     pub async fn draw(&self, tag: &str, out: &mut Vec<Outcome>) {
         let batch = format!("soak-{tag}");
-        let new = json!({ "batch": batch, "sources": ["lottery:福彩3D:2026001:2026-01-02"],
+        let new = json!({ "batch": batch, "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true,
             "tasks_csv": self.tasks_csv, "policy_csv": self.policy_csv });
         let req = self
             .post("/api/v1/draws")

@@ -1,5 +1,5 @@
 //! Offline verification of drand beacons on the pinned League of Entropy mainnet chains
-//! (`DESIGN.md`, "The draw protocol", rules 1 and 2: "a drand round number on a pinned chain …
+//! (`docs/architecture.md`, "The draw protocol", rules 1 and 2: "a drand round number on a pinned chain …
 //! A drand round is verified offline against its pinned chain key").
 //!
 //! A beacon is a BLS12-381 threshold signature over a message derived from the round number.

@@ -1,6 +1,6 @@
 //! dualdraw-solver: the pure core of dualdraw.
 //!
-//! No I/O, no async, no database, no clock (`DESIGN.md`, "Shape"): everything a third party
+//! No I/O, no async, no database, no clock (`docs/architecture.md`, "Shape"): everything a third party
 //! needs to re-run a draw takes plain values and returns plain values.
 
 pub mod dr1;

@@ -1,4 +1,4 @@
-//! The Merkle tree of the append-only log and of snapshot rows (`DESIGN.md`, "The draw
+//! The Merkle tree of the append-only log and of snapshot rows (`docs/architecture.md`, "The draw
 //! protocol", rules 3 and 6).
 //!
 //! This is exactly the Merkle Tree Hash of RFC 6962 section 2.1 (unchanged in RFC 9162

@@ -2,7 +2,7 @@
 //!
 //! RFC 3797 ("Publicly Verifiable Nominations Committee (NomCom) Random Selection",
 //! D. Eastlake, June 2004) is the selection procedure the IETF has run every year since 2004.
-//! `DESIGN.md` ("The draw protocol") offers it for small draws in front of witnesses, so that a
+//! `docs/architecture.md` ("The draw protocol") offers it for small draws in front of witnesses, so that a
 //! draw can be checked with any existing RFC 3797 implementation: [`key_string`] is its
 //! section 4 key and [`select`] its section 4 selection, reproducing the section 6 example.
 //!

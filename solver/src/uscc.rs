@@ -1,9 +1,9 @@
 //! The unified social credit code (统一社会信用代码, GB 32100-2015).
 //!
-//! Every draw is keyed on the USCC (`DESIGN.md`, rule 3), so a code that reaches the core must be
+//! Every draw is keyed on the USCC (`docs/architecture.md`, rule 3), so a code that reaches the core must be
 //! valid by construction: 18 characters from the 31-character alphabet (no I, O, S, V, Z), with
 //! the check character of GB 32100-2015 §4.3 at position 18. Lower case is reported, never fixed
-//! silently (`DOMAIN.md`).
+//! silently (`docs/domain.md`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,7 +1,7 @@
 //! The command line: nouns and verbs (`dualdraw import enterprises FILE`). `main.rs` parses and
 //! calls [`run`]; every command is a thin call into the library.
 //!
-//! Exit status: 0 success, 1 failed verification or operation, 2 bad input (`STYLE.md`).
+//! Exit status: 0 success, 1 failed verification or operation, 2 bad input (`docs/architecture.md`, "Conventions").
 
 mod commands;
 mod credit;

@@ -1,4 +1,4 @@
-//! `dualdraw pick FILE --count K --entropy VALUES…`: the ceremonial list draw (`DESIGN.md`,
+//! `dualdraw pick FILE --count K --entropy VALUES…`: the ceremonial list draw (`docs/architecture.md`,
 //! "The draw protocol"; RFC 3797).
 //!
 //! Reads the published list and the public sources, refuses anything ambiguous, and prints the

@@ -1,6 +1,6 @@
-//! Credit records: one fact that moves an enterprise's credit (`DESIGN.md`, "Vocabulary").
+//! Credit records: one fact that moves an enterprise's credit (`docs/architecture.md`, "Vocabulary").
 //!
-//! Kinds and publicity windows follow `DOMAIN.md` ("Credit repair"): minor, general and serious
+//! Kinds and publicity windows follow `docs/domain.md` ("Credit repair"): minor, general and serious
 //! administrative penalties, the abnormal-operation list (经营异常名录), the serious-dishonesty
 //! list (严重违法失信名单), and commendations. The windows' defaults live in the rule table
 //! `seeds/credit-rules.csv`, never in code.

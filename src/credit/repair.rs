@@ -1,4 +1,4 @@
-//! Credit repair requests (信用修复, `DOMAIN.md`, "Credit repair"): who may ask, and the life of
+//! Credit repair requests (信用修复, `docs/domain.md`, "Credit repair"): who may ask, and the life of
 //! a request from filing to decision, with its deadlines in official working days.
 //!
 //! Sources: 国家发展改革委令第36号 (信用修复管理办法, in force 2026-04-01); 国市监信规〔2021〕3号
@@ -120,7 +120,7 @@ impl RepairState {
     }
 }
 
-/// Processing deadlines, set per sector (`DOMAIN.md`: local practice decides within 10 working
+/// Processing deadlines, set per sector (`docs/domain.md`: local practice decides within 10 working
 /// days).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepairSettings {

@@ -1,4 +1,4 @@
-//! The published credit rule table (`DOMAIN.md`, "Credit repair" and "Credit tiers"): for each
+//! The published credit rule table (`docs/domain.md`, "Credit repair" and "Credit tiers"): for each
 //! kind of record, its publicity window, its effect on the credit tier, and whether repair may
 //! be asked.
 //!

@@ -1,5 +1,5 @@
 //! Credit use cases: each is one transaction, checks its rules, appends to the audit log and
-//! commits (`STYLE.md`: the use case owns the transaction).
+//! commits (`docs/architecture.md`, "Conventions": the use case owns the transaction).
 //!
 //! Repair (信用修复, 国家发展改革委令第36号; 国市监信规〔2021〕3号): filing checks eligibility and
 //! names every reason it fails; intake re-checks it; approval ends the record's publicity and

@@ -1,5 +1,5 @@
 //! The effective credit tier of an enterprise on a date, with the records that decided it
-//! (`DOMAIN.md`, "Credit tiers" and "Credit repair").
+//! (`docs/domain.md`, "Credit tiers" and "Credit repair").
 //!
 //! Source: 国市监信发〔2022〕6号 (企业信用风险分类): the classification weighs penalties, list
 //! entries and other credit records. dualdraw starts from the imported base classification and

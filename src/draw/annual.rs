@@ -4,7 +4,7 @@
 //! a new `dr2` bundle that names the bundle it replaces (`replaces` in its commitment), carries
 //! that bundle's commitment and entropy under `previous/`, pins its visits done or under way and
 //! keeps its seed, so enterprises keep their permanent random numbers and a re-plan cannot be
-//! used to redraw (`DESIGN.md`, rule 6).
+//! used to redraw (`docs/architecture.md`, rule 6).
 
 use super::bundle::{json_text, sha256_hex, Bundle};
 use super::prepare::{self, PrepareError};

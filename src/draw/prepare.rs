@@ -1,4 +1,4 @@
-//! `dualdraw draw prepare --from DIR`: freeze a batch and commit to it (`DESIGN.md`, rule 1).
+//! `dualdraw draw prepare --from DIR`: freeze a batch and commit to it (`docs/architecture.md`, rule 1).
 //!
 //! Reads the directory's CSV files with the importer's parsers (same headers, aliases,
 //! encodings and `FILE:LINE: column:` errors), derives each enterprise's effective tier on the

@@ -1,5 +1,5 @@
 //! `dualdraw draw proof BUNDLE USCC`: what one enterprise needs to check its own fate
-//! (`DESIGN.md`, rule 3): its row in the committed population with an RFC 6962 inclusion proof
+//! (`docs/architecture.md`, rule 3): its row in the committed population with an RFC 6962 inclusion proof
 //! against the committed root, and — once the seed is revealed — its random number and, for each
 //! stratum it belongs to, the published start and cut-off with its own ξ.
 

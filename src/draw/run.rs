@@ -1,4 +1,4 @@
-//! `dualdraw draw run` and `draw reveal` (`DESIGN.md`, rules 2 and 6): take the public values
+//! `dualdraw draw run` and `draw reveal` (`docs/architecture.md`, rules 2 and 6): take the public values
 //! once they exist, verify drand rounds offline against the pinned chain keys, derive the seed,
 //! write the plan; later publish the secret so anyone can recompute everything.
 

@@ -4,7 +4,7 @@
 //! A code is `9` (market regulation) + entity type (`1` enterprise, `2` individual business,
 //! `3` farmers' cooperative) + the 6-digit division + a 9-character organisation code
 //! (8 characters and the GB 11714 check character) + the GB 32100 check character
-//! (`DOMAIN.md`, "The unified social credit code"). Enterprises are generated cell by cell in
+//! (`docs/domain.md`, "The unified social credit code"). Enterprises are generated cell by cell in
 //! (type, division) order, and inside a cell the organisation-code body only grows, so the
 //! generation order is the sorted order of the codes and no two codes can be equal.
 

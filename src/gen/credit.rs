@@ -1,11 +1,11 @@
-//! Credit records consistent with each enterprise's base tier (`DESIGN.md`, "Vocabulary"):
+//! Credit records consistent with each enterprise's base tier (`docs/architecture.md`, "Vocabulary"):
 //! most D enterprises carry a serious-list entry or a serious penalty, C enterprises abnormal-list
 //! entries and general penalties, some B enterprises minor penalties, a few A enterprises
 //! commendations.
 //!
 //! Publicity windows are left to the importer's rule table, except for market-regulation
 //! penalties in food, drugs and special equipment, whose early end is allowed only after
-//! 12 months of a 3-year publicity (`DOMAIN.md`, "Credit repair"), written out explicitly.
+//! 12 months of a 3-year publicity (`docs/domain.md`, "Credit repair"), written out explicitly.
 
 use super::departments::DepartmentSpec;
 use super::enterprises::Generated;
@@ -37,7 +37,7 @@ pub struct Draft {
     pub summary: String,
 }
 
-/// Months from the decision before repair may be asked, by default (`DOMAIN.md`).
+/// Months from the decision before repair may be asked, by default (`docs/domain.md`).
 pub fn minimum_months(kind: RecordKind) -> u32 {
     match kind {
         RecordKind::PenaltyGeneral => 3,

@@ -1,5 +1,5 @@
 //! Participating departments and their published lists of inspection items (抽查事项清单),
-//! with the legal basis of each item (`DOMAIN.md`: no check without a published item and a legal
+//! with the legal basis of each item (`docs/domain.md`: no check without a published item and a legal
 //! basis), and the wording of the credit records each department decides.
 
 use crate::registry::model::{IndustryCode, ItemKind};

@@ -21,7 +21,7 @@ const KINDS: [(u8, u64); 3] = [(b'1', 8_800), (b'2', 1_100), (b'3', 100)];
 /// Share of companies registered before the unified code, in percent.
 const OLD_COMPANIES_PERCENT: u64 = 35;
 
-/// Base tiers out of 10,000: A 65.4 %, B 25.3 %, C 7.7 %, D 1.5 % (`DOMAIN.md`, "Credit tiers").
+/// Base tiers out of 10,000: A 65.4 %, B 25.3 %, C 7.7 %, D 1.5 % (`docs/domain.md`, "Credit tiers").
 const TIER_THRESHOLDS: [(u64, Tier); 4] = [
     (6_540, Tier::A),
     (9_070, Tier::B),

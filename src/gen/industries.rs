@@ -1,6 +1,6 @@
 //! Industries of the synthetic population: real classes of GB/T 4754-2017 with the words their
 //! enterprises' names use, how common they are, and the risk that makes some of them key
-//! supervision (重点监管: food, drugs, special equipment, hazardous chemicals; `DOMAIN.md`).
+//! supervision (重点监管: food, drugs, special equipment, hazardous chemicals; `docs/domain.md`).
 
 use crate::registry::model::IndustryCode;
 

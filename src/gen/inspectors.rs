@@ -1,6 +1,6 @@
 //! The directory of inspectors (执法检查人员名录库) and their declared conflicts of interest (回避).
 //!
-//! Every check needs at least two officers with a valid enforcement certificate (`DOMAIN.md`),
+//! Every check needs at least two officers with a valid enforcement certificate (`docs/domain.md`),
 //! so every department gets two certified officers in every division, who hold all of the
 //! department's specialties; the rest are shared out by department weight and by the number of
 //! enterprises of each division. About 5 % of all certificates expired before July 2026.

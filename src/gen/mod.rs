@@ -1,4 +1,4 @@
-//! Synthetic jurisdictions for demos and benchmarks (`dualdraw gen`; `DESIGN.md`, "Scale").
+//! Synthetic jurisdictions for demos and benchmarks (`dualdraw gen`; `docs/architecture.md`, "Scale").
 //!
 //! [`generate`] writes the CSV files of one jurisdiction — enterprises, departments, inspection
 //! items, inspectors, conflicts, credit records and, for the demo, repair requests — in the

@@ -1,8 +1,8 @@
 //! Credit-repair requests (信用修复申请) for the demo city, in every state of their procedure
-//! (`DESIGN.md`, "Vocabulary": submitted → accepted or refused at intake → approved or denied).
+//! (`docs/architecture.md`, "Vocabulary": submitted → accepted or refused at intake → approved or denied).
 //!
 //! Requests are filed in autumn 2026 against active negative records whose minimum publicity
-//! has passed, that may end early and that the enterprise did not repeat (`DOMAIN.md`, "Credit
+//! has passed, that may end early and that the enterprise did not repeat (`docs/domain.md`, "Credit
 //! repair"). Steps fall on official working days within the default intake (3) and decision
 //! (10 working days) deadlines. Records stay `active` in `credit-records.csv`: loading the demo
 //! replays each request, and an approval ends its record then.

@@ -1,6 +1,6 @@
 //! Chance for the generator: one ChaCha8 stream per concern, integer draws only.
 //!
-//! Every file must come out byte-identical on every machine (`DESIGN.md`, rule 4), so draws use
+//! Every file must come out byte-identical on every machine (`docs/architecture.md`, rule 4), so draws use
 //! nothing but `next_u64` of a seeded ChaCha8 generator and integer arithmetic: no floating
 //! point, no platform-sized integers. Each concern (layout, enterprises, credit, …) reads its own
 //! ChaCha stream of the same seed, so changing how many inspectors a city has does not change

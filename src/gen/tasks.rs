@@ -1,7 +1,7 @@
 //! The year's tasks and policy of a synthetic jurisdiction, as `draw prepare --from DIR` reads
 //! them: per department a task over its general items and one over its key items, some
 //! departments' general tasks joined into joint checks (进一次门、查多项事). Key tasks use the
-//! lower bounds of the local tier ratios of `DOMAIN.md` (A 5 %, B 5 %, C 21 %, D 61 %); general
+//! lower bounds of the local tier ratios of `docs/domain.md` (A 5 %, B 5 %, C 21 %, D 61 %); general
 //! tasks, which often apply to every industry, use smaller ratios so that the inspectors (about
 //! one per 300 enterprises) can carry the year.
 
@@ -21,7 +21,7 @@ const JOINT: [(&str, &[&str]); 2] = [
 const GENERAL: [&str; 4] = ["0.5%", "1%", "3%", "10%"];
 const KEY: [&str; 4] = ["5%", "5%", "21%", "61%"];
 /// The same for a year planned by month (`dr2`): per department, so that the twenty
-/// departments together stay near the tier ratios of `DOMAIN.md` per enterprise (A ≤ 5 %, D
+/// departments together stay near the tier ratios of `docs/domain.md` per enterprise (A ≤ 5 %, D
 /// most often) and the inspectors (one per 300 enterprises) can carry the year.
 const GENERAL_YEAR: [&str; 4] = ["0.1%", "0.3%", "1%", "4%"];
 const KEY_YEAR: [&str; 4] = ["0.2%", "0.3%", "1.5%", "8%"];

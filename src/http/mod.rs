@@ -33,6 +33,8 @@ pub struct AppState {
     /// Body limits and upload slots (`docs/http-limits.md`).
     pub limits: limits::Limits,
     pub uploads: limits::Uploads,
+    /// Full log tiles already served (`docs/log.md` §4: they never change).
+    pub tiles: crate::log::tile_cache::TileCache,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             bundles: bundles.into(),
             uploads: limits::Uploads::new(&limits::Limits::default()),
             limits: limits::Limits::default(),
+            tiles: crate::log::tile_cache::TileCache::default(),
         }
     }
 

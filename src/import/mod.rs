@@ -1,6 +1,6 @@
 //! `dualdraw import KIND FILE` and `export KIND`: CSV in, CSV out.
 //!
-//! An import is one transaction (`DESIGN.md`): rows are parsed and checked as they stream in and
+//! An import is one transaction (`docs/architecture.md`): rows are parsed and checked as they stream in and
 //! written inside the transaction; if any row is wrong nothing is committed, and every error (the
 //! first [`MAX_REPORTED`] by line, and a count) is reported as `FILE:LINE: column: what is
 //! wrong`. Re-importing a file changes nothing: rows are upserted on their natural key and only

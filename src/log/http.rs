@@ -105,6 +105,12 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
     let Ok(tp) = TilePath::parse(&path) else {
         return not_found(format!("not a tile path: tile/{path}"));
     };
+    let full = matches!(tp, TilePath::Hashes { width, .. } | TilePath::Entries { width, .. } if width == WIDTH);
+    if full {
+        if let Some(bytes) = s.tiles.get(&path) {
+            return plain(StatusCode::OK, IMMUTABLE, BYTES, bytes.to_vec());
+        }
+    }
     let r: Result<Option<Vec<u8>>, LogError> = async {
         let mut conn = s.db.pool.acquire().await?;
         let size = store::latest_checkpoint(&mut conn)
@@ -133,14 +139,14 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
         }))
     }
     .await;
-    let cache = match tp {
-        TilePath::Hashes { width, .. } | TilePath::Entries { width, .. } if width == WIDTH => {
-            IMMUTABLE
-        }
-        _ => SHORT,
-    };
+    let cache = if full { IMMUTABLE } else { SHORT };
     match r {
-        Ok(Some(bytes)) => plain(StatusCode::OK, cache, BYTES, bytes),
+        Ok(Some(bytes)) => {
+            if full {
+                s.tiles.put(&path, std::sync::Arc::new(bytes.clone()));
+            }
+            plain(StatusCode::OK, cache, BYTES, bytes)
+        }
         Ok(None) => not_found(format!("tile/{path} is not in the log's current tree")),
         Err(e) => failed(e),
     }

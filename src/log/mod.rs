@@ -14,6 +14,7 @@ pub mod key;
 pub mod monitor;
 pub mod publish;
 pub mod store;
+pub mod tile_cache;
 pub mod verify;
 pub mod witness;
 

@@ -1,4 +1,4 @@
-//! The directories of 一单两库 (`DOMAIN.md`): enterprises (检查对象名录库), departments and
+//! The directories of 一单两库 (`docs/domain.md`): enterprises (检查对象名录库), departments and
 //! their inspection items (抽查事项清单), inspectors (执法检查人员名录库) and conflicts (回避).
 //!
 //! Values here are valid by construction; the import module parses text into them.
@@ -135,7 +135,7 @@ pub struct Department {
     pub name: String,
 }
 
-/// General items have a strictly limited ratio; key items none (`DOMAIN.md`).
+/// General items have a strictly limited ratio; key items none (`docs/domain.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {

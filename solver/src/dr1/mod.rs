@@ -1,7 +1,7 @@
 //! Method `dr1`: the verifiable double-random draw (`docs/draw-protocol.md`).
 //!
 //! Everything that decides who is drawn and by whom is computed here from plain values, in
-//! integers and SHA-256 (`DESIGN.md`, rules 3–5): permanent random numbers per enterprise,
+//! integers and SHA-256 (`docs/architecture.md`, rules 3–5): permanent random numbers per enterprise,
 //! coordinated order sampling per task and credit tier, caps by tier, deterministic periods and
 //! seeded inspector teams. [`draw`] makes a plan; [`check`] re-checks a plan's rules on its own.
 

@@ -1,7 +1,7 @@
 //! From the selection to the optimizer's aggregates (`docs/plan-model.md`, "Aggregates").
 //!
 //! Who is drawn is decided by the `dr1` selection; what is left is not a matter of luck
-//! (`DESIGN.md`, rule 5). Enterprises whose checks look alike are interchangeable for the
+//! (`docs/architecture.md`, rule 5). Enterprises whose checks look alike are interchangeable for the
 //! optimizer: a **cell** is a region and a pattern (the groups that drew the enterprise, each
 //! with its departments and window); a **kind** is what one visit asks of the inspectors (its
 //! departments, its window, how many checks it carries); a **class** is the inspectors of one

@@ -1,6 +1,6 @@
 //! Method `dr2`: the annual plan (`docs/plan-model.md`).
 //!
-//! Who is drawn is exactly the `dr1` selection (`DESIGN.md`, rule 5: the optimizer cannot bias
+//! Who is drawn is exactly the `dr1` selection (`docs/architecture.md`, rule 5: the optimizer cannot bias
 //! the draw). What is not a matter of luck is then optimized per region, on aggregates: which
 //! checks of one enterprise merge into one joint visit (进一次门、查多项事), which period each visit
 //! falls in within its window, and how each department's inspector capacity is shared over the
