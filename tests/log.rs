@@ -192,10 +192,29 @@ both!(edited_entries_are_detected, |app| {
     let e = sign_checkpoint(&app.db, &cfg.key).await.unwrap_err();
     assert!(matches!(e, LogError::Tampered(_)), "{e}");
 
-    // An entry of a full tile: the checkpoint cannot see it, `log check` does.
+    // An entry of a full tile: the checkpoint cannot see it. The running service keeps serving
+    // the full tile it served before (full tiles never change, `docs/log.md` §4), so its
+    // clients see nothing change; a restarted service serves the edit, and `log check` finds it.
     edit(app, 299, &prepare("B0299")).await;
     sign_checkpoint(&app.db, &cfg.key).await.unwrap();
+    let tile = |base: String| async move {
+        let url = format!("{base}/log/tile/entries/000");
+        reqwest::get(&url).await.unwrap().bytes().await.unwrap()
+    };
+    let before = tile(app.base.clone()).await;
     edit(app, 7, &prepare("B0007-forged")).await;
+    assert_eq!(
+        tile(app.base.clone()).await,
+        before,
+        "a served full tile never changes"
+    );
+    let restarted = restart(app).await;
+    assert_ne!(
+        tile(restarted.clone()).await,
+        before,
+        "the edit is in the database"
+    );
+    let src = Source::new(&format!("{restarted}/log"));
     match monitor::check(&src, &opts).await {
         Err(MonitorError::Failed(m)) => assert!(
             m.contains("tile/0/000 does not hold") || m.contains("root"),
@@ -205,6 +224,17 @@ both!(edited_entries_are_detected, |app| {
     }
     app.db.pool.close().await;
 });
+
+/// A second service on the same database, as after a restart; its base URL.
+async fn restart(app: &common::TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state =
+        dualdraw::http::AppState::with_bundles(app.db.clone(), app.dir.path().join("bundles"));
+    let router = dualdraw::http::app(state);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
 
 async fn edit(app: &common::TestApp, index: i64, e: &Event) {
     sqlx::query("UPDATE log_entries SET leaf = $1, leaf_hash = $2 WHERE idx = $3")
