@@ -108,7 +108,15 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
     let full = matches!(tp, TilePath::Hashes { width, .. } | TilePath::Entries { width, .. } if width == WIDTH);
     if full {
         if let Some(bytes) = s.tiles.get(&path) {
-            return plain(StatusCode::OK, IMMUTABLE, BYTES, bytes.to_vec());
+            return (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, BYTES),
+                    (header::CACHE_CONTROL, IMMUTABLE),
+                ],
+                bytes,
+            )
+                .into_response();
         }
     }
     let r: Result<Option<Vec<u8>>, LogError> = async {
@@ -143,7 +151,7 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
     match r {
         Ok(Some(bytes)) => {
             if full {
-                s.tiles.put(&path, std::sync::Arc::new(bytes.clone()));
+                s.tiles.put(&path, bytes::Bytes::from(bytes.clone()));
             }
             plain(StatusCode::OK, cache, BYTES, bytes)
         }

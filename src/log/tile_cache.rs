@@ -2,13 +2,14 @@
 //! it is in a signed tree, so the service keeps the bytes it served and answers the next request
 //! for that path without the database. Bounded by total bytes; the oldest tile goes first.
 
+use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// What the cache may hold at most, in bytes of tile bodies.
 pub const DEFAULT_BUDGET: usize = 64 << 20;
 
-/// The full tiles served so far, by tile path.
+/// The full tiles served so far, by tile path (shared bytes: a hit copies nothing).
 #[derive(Clone)]
 pub struct TileCache {
     inner: Arc<Mutex<Inner>>,
@@ -17,7 +18,7 @@ pub struct TileCache {
 struct Inner {
     budget: usize,
     used: usize,
-    tiles: HashMap<String, Arc<Vec<u8>>>,
+    tiles: HashMap<String, Bytes>,
     order: VecDeque<String>,
 }
 
@@ -40,13 +41,13 @@ impl TileCache {
     }
 
     /// The bytes of the full tile at `path`, if served before.
-    pub fn get(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+    pub fn get(&self, path: &str) -> Option<Bytes> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.tiles.get(path).cloned()
     }
 
     /// Keeps a full tile; older tiles leave while the budget is exceeded.
-    pub fn put(&self, path: &str, bytes: Arc<Vec<u8>>) {
+    pub fn put(&self, path: &str, bytes: Bytes) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if bytes.len() > inner.budget || inner.tiles.contains_key(path) {
             return;
@@ -72,14 +73,14 @@ mod tests {
     #[test]
     fn keeps_tiles_within_its_budget_oldest_out_first() {
         let c = TileCache::with_budget(10);
-        c.put("0/000", Arc::new(vec![0; 4]));
-        c.put("0/001", Arc::new(vec![1; 4]));
+        c.put("0/000", Bytes::from(vec![0; 4]));
+        c.put("0/001", Bytes::from(vec![1; 4]));
         assert_eq!(c.get("0/000").unwrap()[0], 0);
-        c.put("0/002", Arc::new(vec![2; 4]));
+        c.put("0/002", Bytes::from(vec![2; 4]));
         assert!(c.get("0/000").is_none(), "the oldest left");
         assert_eq!(c.get("0/001").unwrap()[0], 1);
         assert_eq!(c.get("0/002").unwrap()[0], 2);
-        c.put("big", Arc::new(vec![9; 11]));
+        c.put("big", Bytes::from(vec![9; 11]));
         assert!(c.get("big").is_none(), "larger than the budget: not kept");
     }
 }
