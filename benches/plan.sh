@@ -11,7 +11,7 @@ BIN=target/release/dualdraw
 cargo build --release --quiet
 mkdir -p bench-data
 [ -f "$OUT/city/enterprises.csv" ] || $BIN gen --enterprises "$N" --seed 1 --periods month --out "$OUT/city" 2>/dev/null
-rm -rf "$OUT/bundle" "$OUT/bundle.secret"
+rm -rf "$OUT/bundle" "$OUT/.dualdraw"
 t() { /usr/bin/time -f "  $1: wall %e s, peak RSS %M KiB" "${@:2}"; }
 echo "dr2 annual plan of $N generated enterprises (12 months, 20 departments):"
 t prepare $BIN draw prepare --from "$OUT/city" --out "$OUT/bundle" --batch bench --method dr2 --source lottery:bench:1:2026-01-01 >/dev/null

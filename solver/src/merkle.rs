@@ -157,8 +157,8 @@ impl RootBuilder {
     }
 }
 
-/// The largest power of two strictly smaller than `n` (`n >= 2`).
-fn split_point(n: usize) -> usize {
+/// The largest power of two strictly smaller than `n` (`n >= 2`): RFC 6962's `k`.
+pub fn split_point(n: usize) -> usize {
     debug_assert!(n >= 2);
     1 << (usize::BITS - 1 - (n - 1).leading_zeros())
 }

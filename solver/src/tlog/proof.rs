@@ -26,9 +26,9 @@ pub fn subtree(r: &impl HashReader, height: u32, index: u64) -> Result<Hash, Mis
     Ok(merkle::root(&hashes))
 }
 
-/// The largest power of two smaller than `n` (n ≥ 2).
+/// The largest power of two smaller than `n` (n ≥ 2), as [`crate::merkle::split_point`].
 fn split(n: u64) -> u64 {
-    1u64 << (63 - (n - 1).leading_zeros())
+    crate::merkle::split_point(n as usize) as u64
 }
 
 /// RFC 6962 MTH(D[lo:hi]), reading whole stored subtrees where they are aligned.
