@@ -18,6 +18,7 @@ pub mod http;
 pub mod import;
 pub mod log;
 pub mod plan;
+pub mod progress;
 pub mod registry;
 pub mod settings;
 

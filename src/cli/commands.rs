@@ -27,6 +27,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             let name = file.display().to_string();
             let input =
                 std::fs::File::open(&file).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+            let bar =
+                crate::progress::global().bytes(&format!("importing {}", kind.as_str()), size);
+            let input = bar.wrap_read(input);
             let rules = RuleTable::builtin();
             let ctx = Context {
                 actor: "cli",

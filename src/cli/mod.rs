@@ -30,6 +30,9 @@ pub struct Cli {
     /// Logs as JSON lines (for log collectors) instead of text.
     #[arg(long, global = true)]
     pub log_json: bool,
+    /// No progress bars (they are drawn only while standard error is a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     /// Without a command, `serve` with its defaults.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -233,6 +236,10 @@ impl From<crate::db::DbError> for Failure {
 /// Runs a parsed command line; returns the exit status.
 pub async fn run(cli: Cli) -> u8 {
     init_tracing(cli.log_json);
+    // The service's draws run in the background: bars are for commands a person waits on.
+    if !matches!(cli.command, None | Some(Command::Serve { .. })) {
+        crate::progress::enable(cli.quiet);
+    }
     match commands::dispatch(cli).await {
         Ok(()) => 0,
         Err(f) => {

@@ -141,11 +141,21 @@ impl Bundle {
 pub fn read_blocks(path: &Path, mut block: impl FnMut(&[u8])) -> Result<(), BundleError> {
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(|e| io(path, e))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = (size >= crate::progress::FILE_BAR_BYTES).then(|| {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        crate::progress::global().bytes(&format!("reading {name}"), size)
+    });
     let mut buf = vec![0u8; 1 << 20];
     loop {
         match f.read(&mut buf) {
             Ok(0) => return Ok(()),
-            Ok(n) => block(&buf[..n]),
+            Ok(n) => {
+                block(&buf[..n]);
+                if let Some(bar) = &bar {
+                    bar.inc(n as u64);
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(io(path, e)),
         }

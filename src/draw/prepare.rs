@@ -300,7 +300,12 @@ fn write_population_file(
     let mut out = bundle.create(rel)?;
     let mut digester = Digester::new();
     let mut result = Ok(());
+    let bar = crate::progress::global().items(
+        "writing population.csv",
+        Some(inputs.population.len() as u64 + 1),
+    );
     write_population(&inputs.population, |line| {
+        bar.inc(1);
         digester.line(line);
         if result.is_ok() {
             result = out.write_all(line).and_then(|_| out.write_all(b"\n"));

@@ -170,7 +170,9 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
         "base_tier",
         "key_supervision",
     ])?;
+    let bar = crate::progress::global().items("generating enterprises", Some(params.enterprises));
     for (index, mut g) in stream.enumerate() {
+        bar.inc(1);
         let (drafts, revokes_licence) = credit.records(&g);
         for draft in &drafts {
             spools.push(draft)?;
