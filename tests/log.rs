@@ -132,6 +132,91 @@ both!(tiles_served_match_the_tree, |app| {
     app.db.pool.close().await;
 });
 
+both!(
+    tiles_and_checkpoints_from_memory_match_the_database,
+    |app| {
+        let cfg = config();
+        let mut tree = MemoryTree::new();
+        for i in 0..300 {
+            let e = prepare(&format!("B{i:04}"));
+            append(app, &e).await.unwrap();
+            tree.push(leaf_hash(&e.leaf()));
+        }
+        sign_checkpoint(&app.db, &cfg.key).await.unwrap();
+        let served_size = |body: Vec<u8>| {
+            checkpoint::open(&String::from_utf8(body).unwrap(), &cfg.key.verifier())
+                .unwrap()
+                .checkpoint
+                .size
+        };
+        assert_eq!(served_size(get(app, "/log/checkpoint").await.2), 300);
+
+        // A full tile: the first request reads the database, the next ones the memory; all equal
+        // the tile computed from the database.
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        let hashes = tiles::tile_bytes(&store::tile_hashes(&mut conn, 0, 0, 256).await.unwrap());
+        let rows = store::entries(&mut conn, 0, 256).await.unwrap();
+        let bundle = tiles::encode_bundle(rows.iter().map(|(_, l, _)| l.as_bytes()));
+        drop(conn);
+        assert_eq!(hashes, tiles::tile_bytes(&tree.tile(0, 0, 256).unwrap()));
+        for _ in 0..3 {
+            let (status, cache, body) = get(app, "/log/tile/0/000").await;
+            assert_eq!((status, body.as_slice()), (200, hashes.as_slice()));
+            assert_eq!(
+                cache.as_deref(),
+                Some("public, max-age=31536000, immutable")
+            );
+            let (status, _, body) = get(app, "/log/tile/entries/000").await;
+            assert_eq!((status, body.as_slice()), (200, bundle.as_slice()));
+        }
+
+        // A new checkpoint signed in this process is served at once, and so are the partial tiles
+        // of its size (and no wider ones).
+        let e = prepare("B0300");
+        append(app, &e).await.unwrap();
+        tree.push(leaf_hash(&e.leaf()));
+        assert_eq!(
+            served_size(get(app, "/log/checkpoint").await.2),
+            300,
+            "an unsigned leaf is not served"
+        );
+        assert_eq!(get(app, "/log/tile/0/001.p/45").await.0, 404);
+        sign_checkpoint(&app.db, &cfg.key).await.unwrap();
+        assert_eq!(served_size(get(app, "/log/checkpoint").await.2), 301);
+        let (status, cache, body) = get(app, "/log/tile/0/001.p/45").await;
+        assert_eq!(status, 200);
+        assert_eq!(body, tiles::tile_bytes(&tree.tile(0, 1, 45).unwrap()));
+        assert_eq!(cache.as_deref(), Some("public, max-age=5"));
+        assert_eq!(get(app, "/log/tile/0/001.p/46").await.0, 404);
+
+        // Another process (here: another handle on the database) signs a larger tree: its
+        // partial tiles are served at once, its checkpoint within a second or so.
+        let other = dualdraw::db::Db::connect(&app.url).await.unwrap();
+        let mut tx = other.begin().await.unwrap();
+        store::append_event(&mut tx, &prepare("B0301"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        sign_checkpoint(&other, &cfg.key).await.unwrap();
+        assert_eq!(get(app, "/log/tile/0/001.p/46").await.0, 200);
+        let started = std::time::Instant::now();
+        loop {
+            let size = served_size(get(app, "/log/checkpoint").await.2);
+            if size == 302 {
+                break;
+            }
+            assert_eq!(size, 301);
+            assert!(
+                started.elapsed() < dualdraw::log::head::REFRESH * 3,
+                "the checkpoint of another process is still not served"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        other.pool.close().await;
+        app.db.pool.close().await;
+    }
+);
+
 both!(one_checkpoint_per_size_and_batch_names_once, |app| {
     let cfg = config();
     append(app, &prepare("2026-Q1")).await.unwrap();
