@@ -62,13 +62,29 @@ pub async fn run_evidence(db: &Db, bundle: &Bundle) -> Result<Option<Evidence>, 
     let ev = super::evidence::for_leaf(db, index, keys.quorum)
         .await
         .map_err(log_error)?;
-    Ok(ev.filter(|e| match evidence::check(e, &keys) {
-        Ok(_) => true,
+    let Some(mut ev) = ev else { return Ok(None) };
+    let size = match evidence::check(&ev, &keys) {
+        Ok(c) => c.size,
         Err(why) => {
             tracing::warn!(%batch, "run evidence not added yet: {why}");
-            false
+            return Ok(None);
         }
-    }))
+    };
+    // The consistency proof from the commitment's checkpoint to the run's (§8): one
+    // append-only tree holds both events.
+    for rel in ["log/prepare.json", "log/replan.json"] {
+        if !bundle.path(rel).exists() {
+            continue;
+        }
+        let opening = Evidence::parse(&bundle.read(rel)?)
+            .and_then(|e| evidence::check(&e, &keys))
+            .map_err(|e| StepError::State(format!("{rel}: {e}")))?;
+        let proof = super::evidence::consistency(db, opening.size, size)
+            .await
+            .map_err(log_error)?;
+        ev.consistency = Some(proof);
+    }
+    Ok(Some(ev))
 }
 
 /// Writes `log/run.json` into a (staging) bundle beside copies of the evidence already there
