@@ -421,6 +421,153 @@ both!(log_check_lists_batches_over_http_and_from_a_mirror, |app| {
     app.db.pool.close().await;
 });
 
+both!(log_check_verifies_every_checkpoint_a_mirror_kept, |app| {
+    let cfg = config();
+    dualdraw::log::publish::start(&app.db, &cfg).await.unwrap();
+    let url = format!("{}/log", app.base);
+    let dir = app.dir.path().join("mirror");
+    let d = dir.to_str().unwrap();
+    let vkey = cfg.key.verifier().to_string();
+    let state = app.dir.path().join("state.json");
+    let check = |state: &std::path::Path| {
+        app.cli(&[
+            "log",
+            "check",
+            d,
+            "--log-key",
+            &vkey,
+            "--state",
+            state.to_str().unwrap(),
+        ])
+    };
+    // Three mirrors over time: sizes 1, 3 and 300 (a full tile and a partial one).
+    for (from, to) in [(0, 1), (1, 3), (3, 300)] {
+        for i in from..to {
+            append(app, &prepare(&format!("B{i:04}"))).await.unwrap();
+        }
+        sign_checkpoint(&app.db, &cfg.key).await.unwrap();
+        let out = app.cli(&["log", "mirror", &url, d]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for size in ["1", "3", "300"] {
+        assert!(dir.join("checkpoints").join(size).exists(), "{size}");
+    }
+    let out = check(&state);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "first check; 3 earlier checkpoints (sizes 1, 3, 300) signed and pairwise consistent"
+        ),
+        "{stdout}"
+    );
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(kept["checkpoint"]
+        .as_str()
+        .unwrap()
+        .starts_with("dualdraw.test/log\n300\n"));
+
+    // A validly signed checkpoint of another tree of size 3 (a fork shown to this mirror):
+    // refused, naming it.
+    let other = checkpoint::Checkpoint {
+        origin: "dualdraw.test/log".into(),
+        size: 3,
+        root: [7; 32],
+    }
+    .sign(&cfg.key)
+    .unwrap();
+    let kept3 = std::fs::read_to_string(dir.join("checkpoints/3")).unwrap();
+    std::fs::write(dir.join("checkpoints/3"), &other).unwrap();
+    let out = check(&app.dir.path().join("s2.json"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("checkpoints/1 (size 1) and checkpoints/3 (size 3) are not consistent"),
+        "{stderr}"
+    );
+    // A checkpoint whose signature was changed: refused, naming it.
+    let forged = {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let line = kept3
+            .lines()
+            .find(|l| l.starts_with("\u{2014} dualdraw.test/log "))
+            .unwrap();
+        let mut raw = b64.decode(line.rsplit(' ').next().unwrap()).unwrap();
+        raw[10] ^= 1;
+        kept3.replace(
+            line,
+            &format!("\u{2014} dualdraw.test/log {}", b64.encode(raw)),
+        )
+    };
+    std::fs::write(dir.join("checkpoints/3"), &forged).unwrap();
+    let out = check(&app.dir.path().join("s3.json"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("checkpoints/3: "), "{stderr}");
+    std::fs::write(dir.join("checkpoints/3"), &kept3).unwrap();
+
+    // The state file's checkpoint is checked the same way: one of another tree is refused.
+    let mut bad = kept.clone();
+    bad["size"] = serde_json::json!(3);
+    bad["root"] = serde_json::json!(base64_of(&[7; 32]));
+    bad["checkpoint"] = serde_json::json!(other);
+    std::fs::write(&state, bad.to_string()).unwrap();
+    let out = check(&state);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is not consistent with the checkpoint of size 3 seen before"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    bad["root"] = kept["root"].clone();
+    bad["size"] = serde_json::json!(300);
+    std::fs::write(&state, bad.to_string()).unwrap();
+    let out = check(&state);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("(checkpoint seen before) (size 3) are not consistent"),
+        "{stderr}"
+    );
+
+    // Mirroring a fork keeps it beside the checkpoint it contradicts, and fails.
+    std::fs::remove_file(dir.join("checkpoints/300")).unwrap();
+    std::fs::write(
+        dir.join("checkpoints/300"),
+        checkpoint::Checkpoint {
+            origin: "dualdraw.test/log".into(),
+            size: 300,
+            root: [7; 32],
+        }
+        .sign(&cfg.key)
+        .unwrap(),
+    )
+    .unwrap();
+    let out = app.cli(&["log", "mirror", &url, d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the log forked: its checkpoint of size 300")
+    );
+    assert!(dir.join("checkpoints/300.fork").exists());
+    app.db.pool.close().await;
+});
+
+fn base64_of(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
 #[test]
 fn history_flags_duplicates_seen_by_a_monitor() {
     // What a monitor prints for a log written by another implementation that let a name be
