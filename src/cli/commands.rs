@@ -149,10 +149,10 @@ async fn serve(
         .map_err(|e| Failure::failed(format!("server error: {e}")))
 }
 
-/// Sends each response as soon as it is written (`TCP_NODELAY`). With Nagle's algorithm the
-/// last segment of a response larger than one write (an entry bundle of the log, an export)
-/// waits for the client's delayed acknowledgement, up to 40 ms on Linux: the tail of the log's
-/// tile latency (`docs/log.md` §11).
+/// Sends each response as soon as it is written (`TCP_NODELAY`): the last, short segment of a
+/// response larger than one TCP segment (an entry bundle of the log, an export) is never held
+/// back by Nagle's algorithm until the client's (possibly delayed, up to 40 ms) acknowledgement
+/// of the previous one (`docs/log.md` §4).
 fn no_delay(stream: &mut tokio::net::TcpStream) {
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!("TCP_NODELAY not set: {e}");

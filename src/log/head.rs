@@ -89,6 +89,14 @@ pub async fn reload(db: &Db) -> Result<Option<Arc<Head>>, LogError> {
     })))
 }
 
+/// [`reload`] by a writer whose change has committed: a failure to read it back is logged, not
+/// returned (the change stands; the next reload, at most [`REFRESH`] later, serves it).
+pub async fn reload_after_commit(db: &Db) {
+    if let Err(e) = reload(db).await {
+        tracing::warn!("log: checkpoint not reloaded after a change: {e}");
+    }
+}
+
 /// The checkpoint to serve: the one held, read again in the background when it is older than
 /// [`REFRESH`]; read from the database only when none is held yet.
 pub async fn latest(db: &Db) -> Result<Option<Arc<Head>>, LogError> {
