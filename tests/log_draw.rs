@@ -177,6 +177,39 @@ both!(a_logged_draw_proves_its_commitment_came_first, |app| {
         ),
         "{py_err}"
     );
+    // The JavaScript verifier states and refuses the same (skipped where node is missing,
+    // outside CI, as tests/js_verifier.rs does).
+    let node = |dir: &Path| {
+        std::process::Command::new("node")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/web/verifier/cli.mjs"))
+            .arg(dir)
+            .output()
+    };
+    match node(&bundle) {
+        Ok(js) => {
+            let js_out = String::from_utf8_lossy(&js.stdout);
+            assert!(
+                js.status.success(),
+                "{js_out}{}",
+                String::from_utf8_lossy(&js.stderr)
+            );
+            assert!(
+                js_out.contains(tail),
+                "javascript: {js_out}\nrust: {summary}"
+            );
+            let js = node(&tampered).unwrap();
+            assert_eq!(js.status.code(), Some(1));
+            let js_err = String::from_utf8_lossy(&js.stderr);
+            assert!(
+                js_err.contains("log/run.json: consistency proof from checkpoint 1 to checkpoint 2 does not verify"),
+                "{js_err}"
+            );
+        }
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("SKIPPED: the JavaScript verifier, node not found ({e})")
+        }
+        Err(e) => panic!("node not found, and CI=true: {e}"),
+    }
 
     // Evidence whose cosignature was tampered with fails both.
     let ev = bundle.join("log/prepare.json");
