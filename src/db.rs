@@ -62,6 +62,9 @@ pub struct Db {
     /// SQLite has one writer; taking the write lock in-process first avoids `SQLITE_BUSY`
     /// upgrades between our own connections.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// The log's latest cosigned checkpoint as this process last read or wrote it
+    /// (`crate::log::head`): the service serves it without a query per request.
+    pub log_head: Arc<crate::log::head::LogHead>,
 }
 
 /// A write transaction; dropped without [`Tx::commit`] it rolls back.
@@ -136,6 +139,7 @@ impl Db {
             backend,
             native,
             write_lock,
+            log_head: Arc::default(),
         })
     }
 

@@ -132,6 +132,91 @@ both!(tiles_served_match_the_tree, |app| {
     app.db.pool.close().await;
 });
 
+both!(
+    tiles_and_checkpoints_from_memory_match_the_database,
+    |app| {
+        let cfg = config();
+        let mut tree = MemoryTree::new();
+        for i in 0..300 {
+            let e = prepare(&format!("B{i:04}"));
+            append(app, &e).await.unwrap();
+            tree.push(leaf_hash(&e.leaf()));
+        }
+        sign_checkpoint(&app.db, &cfg.key).await.unwrap();
+        let served_size = |body: Vec<u8>| {
+            checkpoint::open(&String::from_utf8(body).unwrap(), &cfg.key.verifier())
+                .unwrap()
+                .checkpoint
+                .size
+        };
+        assert_eq!(served_size(get(app, "/log/checkpoint").await.2), 300);
+
+        // A full tile: the first request reads the database, the next ones the memory; all equal
+        // the tile computed from the database.
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        let hashes = tiles::tile_bytes(&store::tile_hashes(&mut conn, 0, 0, 256).await.unwrap());
+        let rows = store::entries(&mut conn, 0, 256).await.unwrap();
+        let bundle = tiles::encode_bundle(rows.iter().map(|(_, l, _)| l.as_bytes()));
+        drop(conn);
+        assert_eq!(hashes, tiles::tile_bytes(&tree.tile(0, 0, 256).unwrap()));
+        for _ in 0..3 {
+            let (status, cache, body) = get(app, "/log/tile/0/000").await;
+            assert_eq!((status, body.as_slice()), (200, hashes.as_slice()));
+            assert_eq!(
+                cache.as_deref(),
+                Some("public, max-age=31536000, immutable")
+            );
+            let (status, _, body) = get(app, "/log/tile/entries/000").await;
+            assert_eq!((status, body.as_slice()), (200, bundle.as_slice()));
+        }
+
+        // A new checkpoint signed in this process is served at once, and so are the partial tiles
+        // of its size (and no wider ones).
+        let e = prepare("B0300");
+        append(app, &e).await.unwrap();
+        tree.push(leaf_hash(&e.leaf()));
+        assert_eq!(
+            served_size(get(app, "/log/checkpoint").await.2),
+            300,
+            "an unsigned leaf is not served"
+        );
+        assert_eq!(get(app, "/log/tile/0/001.p/45").await.0, 404);
+        sign_checkpoint(&app.db, &cfg.key).await.unwrap();
+        assert_eq!(served_size(get(app, "/log/checkpoint").await.2), 301);
+        let (status, cache, body) = get(app, "/log/tile/0/001.p/45").await;
+        assert_eq!(status, 200);
+        assert_eq!(body, tiles::tile_bytes(&tree.tile(0, 1, 45).unwrap()));
+        assert_eq!(cache.as_deref(), Some("public, max-age=5"));
+        assert_eq!(get(app, "/log/tile/0/001.p/46").await.0, 404);
+
+        // Another process (here: another handle on the database) signs a larger tree: its
+        // partial tiles are served at once, its checkpoint within a second or so.
+        let other = dualdraw::db::Db::connect(&app.url).await.unwrap();
+        let mut tx = other.begin().await.unwrap();
+        store::append_event(&mut tx, &prepare("B0301"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        sign_checkpoint(&other, &cfg.key).await.unwrap();
+        assert_eq!(get(app, "/log/tile/0/001.p/46").await.0, 200);
+        let started = std::time::Instant::now();
+        loop {
+            let size = served_size(get(app, "/log/checkpoint").await.2);
+            if size == 302 {
+                break;
+            }
+            assert_eq!(size, 301);
+            assert!(
+                started.elapsed() < dualdraw::log::head::REFRESH * 3,
+                "the checkpoint of another process is still not served"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        other.pool.close().await;
+        app.db.pool.close().await;
+    }
+);
+
 both!(one_checkpoint_per_size_and_batch_names_once, |app| {
     let cfg = config();
     append(app, &prepare("2026-Q1")).await.unwrap();
@@ -335,6 +420,153 @@ both!(log_check_lists_batches_over_http_and_from_a_mirror, |app| {
     );
     app.db.pool.close().await;
 });
+
+both!(log_check_verifies_every_checkpoint_a_mirror_kept, |app| {
+    let cfg = config();
+    dualdraw::log::publish::start(&app.db, &cfg).await.unwrap();
+    let url = format!("{}/log", app.base);
+    let dir = app.dir.path().join("mirror");
+    let d = dir.to_str().unwrap();
+    let vkey = cfg.key.verifier().to_string();
+    let state = app.dir.path().join("state.json");
+    let check = |state: &std::path::Path| {
+        app.cli(&[
+            "log",
+            "check",
+            d,
+            "--log-key",
+            &vkey,
+            "--state",
+            state.to_str().unwrap(),
+        ])
+    };
+    // Three mirrors over time: sizes 1, 3 and 300 (a full tile and a partial one).
+    for (from, to) in [(0, 1), (1, 3), (3, 300)] {
+        for i in from..to {
+            append(app, &prepare(&format!("B{i:04}"))).await.unwrap();
+        }
+        sign_checkpoint(&app.db, &cfg.key).await.unwrap();
+        let out = app.cli(&["log", "mirror", &url, d]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for size in ["1", "3", "300"] {
+        assert!(dir.join("checkpoints").join(size).exists(), "{size}");
+    }
+    let out = check(&state);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "first check; 2 earlier checkpoints (sizes 1, 3) signed and pairwise consistent"
+        ),
+        "{stdout}"
+    );
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(kept["checkpoint"]
+        .as_str()
+        .unwrap()
+        .starts_with("dualdraw.test/log\n300\n"));
+
+    // A validly signed checkpoint of another tree of size 3 (a fork shown to this mirror):
+    // refused, naming it.
+    let other = checkpoint::Checkpoint {
+        origin: "dualdraw.test/log".into(),
+        size: 3,
+        root: [7; 32],
+    }
+    .sign(&cfg.key)
+    .unwrap();
+    let kept3 = std::fs::read_to_string(dir.join("checkpoints/3")).unwrap();
+    std::fs::write(dir.join("checkpoints/3"), &other).unwrap();
+    let out = check(&app.dir.path().join("s2.json"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("checkpoints/1 (size 1) and checkpoints/3 (size 3) are not consistent"),
+        "{stderr}"
+    );
+    // A checkpoint whose signature was changed: refused, naming it.
+    let forged = {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let line = kept3
+            .lines()
+            .find(|l| l.starts_with("\u{2014} dualdraw.test/log "))
+            .unwrap();
+        let mut raw = b64.decode(line.rsplit(' ').next().unwrap()).unwrap();
+        raw[10] ^= 1;
+        kept3.replace(
+            line,
+            &format!("\u{2014} dualdraw.test/log {}", b64.encode(raw)),
+        )
+    };
+    std::fs::write(dir.join("checkpoints/3"), &forged).unwrap();
+    let out = check(&app.dir.path().join("s3.json"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("checkpoints/3: "), "{stderr}");
+    std::fs::write(dir.join("checkpoints/3"), &kept3).unwrap();
+
+    // The state file's checkpoint is checked the same way: one of another tree is refused.
+    let mut bad = kept.clone();
+    bad["size"] = serde_json::json!(3);
+    bad["root"] = serde_json::json!(base64_of(&[7; 32]));
+    bad["checkpoint"] = serde_json::json!(other);
+    std::fs::write(&state, bad.to_string()).unwrap();
+    let out = check(&state);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is not consistent with the checkpoint of size 3 seen before"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    bad["root"] = kept["root"].clone();
+    bad["size"] = serde_json::json!(300);
+    std::fs::write(&state, bad.to_string()).unwrap();
+    let out = check(&state);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("(checkpoint seen before) (size 3) are not consistent"),
+        "{stderr}"
+    );
+
+    // Mirroring a fork keeps it beside the checkpoint it contradicts, and fails.
+    std::fs::remove_file(dir.join("checkpoints/300")).unwrap();
+    std::fs::write(
+        dir.join("checkpoints/300"),
+        checkpoint::Checkpoint {
+            origin: "dualdraw.test/log".into(),
+            size: 300,
+            root: [7; 32],
+        }
+        .sign(&cfg.key)
+        .unwrap(),
+    )
+    .unwrap();
+    let out = app.cli(&["log", "mirror", &url, d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the log forked: its checkpoint of size 300")
+    );
+    assert!(dir.join("checkpoints/300.fork").exists());
+    app.db.pool.close().await;
+});
+
+fn base64_of(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
 
 #[test]
 fn history_flags_duplicates_seen_by_a_monitor() {

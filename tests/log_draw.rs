@@ -117,7 +117,7 @@ both!(a_logged_draw_proves_its_commitment_came_first, |app| {
     steps::reveal(step(app, "q1"), None).await.unwrap();
     assert!(bundle.join("log/run.json").exists());
     let summary = dualdraw::draw::verify::verify(&Bundle::new(&bundle)).unwrap();
-    assert!(summary.contains("; logged in jurisdiction default: prepare leaf 0 in checkpoint 1 cosigned by 2 witnesses (quorum 2), run leaf 1 in checkpoint 2; commitment time "), "{summary}");
+    assert!(summary.contains("; logged in jurisdiction default: prepare leaf 0 in checkpoint 1 cosigned by 2 witnesses (quorum 2), run leaf 1 in checkpoint 2 (consistent with checkpoint 1); commitment time "), "{summary}");
     assert!(
         summary.contains(", before the first source time ")
             && summary.contains("sources: lottery 福彩3D 2026999 of "),
@@ -139,6 +139,77 @@ both!(a_logged_draw_proves_its_commitment_came_first, |app| {
     );
     let tail = summary.split_once("; logged in").unwrap().1;
     assert!(py_out.contains(tail), "python: {py_out}\nrust: {summary}");
+
+    // The run evidence carries the consistency proof from the commitment's checkpoint to its
+    // own; a tampered proof fails both verifiers, naming it.
+    let run_ev = std::fs::read_to_string(bundle.join("log/run.json")).unwrap();
+    let parsed = dualdraw_solver::tlog::evidence::Evidence::parse(&run_ev).unwrap();
+    assert_eq!(
+        parsed.consistency.as_ref().map(Vec::len),
+        Some(1),
+        "{run_ev}"
+    );
+    let tampered = app.dir.path().join("q1-tampered");
+    copy_dir(&bundle, &tampered);
+    let mut bad = parsed.clone();
+    bad.consistency.as_mut().unwrap()[0][0] ^= 1;
+    rewrite(&tampered, "log/run.json", &bad.to_text());
+    let failed = dualdraw::draw::verify::verify(&Bundle::new(&tampered)).unwrap_err();
+    assert!(
+        failed.to_string().contains(
+            "log/run.json: consistency proof from checkpoint 1 to checkpoint 2 does not verify"
+        ),
+        "{failed}"
+    );
+    let py = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/verifiers/python/verify_dr1.py"
+        ))
+        .arg(&tampered)
+        .output()
+        .unwrap();
+    assert_eq!(py.status.code(), Some(1));
+    let py_err = String::from_utf8_lossy(&py.stderr);
+    assert!(
+        py_err.contains(
+            "log/run.json: consistency proof from checkpoint 1 to checkpoint 2 does not verify"
+        ),
+        "{py_err}"
+    );
+    // The JavaScript verifier states and refuses the same (skipped where node is missing,
+    // outside CI, as tests/js_verifier.rs does).
+    let node = |dir: &Path| {
+        std::process::Command::new("node")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/web/verifier/cli.mjs"))
+            .arg(dir)
+            .output()
+    };
+    match node(&bundle) {
+        Ok(js) => {
+            let js_out = String::from_utf8_lossy(&js.stdout);
+            assert!(
+                js.status.success(),
+                "{js_out}{}",
+                String::from_utf8_lossy(&js.stderr)
+            );
+            assert!(
+                js_out.contains(tail),
+                "javascript: {js_out}\nrust: {summary}"
+            );
+            let js = node(&tampered).unwrap();
+            assert_eq!(js.status.code(), Some(1));
+            let js_err = String::from_utf8_lossy(&js.stderr);
+            assert!(
+                js_err.contains("log/run.json: consistency proof from checkpoint 1 to checkpoint 2 does not verify"),
+                "{js_err}"
+            );
+        }
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("SKIPPED: the JavaScript verifier, node not found ({e})")
+        }
+        Err(e) => panic!("node not found, and CI=true: {e}"),
+    }
 
     // Evidence whose cosignature was tampered with fails both.
     let ev = bundle.join("log/prepare.json");
@@ -193,3 +264,130 @@ both!(a_logged_draw_proves_its_commitment_came_first, |app| {
     assert!(q1.flags.is_empty());
     app.db.pool.close().await;
 });
+
+const MONTHS: &str = "key,value\nyear,2026\nas_of,2026-01-01\nperiods,month\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n";
+
+/// The size and root of the log's latest signed checkpoint, and the number of leaves.
+async fn signed_and_size(app: &common::TestApp) -> (i64, i64) {
+    let (signed,): (Option<i64>,) = sqlx::query_as("SELECT MAX(size) FROM log_checkpoints")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let (size,): (i64,) = sqlx::query_as("SELECT size FROM log_head WHERE id = 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    (signed.unwrap_or(0), size)
+}
+
+both!(a_cli_replan_publishes_its_checkpoint_at_once, |app| {
+    app.load_fixtures().await;
+    let dir = app.dir.path();
+    let key = dir.join("keys/log.key");
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dualdraw"))
+            .args(args)
+            .env("DATABASE_URL", &app.url)
+            .env("DUALDRAW_LOG_KEY", &key)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let tasks = TASKS.replace(",1,4\n", ",1,12\n");
+    std::fs::write(dir.join("tasks.csv"), &tasks).unwrap();
+    std::fs::write(dir.join("policy.csv"), MONTHS).unwrap();
+    let (old, new) = (dir.join("plan"), dir.join("plan-r1"));
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    cli(&[
+        "draw",
+        "prepare",
+        "--out",
+        &s(&old),
+        "--batch",
+        "2026-plan",
+        "--method",
+        "dr2",
+        "--tasks",
+        &s(&dir.join("tasks.csv")),
+        "--policy",
+        &s(&dir.join("policy.csv")),
+        "--allow-past-entropy",
+        "--source",
+        "lottery:福彩3D:2026001:2026-01-02",
+    ]);
+    cli(&["draw", "run", &s(&old), "--entropy", "3 7 1"]);
+    cli(&["draw", "reveal", &s(&old)]);
+    assert_eq!(signed_and_size(app).await, (3, 3), "prepare, run, reveal");
+
+    // The re-plan reads the same city from a directory.
+    let city = dir.join("city");
+    std::fs::create_dir(&city).unwrap();
+    for f in [
+        "enterprises.csv",
+        "items.csv",
+        "inspectors.csv",
+        "conflicts.csv",
+    ] {
+        std::fs::copy(common::fixture(f), city.join(f)).unwrap();
+    }
+    std::fs::write(city.join("tasks.csv"), &tasks).unwrap();
+    std::fs::write(city.join("policy.csv"), MONTHS).unwrap();
+    cli(&[
+        "plan",
+        "replan",
+        &s(&old),
+        "--from",
+        &s(&city),
+        "--out",
+        &s(&new),
+        "--batch",
+        "2026-plan-r1",
+        "--pinned-through",
+        "6",
+    ]);
+    assert_eq!(
+        signed_and_size(app).await,
+        (4, 4),
+        "the replan's event is in a signed checkpoint when the command ends"
+    );
+    let (leaf,): (String,) = sqlx::query_as("SELECT leaf FROM log_entries WHERE idx = 3")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        leaf.contains("\"event\":\"replan\"") && leaf.contains("\"batch\":\"2026-plan-r1\""),
+        "{leaf}"
+    );
+    app.db.pool.close().await;
+});
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Replaces a file of a bundle and its digest in the manifest.
+fn rewrite(bundle: &Path, rel: &str, text: &str) {
+    let old = std::fs::read(bundle.join(rel)).unwrap();
+    std::fs::write(bundle.join(rel), text).unwrap();
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    let (old, new) = (
+        dualdraw::draw::bundle::sha256_hex(&old),
+        dualdraw::draw::bundle::sha256_hex(text.as_bytes()),
+    );
+    assert!(manifest.contains(&old));
+    std::fs::write(bundle.join("manifest.json"), manifest.replace(&old, &new)).unwrap();
+}

@@ -7,6 +7,7 @@ use crate::credit::rules::RuleTable;
 use crate::db::Db;
 use crate::import::{self, Context, ImportError};
 use crate::{audit, auth, calendar_store, clock, settings};
+use axum::serve::ListenerExt;
 use std::io::Write;
 
 pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
@@ -140,7 +141,8 @@ async fn serve(
     crate::log::config::start_for_serve(&db, url).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
-        .map_err(|e| Failure::input(format!("cannot listen on {bind}: {e}")))?;
+        .map_err(|e| Failure::input(format!("cannot listen on {bind}: {e}")))?
+        .tap_io(no_delay);
     tracing::info!(db = %crate::db::redact(url), "dualdraw listening on http://{bind}");
     let app = crate::http::app(crate::http::AppState::with_bundles(db, bundles));
     axum::serve(listener, app)
@@ -149,6 +151,16 @@ async fn serve(
         })
         .await
         .map_err(|e| Failure::failed(format!("server error: {e}")))
+}
+
+/// Sends each response as soon as it is written (`TCP_NODELAY`): the last, short segment of a
+/// response larger than one TCP segment (an entry bundle of the log, an export) is never held
+/// back by Nagle's algorithm until the client's (possibly delayed, up to 40 ms) acknowledgement
+/// of the previous one (`docs/log.md` §4).
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY not set: {e}");
+    }
 }
 
 async fn calendar(url: &str, c: CalendarCommand) -> Result<(), Failure> {

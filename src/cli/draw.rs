@@ -239,12 +239,9 @@ fn read_named(path: &Option<PathBuf>) -> Result<Option<(String, String)>, Failur
         .transpose()
 }
 
-/// The database that records `bundle`, if any: `--db` when its `draws` table has this batch
-/// with this commitment (a bundle prepared from it), otherwise none (an offline bundle). A
-/// SQLite file that does not exist is not created for an offline bundle.
 /// After a step on a database: signs the log's checkpoint and asks the witnesses to cosign it
 /// (a running service does the same within seconds).
-async fn publish_log(db_url: &str, db: Option<&crate::db::Db>) {
+pub(super) async fn publish_log(db_url: &str, db: Option<&crate::db::Db>) {
     let Some(db) = db else { return };
     match crate::log::LogConfig::from_env(db_url) {
         Ok((config, _)) => {
@@ -256,6 +253,9 @@ async fn publish_log(db_url: &str, db: Option<&crate::db::Db>) {
     }
 }
 
+/// The database that records `bundle`, if any: `--db` when its `draws` table has this batch
+/// with this commitment (a bundle prepared from it), otherwise none (an offline bundle). A
+/// SQLite file that does not exist is not created for an offline bundle.
 pub async fn database_of(url: &str, bundle: &Bundle) -> Result<Option<crate::db::Db>, Failure> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let file = rest.trim_start_matches("//");

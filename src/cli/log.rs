@@ -1,7 +1,8 @@
 //! `dualdraw log …`: monitoring the public draw log (`docs/log.md` §9) and reading its key.
 //!
 //! `log check DIR|URL` verifies the checkpoint's signatures, recomputes the tree from every
-//! entry, checks it extends the last checkpoint seen, and lists every batch with its events.
+//! entry, checks it extends the last checkpoint seen and every checkpoint a mirror kept, and
+//! lists every batch with its events.
 
 use super::Failure;
 use crate::db::Db;
@@ -13,7 +14,9 @@ use std::path::PathBuf;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum LogCommand {
-    /// Verifies a log read over HTTP or from a directory mirror and lists its batches.
+    /// Verifies a log read over HTTP or from a directory mirror and lists its batches; every
+    /// checkpoint the mirror kept (`checkpoints/`) and the one in the state file is verified
+    /// too, and each consecutive pair with a consistency proof.
     ///
     /// Example: dualdraw log check http://127.0.0.1:8080/log --witness "w.example/1+1a2b3c4d+BA…"
     Check {
@@ -29,7 +32,9 @@ pub enum LogCommand {
         #[arg(long, default_value = "dualdraw-log-state.json")]
         state: PathBuf,
     },
-    /// Copies a log (checkpoint, key, every tile and entry bundle) into a directory.
+    /// Copies a log (checkpoint, key, every tile and entry bundle) into a directory, and keeps
+    /// the checkpoint as `checkpoints/SIZE` beside those of earlier runs (a different tree of a
+    /// size kept before is refused as a fork).
     ///
     /// Example: dualdraw log mirror http://127.0.0.1:8080/log mirror/
     Mirror { source: String, dir: PathBuf },
@@ -142,9 +147,17 @@ fn print_report(r: &monitor::Report) {
         eprintln!("note: {n}");
     }
     let cp = &r.checkpoint;
-    let since = r.previous.as_ref().map_or("first check".to_string(), |p| {
+    let mut since = r.previous.as_ref().map_or("first check".to_string(), |p| {
         format!("consistent with size {} seen before", p.size)
     });
+    if !r.history.is_empty() {
+        let sizes: Vec<String> = r.history.iter().map(u64::to_string).collect();
+        since.push_str(&format!(
+            "; {} earlier checkpoints (sizes {}) signed and pairwise consistent",
+            r.history.len(),
+            sizes.join(", ")
+        ));
+    }
     let _ = writeln!(
         out,
         "log {} verified: {} entries, root {}, {since}; cosigned by {}",

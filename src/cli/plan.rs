@@ -109,7 +109,8 @@ fn report(
 }
 
 /// `plan replan`: the use case `crate::draw::steps::replan`, recorded in the database when the
-/// replaced draw is.
+/// replaced draw is; its `replan` event's checkpoint is then signed and sent to the witnesses at
+/// once, as after every other draw step.
 async fn replan(db_url: &str, args: ReplanArgs) -> Result<(), Failure> {
     let ReplanArgs {
         old,
@@ -143,6 +144,7 @@ async fn replan(db_url: &str, args: ReplanArgs) -> Result<(), Failure> {
     })
     .await
     .map_err(super::draw::step_failure)?;
+    super::draw::publish_log(db_url, db.as_ref()).await;
     println!("{digest}");
     eprintln!(
         "{}: re-plan committed (replaces {}); run it with `dualdraw draw run {}` (no --entropy: it keeps the replaced draw's seed)",

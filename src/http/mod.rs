@@ -92,6 +92,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/draws"),
     ("get", "/api/v1/draws/{batch}"),
     ("post", "/api/v1/draws/{batch}/run"),
+    ("post", "/api/v1/draws/{batch}/abandon"),
     ("post", "/api/v1/draws/{batch}/reveal"),
     ("get", "/api/v1/draws/{batch}/report"),
     ("get", "/api/v1/draws/{batch}/files/{path}"),

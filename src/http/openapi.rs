@@ -75,6 +75,43 @@ fn obj(props: &[(&str, &str)]) -> Value {
     json!({ "type": "object", "properties": p })
 }
 
+/// What `POST /api/v1/draws` takes (`docs/draw-protocol.md`, `docs/log.md` §7).
+fn new_draw() -> Value {
+    let mut d = obj(&[
+        ("batch", "string"),
+        ("sources", "array"),
+        ("tasks_csv", "string"),
+        ("policy_csv", "string"),
+        ("history_csv", "string"),
+        ("method", "string"),
+        ("complaints_csv", "string"),
+    ]);
+    d["required"] = json!(["batch", "sources", "tasks_csv", "policy_csv"]);
+    d["properties"]["allow_past_entropy"] = json!({
+        "type": "boolean",
+        "default": false,
+        "description": "FOR TESTS AND DEMOS ONLY (docs/log.md §7.3): accept sources whose value is, or may already be, public (a drand round not after now plus the margin, a lottery draw not after today in CST). Recorded in commitment.json and in the log's prepare event; every verifier then states that the draw proves nothing about order. Without it such a source is refused with 422 invalid_step."
+    });
+    d
+}
+
+/// `POST /api/v1/draws/{batch}/abandon` (`docs/log.md` §10).
+fn abandon() -> Value {
+    let mut o = op(
+        "Abandon a committed or run draw, with its reason: the draw becomes abandoned, and the public draw log's abandon event and the audit entry commit with it. The batch name is never used again (a new draw needs a new name, and the log shows both).",
+        "admin, planner",
+        json!([path_param("batch", "batch name")]),
+        Some("AbandonDraw"),
+        ("200", r("DrawStep")),
+    );
+    let responses = &mut o["responses"];
+    responses["400"] = json!({ "description": "bad_request: the body is not JSON", "content": { "application/json": { "schema": r("Error") } } });
+    responses["404"] = json!({ "description": "not_found: no draw of this batch", "content": { "application/json": { "schema": r("Error") } } });
+    responses["409"] = json!({ "description": "conflict: the draw is revealed or already abandoned, or another step of it is in progress", "content": { "application/json": { "schema": r("Error") } } });
+    responses["422"] = json!({ "description": "invalid_step: the reason is empty; invalid_request: the body is JSON but not {\"reason\": string}", "content": { "application/json": { "schema": r("Error") } } });
+    o
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let uscc = path_param("uscc", "统一社会信用代码 (18 characters, GB 32100)");
@@ -126,7 +163,20 @@ pub fn document() -> Value {
                 "Conflict": obj(&[("inspector", "string"), ("uscc", "string"), ("reason", "string"), ("declared_on", "string")]),
                 "ImportReport": obj(&[("kind", "string"), ("file", "string"), ("encoding", "string"), ("rows", "integer"), ("written", "integer"), ("unchanged", "integer"), ("ignored_columns", "array")]),
                 "AuditEntry": obj(&[("seq", "integer"), ("at", "string"), ("actor", "string"), ("action", "string"), ("subject", "string"), ("detail", "string"), ("prev_hash", "string"), ("hash", "string")]),
-                "NewDraw": obj(&[("batch", "string"), ("sources", "array"), ("tasks_csv", "string"), ("policy_csv", "string"), ("history_csv", "string"), ("method", "string"), ("complaints_csv", "string")]),
+                "NewDraw": new_draw(),
+                "AbandonDraw": {
+                    "type": "object",
+                    "required": ["reason"],
+                    "properties": { "reason": { "type": "string", "minLength": 1, "description": "why the batch is abandoned; published in the draw log's abandon event (docs/log.md §1) and in the audit log" } }
+                },
+                "DrawStep": {
+                    "type": "object",
+                    "properties": {
+                        "batch": { "type": "string" },
+                        "state": { "type": "string", "description": "the draw's new state: run, revealed or abandoned" },
+                        "result": { "type": "object", "description": "run: visits, inspectors_assigned, teams_not_formed; reveal: seed, verification; abandon: reason" }
+                    }
+                },
                 "PlanReport": obj(&[("batch", "string"), ("method", "string"), ("visits", "integer"), ("joint_visits", "integer"), ("department_checks", "integer"), ("joint_department_checks", "integer"), ("joint_rate_permille", "integer"), ("uncoordinated_visits", "integer"), ("overlap_enterprises", "integer"), ("overlap_visits", "integer"), ("overlap_uncoordinated_visits", "integer"), ("unplanned_checks", "integer"), ("teams_not_formed", "integer"), ("shortages", "array"), ("tiers", "array"), ("load", "array"), ("inclusion", "array")]),
                 "RunDraw": obj(&[("entropy", "array")]),
                 "AuditVerification": obj(&[("entries", "integer"), ("head_seq", "integer"), ("problem", "object")])
@@ -169,7 +219,8 @@ pub fn document() -> Value {
                 "post": op("Prepare a draw from the database: freeze the directories with the submitted tasks, policy and history (canonical CSV of docs/draw-protocol.md) and commit; method dr1 (default) or dr2 (the annual plan, docs/plan-model.md, with optional complaints_csv: uscc,department,period)", "admin, planner", json!([]), Some("NewDraw"), ("201", obj(&[("batch", "string"), ("state", "string"), ("commitment_sha256", "string")])))
             },
             "/api/v1/draws/{batch}": { "get": op("A draw: state, commitment, public files, and the verification once revealed", "anyone", json!([path_param("batch", "batch name")]), None, ("200", json!({ "type": "object" }))) },
-            "/api/v1/draws/{batch}/run": { "post": op("Run: one public value per declared source, in order (lottery numbers, or a drand signature in hex)", "admin, planner", json!([path_param("batch", "batch name")]), Some("RunDraw"), ("200", json!({ "type": "object" }))) },
+            "/api/v1/draws/{batch}/run": { "post": op("Run: one public value per declared source, in order (lottery numbers, or a drand signature in hex)", "admin, planner", json!([path_param("batch", "batch name")]), Some("RunDraw"), ("200", r("DrawStep"))) },
+            "/api/v1/draws/{batch}/abandon": { "post": abandon() },
             "/api/v1/draws/{batch}/reveal": { "post": op("Reveal the secret and the seed", "admin, planner", json!([path_param("batch", "batch name")]), None, ("200", json!({ "type": "object" }))) },
             "/api/v1/draws/{batch}/report": { "get": op("Report of a dr2 annual plan: joint-visit rate, visits per enterprise by tier against the caps, inspector load per department and period, inclusion probabilities against the realized selection, comparison with separate draws per task, shortages", "anyone once revealed; admin, planner once run", json!([path_param("batch", "batch name")]), None, ("200", r("PlanReport"))) },
             "/api/v1/draws/{batch}/files/{path}": { "get": op("One file of the bundle: commitment, manifest and inputs at once, the rest after the reveal", "anyone", json!([path_param("batch", "batch name"), path_param("path", "file path in the bundle, e.g. plan/visits.csv")]), None, ("200", json!({ "type": "string" }))) },
@@ -196,6 +247,30 @@ mod tests {
             .unwrap()
             .contains("64 KiB"));
         assert!(record["429"].is_null());
+    }
+
+    #[test]
+    fn describes_abandon_and_allow_past_entropy() {
+        let doc = super::document();
+        let abandon = &doc["paths"]["/api/v1/draws/{batch}/abandon"]["post"];
+        assert_eq!(
+            abandon["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/AbandonDraw"
+        );
+        for status in ["200", "404", "409", "422", "413"] {
+            assert!(abandon["responses"][status].is_object(), "{status}");
+        }
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["AbandonDraw"]["required"],
+            serde_json::json!(["reason"])
+        );
+        let past = &schemas["NewDraw"]["properties"]["allow_past_entropy"];
+        assert_eq!(past["type"], "boolean");
+        assert!(past["description"]
+            .as_str()
+            .unwrap()
+            .contains("FOR TESTS AND DEMOS ONLY"));
     }
 
     #[test]

@@ -138,6 +138,7 @@ async fn store_line(db: &Db, size: u64, witness: &str, t: u64, line: &str) -> Re
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    super::head::reload_after_commit(db).await;
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! Building a bundle's log evidence (`docs/log.md` §8) from the stored log: the leaf, the first
-//! checkpoint containing it that the quorum cosigned, and the inclusion proof.
+//! checkpoint containing it that the quorum cosigned, and the inclusion proof; and the
+//! consistency proof between the checkpoints of two evidence files.
 
 use super::store::{self, TileCache};
 use super::{LogConfig, LogError};
 use crate::db::Db;
+use dualdraw_solver::merkle::Hash;
 use dualdraw_solver::tlog::evidence::{Evidence, Keys};
 use dualdraw_solver::tlog::proof;
 
@@ -27,7 +29,22 @@ pub async fn for_leaf(db: &Db, index: u64, quorum: usize) -> Result<Option<Evide
         index,
         leaf,
         proof,
+        consistency: None,
     }))
+}
+
+/// RFC 6962 `PROOF(from, D[to])`: the consistency proof from the tree of `from` leaves to the
+/// tree of `to` leaves, from the stored hashes (`docs/log.md` §8).
+pub async fn consistency(db: &Db, from: u64, to: u64) -> Result<Vec<Hash>, LogError> {
+    if from > to {
+        return Err(LogError::Evidence(format!(
+            "no consistency proof from a tree of {from} leaves to a smaller one of {to}"
+        )));
+    }
+    let mut conn = db.pool.acquire().await?;
+    TileCache::default()
+        .compute(&mut conn, to, |r| proof::consistency(r, from, to))
+        .await
 }
 
 /// The keys the operator declares in `log/keys.json`.

@@ -8,6 +8,7 @@ use super::store;
 use crate::db::Db;
 use crate::draw::bundle::Bundle;
 use crate::draw::run::StepError;
+use dualdraw_solver::tlog::checkpoint::Checkpoint;
 use dualdraw_solver::tlog::evidence::{self, Evidence};
 use dualdraw_solver::tlog::leaf::Event;
 
@@ -62,13 +63,39 @@ pub async fn run_evidence(db: &Db, bundle: &Bundle) -> Result<Option<Evidence>, 
     let ev = super::evidence::for_leaf(db, index, keys.quorum)
         .await
         .map_err(log_error)?;
-    Ok(ev.filter(|e| match evidence::check(e, &keys) {
-        Ok(_) => true,
+    let Some(mut ev) = ev else { return Ok(None) };
+    let size = match evidence::check(&ev, &keys) {
+        Ok(c) => c.size,
         Err(why) => {
             tracing::warn!(%batch, "run evidence not added yet: {why}");
-            false
+            return Ok(None);
         }
-    }))
+    };
+    // The consistency proof from the commitment's checkpoint to the run's (§8): one
+    // append-only tree holds both events. Evidence that does not say its size (it was checked
+    // when the run wrote it) gets none: the proof is additive.
+    for rel in ["log/prepare.json", "log/replan.json"] {
+        if !bundle.path(rel).exists() {
+            continue;
+        }
+        match checkpoint_size(&bundle.read(rel)?) {
+            Some(from) if from <= size => {
+                let proof = super::evidence::consistency(db, from, size)
+                    .await
+                    .map_err(log_error)?;
+                ev.consistency = Some(proof);
+            }
+            _ => tracing::warn!(%batch, "{rel}: no checkpoint size; no consistency proof added"),
+        }
+    }
+    Ok(Some(ev))
+}
+
+/// The tree size of an evidence file's checkpoint, read without checking it.
+fn checkpoint_size(text: &str) -> Option<u64> {
+    let ev = Evidence::parse(text).ok()?;
+    let note = dualdraw_solver::tlog::note::Note::parse(&ev.checkpoint).ok()?;
+    Checkpoint::parse_text(&note.text).ok().map(|c| c.size)
 }
 
 /// Writes `log/run.json` into a (staging) bundle beside copies of the evidence already there

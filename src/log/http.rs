@@ -1,15 +1,20 @@
 //! The log over HTTP (C2SP `tlog-tiles`, `docs/log.md` §4): `/log/checkpoint`, `/log/key`,
 //! `/log/witnesses`, `/log/tile/<L>/<N>[.p/<W>]` and `/log/tile/entries/<N>[.p/<W>]`. Full
 //! tiles never change and are cached for a year; the rest for a few seconds.
+//!
+//! The hot path touches no database: the checkpoint is the one held in memory
+//! (`super::head`), and a full tile once read is kept (`super::tile_cache`). Partial tiles, and
+//! full tiles read for the first time, are one query.
 
-use super::store;
 use super::LogError;
+use super::{head, store};
 use crate::http::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
 use dualdraw_solver::tlog::tiles::{self, TilePath, WIDTH};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -55,21 +60,16 @@ fn failed(e: LogError) -> Response {
 }
 
 async fn checkpoint(State(s): State<AppState>) -> Response {
-    let r: Result<Option<String>, LogError> = async {
-        let mut conn = s.db.pool.acquire().await?;
-        match store::latest_checkpoint(&mut conn).await? {
-            Some(cp) => Ok(Some(store::cosigned(&mut conn, &cp).await?)),
-            None => Ok(None),
-        }
-    }
-    .await;
-    match r {
-        Ok(Some(note)) => plain(
+    match head::latest(&s.db).await {
+        Ok(Some(h)) => (
             StatusCode::OK,
-            "no-cache, max-age=0",
-            TEXT,
-            note.into_bytes(),
-        ),
+            [
+                (header::CONTENT_TYPE, TEXT),
+                (header::CACHE_CONTROL, "no-cache, max-age=0"),
+            ],
+            h.note.clone(),
+        )
+            .into_response(),
         Ok(None) => not_found("the log has no checkpoint yet".into()),
         Err(e) => failed(e),
     }
@@ -105,36 +105,32 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
     let Ok(tp) = TilePath::parse(&path) else {
         return not_found(format!("not a tile path: tile/{path}"));
     };
-    let full = matches!(tp, TilePath::Hashes { width, .. } | TilePath::Entries { width, .. } if width == WIDTH);
+    let (level, index, width) = match tp {
+        TilePath::Hashes {
+            level,
+            index,
+            width,
+        } => (level, index, width),
+        TilePath::Entries { index, width } => (0, index, width),
+    };
+    let full = width == WIDTH;
     if full {
         if let Some(bytes) = s.tiles.get(&path) {
-            return (
-                StatusCode::OK,
-                [
-                    (header::CONTENT_TYPE, BYTES),
-                    (header::CACHE_CONTROL, IMMUTABLE),
-                ],
-                bytes,
-            )
-                .into_response();
+            return tile_response(IMMUTABLE, bytes);
         }
     }
     let r: Result<Option<Vec<u8>>, LogError> = async {
-        let mut conn = s.db.pool.acquire().await?;
-        let size = store::latest_checkpoint(&mut conn)
-            .await?
-            .map_or(0, |c| c.size);
-        let (level, index, width) = match tp {
-            TilePath::Hashes {
-                level,
-                index,
-                width,
-            } => (level, index, width),
-            TilePath::Entries { index, width } => (0, index, width),
+        // The tree served is the checkpoint's; a tile beyond it is read again from the
+        // database first, in case another process signed a larger tree a moment ago.
+        let in_tree = |h: Option<&head::Head>| {
+            width <= tiles::width_in(h.map_or(0, |h| h.size), level, index)
         };
-        if width > tiles::width_in(size, level, index) {
+        if !in_tree(head::latest(&s.db).await?.as_deref())
+            && !in_tree(head::reload(&s.db).await?.as_deref())
+        {
             return Ok(None);
         }
+        let mut conn = s.db.pool.acquire().await?;
         Ok(Some(match tp {
             TilePath::Hashes { .. } => {
                 tiles::tile_bytes(&store::tile_hashes(&mut conn, level, index, width).await?)
@@ -147,15 +143,29 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
         }))
     }
     .await;
-    let cache = if full { IMMUTABLE } else { SHORT };
     match r {
         Ok(Some(bytes)) => {
+            let bytes = Bytes::from(bytes);
             if full {
-                s.tiles.put(&path, bytes::Bytes::from(bytes.clone()));
+                s.tiles.put(&path, bytes.clone());
+                tile_response(IMMUTABLE, bytes)
+            } else {
+                tile_response(SHORT, bytes)
             }
-            plain(StatusCode::OK, cache, BYTES, bytes)
         }
         Ok(None) => not_found(format!("tile/{path} is not in the log's current tree")),
         Err(e) => failed(e),
     }
+}
+
+fn tile_response(cache: &'static str, bytes: Bytes) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, BYTES),
+            (header::CACHE_CONTROL, cache),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -8,6 +8,7 @@ pub mod cosigning;
 pub mod events;
 pub mod evidence;
 pub mod gate;
+pub mod head;
 pub mod hooks;
 pub mod http;
 pub mod key;

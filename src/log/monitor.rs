@@ -1,6 +1,7 @@
 //! Monitoring (`dualdraw log check DIR|URL`, `docs/log.md` §9): reads the whole log from its
 //! tiles, verifies the checkpoint's signatures, recomputes the tree from the entries, checks it
-//! extends the last checkpoint seen, and lists every batch with what it flags.
+//! extends the last checkpoint seen and every checkpoint a mirror kept (each consecutive pair
+//! with a consistency proof), and lists every batch with what it flags.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -86,7 +87,13 @@ pub struct State {
     pub log_key: String,
     pub size: u64,
     pub root: String,
+    /// The signed (cosigned) checkpoint seen; absent in state files written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
+
+/// Where a mirror keeps every checkpoint it copied, one file per tree size (`docs/log.md` §9).
+pub const HISTORY: &str = "checkpoints";
 
 /// What to check with.
 pub struct Options {
@@ -104,6 +111,9 @@ pub struct Report {
     pub batches: Vec<Batch>,
     /// Said once: where the log key came from when it was not given.
     pub notes: Vec<String>,
+    /// The sizes of the earlier checkpoints checked against each other and this one (the
+    /// mirror's history and the state file's checkpoint), smallest first.
+    pub history: Vec<u64>,
 }
 
 fn read_state(path: &Path) -> Result<Option<State>, MonitorError> {
@@ -156,10 +166,19 @@ pub async fn check(src: &Source, opts: &Options) -> Result<Report, MonitorError>
     if let Some(prev) = &previous {
         check_extends(&tree, prev, &cp)?;
     }
+    let mut earlier = read_history(src)?;
+    if let Some(text) = previous.as_ref().and_then(|p| p.checkpoint.clone()) {
+        earlier.push((
+            format!("{} (checkpoint seen before)", opts.state.display()),
+            text,
+        ));
+    }
+    let history = check_history(&tree, &key, &opts.witnesses, earlier, &cp)?;
     let state = State {
         log_key: key.to_string(),
         size: cp.size,
         root: B64.encode(cp.root),
+        checkpoint: Some(signed.clone()),
     };
     std::fs::write(
         &opts.state,
@@ -173,7 +192,80 @@ pub async fn check(src: &Source, opts: &Options) -> Result<Report, MonitorError>
         previous,
         batches: history::batches(&events),
         notes,
+        history,
     })
+}
+
+/// The checkpoints a directory mirror kept (`checkpoints/<size>`), labelled by their path;
+/// none for a URL or a mirror without history.
+fn read_history(src: &Source) -> Result<Vec<(String, String)>, MonitorError> {
+    let Source::Dir(d) = src else {
+        return Ok(Vec::new());
+    };
+    let dir = d.join(HISTORY);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(MonitorError::Input(format!("{}: {e}", dir.display()))),
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let e = e.map_err(|e| MonitorError::Input(format!("{}: {e}", dir.display())))?;
+        let label = format!("{HISTORY}/{}", e.file_name().to_string_lossy());
+        let text = std::fs::read(e.path())
+            .map_err(|x| MonitorError::Input(format!("{}: {x}", e.path().display())))?;
+        let text = String::from_utf8(text).map_err(|_| failed(format!("{label} is not UTF-8")))?;
+        out.push((label, text));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Verifies every earlier checkpoint's signatures (the log's; each known witness's) and that
+/// each consecutive pair, smallest first and ending with the current checkpoint, is one
+/// append-only tree: an RFC 6962 consistency proof, computed from the tree just read, verifies
+/// from the smaller to the larger (two of one size must have one root). Returns the sizes.
+fn check_history(
+    tree: &MemoryTree,
+    key: &VerifierKey,
+    witnesses: &[VerifierKey],
+    earlier: Vec<(String, String)>,
+    current: &Checkpoint,
+) -> Result<Vec<u64>, MonitorError> {
+    let mut seen: Vec<(String, Checkpoint)> = Vec::new();
+    for (label, text) in earlier {
+        let opened = checkpoint::open(&text, key).map_err(|e| failed(format!("{label}: {e}")))?;
+        cosignature::verify_all(&opened.note, witnesses)
+            .map_err(|e| failed(format!("{label}: {e}")))?;
+        if opened.checkpoint.size > current.size {
+            return Err(failed(format!(
+                "the log shrank: {label} has {} entries, the checkpoint {}",
+                opened.checkpoint.size, current.size
+            )));
+        }
+        seen.push((label, opened.checkpoint));
+    }
+    seen.push(("checkpoint".into(), current.clone()));
+    seen.sort_by_key(|(_, c)| c.size);
+    // The same tree seen twice (the mirror's copy of the current checkpoint, the state file's
+    // of a log that did not grow) is one checkpoint.
+    seen.dedup_by(|b, a| a.1.size == b.1.size && a.1.root == b.1.root);
+    let sizes = seen
+        .iter()
+        .filter(|(_, c)| !(c.size == current.size && c.root == current.root))
+        .map(|(_, c)| c.size)
+        .collect();
+    for pair in seen.windows(2) {
+        let ((la, a), (lb, b)) = (&pair[0], &pair[1]);
+        let p = proof::consistency(tree, a.size, b.size).expect("every hash is in memory");
+        if !proof::verify_consistency(a.size, b.size, &a.root, &b.root, &p) {
+            return Err(failed(format!(
+                "{la} (size {}) and {lb} (size {}) are not consistent: they are not one append-only tree",
+                a.size, b.size
+            )));
+        }
+    }
+    Ok(sizes)
 }
 
 fn check_extends(tree: &MemoryTree, prev: &State, cp: &Checkpoint) -> Result<(), MonitorError> {
@@ -267,7 +359,31 @@ pub async fn mirror(src: &Source, dir: &Path) -> Result<u64, MonitorError> {
             .and_then(|_| std::fs::write(&path, bytes))
             .map_err(|e| MonitorError::Input(format!("{}: {e}", path.display())))?;
     }
+    keep_in_history(dir, &note.text, cp.size, &signed)?;
     std::fs::write(dir.join("checkpoint"), signed)
         .map_err(|e| MonitorError::Input(format!("{}: {e}", dir.display())))?;
     Ok(cp.size)
+}
+
+/// Keeps the checkpoint as `checkpoints/<size>` beside the earlier ones. The same tree seen
+/// again replaces its file (it may carry more cosignatures); a different tree of a size kept
+/// before is a fork: refused, and both are left for the record (`checkpoints/<size>.fork`).
+fn keep_in_history(dir: &Path, text: &str, size: u64, signed: &str) -> Result<(), MonitorError> {
+    let history = dir.join(HISTORY);
+    let io = |p: &Path, e: std::io::Error| MonitorError::Input(format!("{}: {e}", p.display()));
+    std::fs::create_dir_all(&history).map_err(|e| io(&history, e))?;
+    let path = history.join(size.to_string());
+    if let Ok(before) = std::fs::read_to_string(&path) {
+        let same = dualdraw_solver::tlog::note::Note::parse(&before).is_ok_and(|n| n.text == text);
+        if !same {
+            let fork = history.join(format!("{size}.fork"));
+            std::fs::write(&fork, signed).map_err(|e| io(&fork, e))?;
+            return Err(failed(format!(
+                "the log forked: its checkpoint of size {size} is not the one mirrored before ({}); the new one is kept as {}",
+                path.display(),
+                fork.display()
+            )));
+        }
+    }
+    std::fs::write(&path, signed).map_err(|e| io(&path, e))
 }

@@ -66,6 +66,7 @@ pub async fn sign_checkpoint(db: &Db, key: &PrivateKey) -> Result<StoredCheckpoi
         .await?
         .expect("just stored");
     tx.commit().await?;
+    super::head::reload_after_commit(db).await;
     Ok(stored)
 }
 

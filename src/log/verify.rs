@@ -102,6 +102,7 @@ pub fn statement(bundle: &Bundle, keys: Option<Keys>) -> Result<String, String> 
 struct FileCheck {
     index: u64,
     checked: Checked,
+    evidence: Evidence,
 }
 
 fn check_file(
@@ -127,6 +128,7 @@ fn check_file(
     Ok(FileCheck {
         index: ev.index,
         checked,
+        evidence: ev,
     })
 }
 
@@ -178,8 +180,12 @@ fn check_run(
             ));
         }
     }
+    let consistent = evidence::check_consistency(&opening.evidence, &c.evidence, keys)
+        .map_err(|e| format!("{rel}: {e}"))?
+        .map(|m| format!(" (consistent with checkpoint {m})"))
+        .unwrap_or_default();
     Ok(format!(
-        ", run leaf {} in checkpoint {}",
+        ", run leaf {} in checkpoint {}{consistent}",
         c.index, c.checked.size
     ))
 }

@@ -2,7 +2,8 @@
 
 A bundle may carry, under `log/`, the keys its operator declares (`keys.json`) and, per logged
 event, the leaf, its index, an inclusion proof and a cosigned checkpoint (`prepare.json` or
-`replan.json`, `run.json`). `check(...)` verifies each file as §8.1 says and returns the
+`replan.json`, `run.json`; a later file may add the consistency proof from the earlier file's
+checkpoint to its own). `check(...)` verifies each file as §8.1 says and returns the
 sentences the summary ends with: the commitment time (when a quorum of witnesses had cosigned
 the commitment), each source's time (§7.1), and whether the commitment provably came first.
 Every failure raises `tlog.TlogError` naming the file and what failed.
@@ -153,11 +154,23 @@ def plan_commitment(secret, plan_files):
     return hashlib.sha256(TAG_PLAN + secret + listing.encode()).hexdigest()
 
 
+class Checked:
+    """One evidence file after §8.1 steps 1-4: its leaf (parsed), index, checkpoint (size,
+    root), the witnesses' cosignature times (sorted) and its consistency proof (None if the
+    file has none)."""
+
+    def __init__(self, leaf, index, checkpoint, times, consistency):
+        self.leaf, self.index, self.checkpoint = leaf, index, checkpoint
+        self.times, self.consistency = times, consistency
+
+
 def check_file(label, event, data, bundle, keys, load_json):
-    """§8.1 steps 1-4 for one evidence file. Returns (leaf, index, size, cosignature times)."""
+    """§8.1 steps 1-4 for one evidence file. Returns a Checked."""
     ev = load_json(label, data)
-    if set(ev) != {"checkpoint", "index", "leaf", "proof"}:
-        raise TlogError(f"{label}: expected keys checkpoint, index, leaf, proof, found {sorted(ev)}")
+    required = {"checkpoint", "index", "leaf", "proof"}
+    if not required <= set(ev) <= required | {"consistency"}:
+        raise TlogError(f"{label}: expected keys checkpoint, [consistency,] index, leaf, proof, "
+                        f"found {sorted(ev)}")
     leaf_text = ev["leaf"]
     leaf = _leaf(label, leaf_text)
     check_leaf(label, event, leaf, bundle)
@@ -195,7 +208,29 @@ def check_file(label, event, data, bundle, keys, load_json):
             f"{label}: checkpoint of size {cp.size} cosigned by {len(times)} of the witnesses, "
             f"the quorum is {keys.quorum}"
         )
-    return leaf, index, cp.size, times
+    consistency = None
+    if "consistency" in ev:
+        if not isinstance(ev["consistency"], list) or \
+                not all(isinstance(p, str) for p in ev["consistency"]):
+            raise TlogError(f"{label}: consistency is not a list of base64 hashes")
+        consistency = [_hash(label, p) for p in ev["consistency"]]
+    return Checked(leaf, index, cp, times, consistency)
+
+
+def check_consistency(label, earlier, later):
+    """§8.1 step 5: the `consistency` proof of `later` shows the tree of the earlier evidence's
+    checkpoint is a prefix of the tree of its own. Returns the earlier size, or None when the
+    file carries no proof (evidence written before it existed)."""
+    if later.consistency is None:
+        return None
+    first, second = earlier.checkpoint, later.checkpoint
+    try:
+        tlog.verify_consistency(first.size, second.size, first.root, second.root,
+                                later.consistency)
+    except TlogError as exc:
+        raise TlogError(f"{label}: consistency proof from checkpoint {first.size} to checkpoint "
+                        f"{second.size} does not verify: {exc}") from None
+    return first.size
 
 
 def _hash(label, text):
@@ -245,28 +280,33 @@ def check(facts, files, keys, load_json):
     if opening not in files:
         raise TlogError(f"{opening}: missing: the log evidence must include the commitment's leaf")
     event = opening[len("log/"):-len(".json")]
-    leaf, index, size, times = check_file(opening, event, files[opening], facts, keys, load_json)
-    parts = [f"logged in jurisdiction {leaf['jurisdiction']}: {event} leaf {index} in checkpoint "
-             f"{size} cosigned by {len(times)} witnesses (quorum {keys.quorum})"]
+    first = check_file(opening, event, files[opening], facts, keys, load_json)
+    parts = [f"logged in jurisdiction {first.leaf['jurisdiction']}: {event} leaf {first.index} "
+             f"in checkpoint {first.checkpoint.size} cosigned by {len(first.times)} witnesses "
+             f"(quorum {keys.quorum})"]
     if "log/run.json" in files:
-        parts[0] += check_run(files["log/run.json"], facts, keys, load_json, event, leaf, index)
-    parts.append(order_statement(facts.commitment, keys.quorum, times, past))
+        parts[0] += check_run(files["log/run.json"], facts, keys, load_json, event, first)
+    parts.append(order_statement(facts.commitment, keys.quorum, first.times, past))
     note = " (from log/keys.json: compare it with the log's published key)" \
         if keys.origin == KEYS_FILE else ""
     parts.append(f"log key {tlog.verifier_key_string(keys.log)}{note}")
     return "; ".join(parts)
 
 
-def check_run(data, facts, keys, load_json, event, opening_leaf, opening_index):
-    """log/run.json: a run leaf of the same jurisdiction, after the commitment's leaf."""
-    leaf, index, size, _ = check_file("log/run.json", "run", data, facts, keys, load_json)
-    if leaf["jurisdiction"] != opening_leaf["jurisdiction"]:
-        raise TlogError(f"log/run.json: jurisdiction {leaf['jurisdiction']!r} is not the "
-                        f"{event} leaf's {opening_leaf['jurisdiction']!r}")
-    if index <= opening_index:
-        raise TlogError(f"log/run.json: run leaf {index} is not after the {event} leaf "
-                        f"{opening_index}")
-    return f", run leaf {index} in checkpoint {size}"
+def check_run(data, facts, keys, load_json, event, opening):
+    """log/run.json: a run leaf of the same jurisdiction, after the commitment's leaf, and, if
+    it carries one, a consistency proof from the commitment's checkpoint to its own."""
+    label = "log/run.json"
+    run = check_file(label, "run", data, facts, keys, load_json)
+    if run.leaf["jurisdiction"] != opening.leaf["jurisdiction"]:
+        raise TlogError(f"{label}: jurisdiction {run.leaf['jurisdiction']!r} is not the "
+                        f"{event} leaf's {opening.leaf['jurisdiction']!r}")
+    if run.index <= opening.index:
+        raise TlogError(f"{label}: run leaf {run.index} is not after the {event} leaf "
+                        f"{opening.index}")
+    consistent = check_consistency(label, opening, run)
+    tail = "" if consistent is None else f" (consistent with checkpoint {consistent})"
+    return f", run leaf {run.index} in checkpoint {run.checkpoint.size}{tail}"
 
 
 def order_statement(commitment, quorum, times, past):

@@ -2,13 +2,14 @@
 // exactly as verifiers/python/log_evidence.py does, with the same messages and summary tail:
 // log/keys.json (or keys given by the caller), log/prepare.json or log/replan.json, and
 // log/run.json once revealed — each a leaf, its index, an RFC 6962 inclusion proof and a
-// checkpoint signed by the log key and cosigned by a quorum of witnesses.
+// checkpoint signed by the log key and cosigned by a quorum of witnesses; log/run.json may add
+// the RFC 6962 consistency proof from the commitment's checkpoint to its own.
 
 import { canonicalJson, jsonEqual } from './json.js';
 import { sha256, toHex } from './sha256.js';
 import {
   ALG_COSIGNATURE_V1, ALG_ED25519, TlogError, b64decode, concat, leafHash, openNote, parseCheckpoint,
-  parseVerifierKey, repr, verifierKeyString, verifyInclusion,
+  parseVerifierKey, repr, verifierKeyString, verifyConsistency, verifyInclusion,
 } from './tlog.js';
 
 export { TlogError, parseVerifierKey };
@@ -129,8 +130,9 @@ function proofHash(label, text) {
 /** §8.1 steps 1–4 for one evidence file: { leaf, index, size, times (sorted BigInts) }. */
 function checkFile(label, event, data, facts, keys, loadJson) {
   const ev = loadJson(label, data);
-  if (!setEq(Object.keys(ev), ['checkpoint', 'index', 'leaf', 'proof'])) {
-    throw new TlogError(`${label}: expected keys checkpoint, index, leaf, proof, found ${pyList(Object.keys(ev))}`);
+  const keysOf = Object.keys(ev).filter((k) => k !== 'consistency');
+  if (!setEq(keysOf, ['checkpoint', 'index', 'leaf', 'proof'])) {
+    throw new TlogError(`${label}: expected keys checkpoint, [consistency,] index, leaf, proof, found ${pyList(Object.keys(ev))}`);
   }
   const leaf = parseLeaf(label, ev.leaf);
   checkLeaf(label, event, leaf, facts);
@@ -167,7 +169,29 @@ function checkFile(label, event, data, facts, keys, loadJson) {
   if (times.length < keys.quorum) {
     throw new TlogError(`${label}: checkpoint of size ${cp.size} cosigned by ${times.length} of the witnesses, the quorum is ${keys.quorum}`);
   }
-  return { leaf, index, size: cp.size, times };
+  let consistency = null;
+  if ('consistency' in ev) {
+    if (!Array.isArray(ev.consistency) || !ev.consistency.every((p) => typeof p === 'string')) {
+      throw new TlogError(`${label}: consistency is not a list of base64 hashes`);
+    }
+    consistency = ev.consistency.map((p) => proofHash(label, p));
+  }
+  return { leaf, index, size: cp.size, root: cp.root, times, consistency };
+}
+
+/**
+ * §8.1 step 5: the `consistency` proof of `later` shows the tree of the earlier evidence's
+ * checkpoint is a prefix of its own. The earlier size, or null when the file has no proof.
+ */
+function checkConsistency(label, earlier, later) {
+  if (later.consistency === null) return null;
+  try {
+    verifyConsistency(earlier.size, later.size, earlier.root, later.root, later.consistency);
+  } catch (e) {
+    if (!(e instanceof TlogError)) throw e;
+    throw new TlogError(`${label}: consistency proof from checkpoint ${earlier.size} to checkpoint ${later.size} does not verify: ${e.message}`);
+  }
+  return earlier.size;
 }
 
 function checkRun(data, facts, keys, loadJson, event, opening) {
@@ -176,7 +200,8 @@ function checkRun(data, facts, keys, loadJson, event, opening) {
     throw new TlogError(`log/run.json: jurisdiction ${repr(r.leaf.jurisdiction)} is not the ${event} leaf's ${repr(opening.leaf.jurisdiction)}`);
   }
   if (r.index <= opening.index) throw new TlogError(`log/run.json: run leaf ${r.index} is not after the ${event} leaf ${opening.index}`);
-  return `, run leaf ${r.index} in checkpoint ${r.size}`;
+  const consistent = checkConsistency('log/run.json', opening, r);
+  return `, run leaf ${r.index} in checkpoint ${r.size}${consistent === null ? '' : ` (consistent with checkpoint ${consistent})`}`;
 }
 
 /** The commitment time, the sources' times, and whether the commitment came first (§7.4). */

@@ -248,3 +248,49 @@ export function verifyInclusion(index, size, leaf, path, root) {
     throw new TlogError(`inclusion proof: leaf ${index} of tree size ${size} does not lead to the root`);
   }
 }
+
+/**
+ * Throws TlogError unless `path` proves the tree (size1, root1) a prefix of (size2, root2):
+ * RFC 9162 §2.1.4.2 (sizes are BigInts).
+ */
+export function verifyConsistency(size1, size2, root1, root2, path) {
+  if (size1 > size2) throw new TlogError(`consistency proof: tree size ${size2} is smaller than ${size1}`);
+  if (size1 === size2) {
+    if (path.length) throw new TlogError('consistency proof: must be empty for equal tree sizes');
+    if (!same(root1, root2)) throw new TlogError(`consistency proof: two different roots for tree size ${size1}`);
+    return;
+  }
+  if (size1 === 0n) {
+    if (path.length) throw new TlogError('consistency proof: must be empty from the empty tree');
+    return;
+  }
+  if (!path.length) throw new TlogError('consistency proof: empty');
+  if (path.some((p) => p.length !== 32)) throw new TlogError('consistency proof: a hash is not 32 bytes');
+  const full = (size1 & (size1 - 1n)) === 0n ? [root1, ...path] : [...path];
+  let fn = size1 - 1n;
+  let sn = size2 - 1n;
+  while (fn & 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  let fr = full[0];
+  let sr = full[0];
+  for (const c of full.slice(1)) {
+    if (sn === 0n) throw new TlogError('consistency proof: too many hashes');
+    if (fn & 1n || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (!(fn & 1n) && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) throw new TlogError('consistency proof: too few hashes');
+  if (!same(fr, root1)) throw new TlogError(`consistency proof: does not lead to the root of tree size ${size1}`);
+  if (!same(sr, root2)) throw new TlogError(`consistency proof: does not lead to the root of tree size ${size2}`);
+}

@@ -26,13 +26,19 @@ pub struct Evidence {
     pub index: u64,
     pub leaf: String,
     pub proof: Vec<Hash>,
+    /// Additive (`docs/log.md` §8): the RFC 6962 consistency proof from the checkpoint of the
+    /// bundle's previous evidence file to this one's. Absent in evidence written before it.
+    pub consistency: Option<Vec<Hash>>,
 }
 
 impl Evidence {
     /// The file's text: canonical JSON and a final LF.
     pub fn to_text(&self) -> String {
-        let proof: Vec<String> = self.proof.iter().map(|h| B64.encode(h)).collect();
-        let v = json!({"checkpoint": self.checkpoint, "index": self.index, "leaf": self.leaf, "proof": proof});
+        let b64 = |hashes: &[Hash]| hashes.iter().map(|h| B64.encode(h)).collect::<Vec<_>>();
+        let mut v = json!({"checkpoint": self.checkpoint, "index": self.index, "leaf": self.leaf, "proof": b64(&self.proof)});
+        if let Some(c) = &self.consistency {
+            v["consistency"] = json!(b64(c));
+        }
         format!(
             "{}\n",
             serde_json::to_string(&v).expect("JSON values serialize")
@@ -48,18 +54,27 @@ impl Evidence {
                 .map(str::to_string)
                 .ok_or_else(|| err(format!("'{k}' is missing or not a string")))
         };
-        let proof = v
-            .get("proof")
-            .and_then(Value::as_array)
-            .ok_or_else(|| err("'proof' is missing or not a list"))?
-            .iter()
-            .map(|p| {
-                p.as_str()
-                    .and_then(|p| B64.decode(p).ok())
-                    .and_then(|b| Hash::try_from(b).ok())
-                    .ok_or_else(|| err("a proof hash is not 32 bytes of base64"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let hashes = |k: &str, list: &Value| {
+            list.as_array()
+                .ok_or_else(|| err(format!("'{k}' is not a list")))?
+                .iter()
+                .map(|p| {
+                    p.as_str()
+                        .and_then(|p| B64.decode(p).ok())
+                        .and_then(|b| Hash::try_from(b).ok())
+                        .ok_or_else(|| err(format!("a '{k}' hash is not 32 bytes of base64")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let proof = hashes(
+            "proof",
+            v.get("proof")
+                .ok_or_else(|| err("'proof' is missing or not a list"))?,
+        )?;
+        let consistency = v
+            .get("consistency")
+            .map(|c| hashes("consistency", c))
+            .transpose()?;
         let e = Evidence {
             checkpoint: s("checkpoint")?,
             index: v
@@ -68,6 +83,7 @@ impl Evidence {
                 .ok_or_else(|| err("'index' is missing or not a number"))?,
             leaf: s("leaf")?,
             proof,
+            consistency,
         };
         if e.to_text() != text {
             return Err(err("not in canonical form"));
@@ -136,6 +152,40 @@ pub struct Checked {
     pub cosigned: Vec<Cosigned>,
     /// The time by which the quorum had cosigned (`docs/log.md` §7.4); `None` if quorum is 0.
     pub quorum_time: Option<u64>,
+}
+
+/// Checks the `consistency` proof of `later` (`docs/log.md` §8.1 step 5): the tree of the
+/// checkpoint of `earlier` is a prefix of the tree of the checkpoint of `later`. Both
+/// checkpoints must have been checked (signature, quorum) by [`check`] already. `Ok(None)` when
+/// `later` carries no proof (evidence written before it existed); otherwise the earlier size.
+pub fn check_consistency(
+    earlier: &Evidence,
+    later: &Evidence,
+    keys: &Keys,
+) -> Result<Option<u64>, EvidenceError> {
+    let Some(proof) = &later.consistency else {
+        return Ok(None);
+    };
+    let open = |e: &Evidence| {
+        checkpoint::open(&e.checkpoint, &keys.log)
+            .map(|o| o.checkpoint)
+            .map_err(|x| err(format!("checkpoint: {x}")))
+    };
+    let (first, second) = (open(earlier)?, open(later)?);
+    if first.size > second.size {
+        return Err(err(format!(
+            "consistency proof: the earlier checkpoint's tree ({} leaves) is larger than this one's ({})",
+            first.size, second.size
+        )));
+    }
+    if !super::proof::verify_consistency(first.size, second.size, &first.root, &second.root, proof)
+    {
+        return Err(err(format!(
+            "consistency proof from checkpoint {} to checkpoint {} does not verify: the two checkpoints are not of one append-only tree",
+            first.size, second.size
+        )));
+    }
+    Ok(Some(first.size))
 }
 
 /// Checks evidence: the leaf, the log's signature, the inclusion proof and the quorum of

@@ -474,3 +474,59 @@ fn generated_vectors_are_unchanged() {
         }),
     );
 }
+
+#[test]
+fn evidence_consistency_is_additive_and_checked() {
+    use super::evidence::{check_consistency, Evidence, Keys};
+    let log = test_key("dualdraw.test/log", TYPE_ED25519);
+    let (t, _) = tree_of(5);
+    let signed = |size: u64| {
+        Checkpoint {
+            origin: log.name.clone(),
+            size,
+            root: proof::root(&t, size).unwrap(),
+        }
+        .sign(&log)
+        .unwrap()
+    };
+    let evidence = |size: u64, consistency: Option<Vec<Hash>>| Evidence {
+        checkpoint: signed(size),
+        index: 0,
+        leaf: "x".into(),
+        proof: vec![],
+        consistency,
+    };
+    let keys = Keys {
+        log: log.verifier(),
+        witnesses: vec![],
+        quorum: 0,
+    };
+    // Without the key: the text of earlier evidence, parsed back unchanged, and no check.
+    let old = evidence(5, None);
+    assert!(!old.to_text().contains("consistency"));
+    assert_eq!(Evidence::parse(&old.to_text()).unwrap(), old);
+    assert_eq!(check_consistency(&evidence(3, None), &old, &keys), Ok(None));
+    // With it: canonical (keys in byte order), and checked from the earlier checkpoint.
+    let later = evidence(5, Some(proof::consistency(&t, 3, 5).unwrap()));
+    let text = later.to_text();
+    assert!(text.starts_with("{\"checkpoint\":") && text.contains("\",\"consistency\":[\""));
+    assert_eq!(Evidence::parse(&text).unwrap(), later);
+    assert_eq!(
+        check_consistency(&evidence(3, None), &later, &keys),
+        Ok(Some(3))
+    );
+    let e = check_consistency(&evidence(2, None), &later, &keys).unwrap_err();
+    assert!(e
+        .0
+        .contains("consistency proof from checkpoint 2 to checkpoint 5 does not verify"));
+    let mut forged = later.clone();
+    forged.consistency.as_mut().unwrap()[0][0] ^= 1;
+    assert!(check_consistency(&evidence(3, None), &forged, &keys).is_err());
+    let e = check_consistency(&old, &evidence(3, Some(vec![])), &keys).unwrap_err();
+    assert!(e.0.contains("is larger than"), "{e}");
+    // The same size: an empty proof, and the same root.
+    assert_eq!(
+        check_consistency(&evidence(5, None), &evidence(5, Some(vec![])), &keys),
+        Ok(Some(5))
+    );
+}

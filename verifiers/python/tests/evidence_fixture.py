@@ -68,6 +68,23 @@ def inclusion_path(hashes, index):
     return inclusion_path(hashes[k:], index - k) + [mth(hashes[:k])]
 
 
+def consistency_path(hashes, m):
+    """RFC 6962 PROOF(m, D[n]) for 0 < m < n = len(hashes)."""
+
+    def sub(m, hashes, whole):
+        n = len(hashes)
+        if m == n:
+            return [] if whole else [mth(hashes)]
+        k = 1
+        while k * 2 < n:
+            k *= 2
+        if m <= k:
+            return sub(m, hashes[:k], whole) + [mth(hashes[k:])]
+        return sub(m - k, hashes[k:], False) + [mth(hashes[:k])]
+
+    return sub(m, hashes, True)
+
+
 def cosigned(text, times, log=LOG):
     signers = [(log, seed(log.name))]
     signers += [(w, seed(w.name), t) for w, t in zip(WITNESSES, times)]
@@ -100,11 +117,17 @@ class Log:
         self.leaves.append(leaf("reveal", other, "ab" * 32, secret="00" * 32))
         self.times = times
 
-    def evidence(self, index, size, times=None):
+    def evidence(self, index, size, times=None, consistent_with=None):
+        """The evidence of leaf `index` in the checkpoint of `size`; with `consistent_with`, the
+        consistency proof from the checkpoint of that size."""
         hashes = [tlog.leaf_hash(x) for x in self.leaves[:size]]
         note = cosigned(checkpoint_text(self.leaves, size), self.times if times is None else times)
-        return {"checkpoint": note.decode(), "index": index, "leaf": self.leaves[index].decode(),
-                "proof": [base64.b64encode(h).decode() for h in inclusion_path(hashes, index)]}
+        ev = {"checkpoint": note.decode(), "index": index, "leaf": self.leaves[index].decode(),
+              "proof": [base64.b64encode(h).decode() for h in inclusion_path(hashes, index)]}
+        if consistent_with is not None:
+            path = consistency_path(hashes, consistent_with)
+            ev["consistency"] = [base64.b64encode(h).decode() for h in path]
+        return ev
 
 
 def keys_json(quorum=2, witnesses=WITNESSES, log=LOG):

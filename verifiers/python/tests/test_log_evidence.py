@@ -79,6 +79,25 @@ class Evidence(unittest.TestCase):
         self.assertEqual(status, 2, err)
         self.assertIn("quorum 2: must be between 0 and 1 witnesses", err)
 
+    def test_consistency_between_the_checkpoints_is_checked(self):
+        fx.write(self.bundle, {"log/run.json": self.log.evidence(3, 5, consistent_with=3)})
+        status, out, err = run(self.bundle)
+        self.assertEqual(status, 0, err)
+        self.assertIn("run leaf 3 in checkpoint 5 (consistent with checkpoint 3); ", out)
+
+    def test_tampered_consistency_proof_is_refused(self):
+        ev = self.log.evidence(3, 5, consistent_with=3)
+        raw = bytearray(base64.b64decode(ev["consistency"][0]))
+        raw[0] ^= 1
+        ev["consistency"][0] = base64.b64encode(bytes(raw)).decode()
+        fx.write(self.bundle, {"log/run.json": ev})
+        self.refused("log/run.json: consistency proof from checkpoint 3 to checkpoint 5 does not verify")
+        # A proof of another pair of sizes fails as well.
+        fx.write(self.bundle, {"log/run.json": self.log.evidence(3, 5, consistent_with=2)})
+        self.refused("log/run.json: consistency proof from checkpoint 3 to checkpoint 5 does not verify")
+        fx.write(self.bundle, {"log/run.json": dict(ev, consistency="AAAA")})
+        self.refused("log/run.json: consistency is not a list of base64 hashes")
+
     def test_another_log_key_is_refused(self):
         self.refused("log/prepare.json: checkpoint is not signed by the log key dualdraw.test/other+",
                      flags=("--log-key", tlog.verifier_key_string(fx.OTHER_LOG)))

@@ -16,7 +16,8 @@ import { sourceTime, utc } from '../log.js';
 import { readBundle } from '../node-files.mjs';
 import { fromHex, sha256, sha256Hex, toHex } from '../sha256.js';
 import {
-  ALG_COSIGNATURE_V1, ALG_ED25519, Verifier, b64decode, b64encode, leafHash, signNote, verifierKeyString,
+  ALG_COSIGNATURE_V1, ALG_ED25519, TlogError, Verifier, b64decode, b64encode, leafHash, signNote, verifierKeyString,
+  verifyConsistency,
 } from '../tlog.js';
 import { verifyBundle } from '../verify.js';
 import { makeKeys } from '../log.js';
@@ -163,6 +164,62 @@ test('a wrong inclusion proof, or the proof of another leaf, is refused', () => 
   put(files, 'log/run.json', ev);
   rewriteManifest(files);
   rejected(files, 'log/run.json: inclusion proof: too few hashes for the tree size');
+});
+
+// --- consistency between the bundle's checkpoints (docs/log.md §8) ---
+
+const CT = JSON.parse(readFileSync(join(ROOT, 'seeds/vectors/merkle/rfc6962-ct.json'), 'utf8'));
+const CONSISTENCY = JSON.parse(readFileSync(join(ROOT, 'verifiers/python/testdata/merkle-consistency.json'), 'utf8'));
+
+test('consistency proofs of transparency-dev/merkle verify; corrupted ones are refused', () => {
+  const root = (n) => fromHex(CT.roots[n]);
+  for (const p of CONSISTENCY.consistency_proofs) {
+    const [a, b] = [BigInt(p.size1), BigInt(p.size2)];
+    verifyConsistency(a, b, root(p.size1), root(p.size2), p.path.map(fromHex));
+  }
+  for (const p of CONSISTENCY.consistency_proofs.slice(1)) {
+    const [a, b, path] = [BigInt(p.size1), BigInt(p.size2), p.path.map(fromHex)];
+    const [r1, r2] = [root(p.size1), root(p.size2)];
+    const probes = [
+      [a - 1n, b, r1, r2, path], [a + 1n, b, r1, r2, path], [a, b * 2n, r1, r2, path], [a, b, r2, r1, path],
+      [a, b, r1, r2, []], [a, b, r1, r2, [...path, r1]], [a, b, r1, r2, [r2, ...path]], [a, b, r1, r2, path.slice(0, -1)],
+      [b, a, r2, r1, path],
+    ];
+    path.forEach((_, k) => {
+      const bad = path.map((x) => x.slice());
+      bad[k][0] ^= 8;
+      probes.push([a, b, r1, r2, bad]);
+    });
+    for (const probe of probes) {
+      if (probe[0] === probe[1] && probe[4].length === 0 && probe[2].every((x, i) => x === probe[3][i])) continue;
+      assert.throws(() => verifyConsistency(...probe), TlogError, `${probe[0]} -> ${probe[1]}`);
+    }
+  }
+});
+
+/** demo-logged with the consistency proof from the prepare checkpoint (1) to the run's (2). */
+function withConsistency(change) {
+  const files = logged();
+  const run = json(files, 'log/run.json');
+  run.consistency = [b64encode(leafHash(bytes(run.leaf)))];
+  if (change) change(run);
+  put(files, 'log/run.json', run);
+  rewriteManifest(files);
+  return files;
+}
+
+test('a consistency proof between the checkpoints is checked and stated; a tampered one is refused', () => {
+  const v = verifyBundle(withConsistency());
+  assert.equal(v.ok, true, v.message);
+  assert.match(v.summary, /, run leaf 1 in checkpoint 2 \(consistent with checkpoint 1\); commitment time /);
+  rejected(withConsistency((run) => {
+    const raw = b64decode(run.consistency[0]);
+    raw[0] ^= 1;
+    run.consistency[0] = b64encode(raw);
+  }), 'log/run.json: consistency proof from checkpoint 1 to checkpoint 2 does not verify');
+  rejected(withConsistency((run) => { run.consistency = []; }),
+    'log/run.json: consistency proof from checkpoint 1 to checkpoint 2 does not verify: consistency proof: empty');
+  rejected(withConsistency((run) => { run.consistency = 'AAAA'; }), 'log/run.json: consistency is not a list of base64 hashes');
 });
 
 test('a smaller checkpoint (not holding the leaf) is refused', () => {
