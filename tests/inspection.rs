@@ -70,7 +70,7 @@ both!(
     a_run_plan_becomes_jobs_that_the_team_records_and_the_department_publishes,
     |app| {
         let admin = app.load_fixtures().await;
-        run_draw(app).await;
+        let planner = run_draw(app).await;
         let all = jobs(app, &admin, "batch=B1&limit=1000").await;
         let members = {
             let mut conn = app.db.pool.acquire().await.unwrap();
@@ -282,12 +282,28 @@ both!(
         .await;
         assert_eq!(status, 201, "{v2}");
         assert_eq!(v2["version"], 2);
+        // Once the draw is revealed, a publication is also an event of the public log.
+        let (status, _) = send(app.post("/api/v1/draws/B1/reveal").bearer_auth(&planner)).await;
+        assert_eq!(status, 200);
         let (status, _) = send(
             app.post(&format!("/api/v1/inspection-results/{}/publish", v2["id"]))
                 .bearer_auth(&scjg),
         )
         .await;
         assert_eq!(status, 200);
+        let publish_events: i64 = {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM log_events WHERE event = 'publish' AND batch = 'B1'",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+        };
+        assert_eq!(
+            publish_events, 1,
+            "only the publication after the reveal is logged"
+        );
         let (_, p) = send(app.get(&public)).await;
         let versions: Vec<i64> = p["results"]
             .as_array()

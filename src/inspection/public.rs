@@ -50,6 +50,14 @@ pub async fn of_enterprise(
     .await
 }
 
+/// One published result version.
+pub async fn one(conn: &mut AnyConnection, id: i64) -> Result<Option<PublicResult>, sqlx::Error> {
+    sqlx::query_as::<_, PublicResult>(&format!("{SELECT} AND r.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The published results of one batch (抽查结果公告), by enterprise and department.
 pub async fn of_batch(
     conn: &mut AnyConnection,

@@ -50,8 +50,9 @@ pub async fn publish(
             format!("result {id} was published meanwhile"),
         ));
     }
+    let logged = log_event(&mut tx, &job.batch, id).await?;
     let late = parse_day(&r.due_on)? < act.on;
-    let detail = serde_json::json!({ "job": r.job_id, "version": r.version, "uscc": r.uscc, "department": r.department, "published_on": day(act.on), "due_on": r.due_on, "late": late });
+    let detail = serde_json::json!({ "job": r.job_id, "version": r.version, "uscc": r.uscc, "department": r.department, "published_on": day(act.on), "due_on": r.due_on, "late": late, "log_index": logged });
     crate::audit::append(
         &mut tx,
         &act.actor,
@@ -64,6 +65,64 @@ pub async fn publish(
     let r = results::get(&mut tx, id).await?;
     tx.commit().await?;
     Ok(r)
+}
+
+/// The public log's `publish` event of a published version (`docs/results.md` §5.5), appended
+/// in the publication's transaction when the batch is revealed and known to the log (the log
+/// refuses a `publish` before the batch's `reveal`, `docs/log.md` §1); its index, if written.
+/// `results_sha256` is the SHA-256 of the version's public CSV: the header line and its row.
+async fn log_event(
+    conn: &mut AnyConnection,
+    batch: &str,
+    id: i64,
+) -> Result<Option<u64>, InspectionError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT state, commitment_sha256 FROM draws WHERE batch = $1")
+            .bind(batch)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((_, commitment)) = row.filter(|(s, _)| s == "revealed") else {
+        return Ok(None);
+    };
+    let jurisdiction = crate::log::events::jurisdiction();
+    let opened = crate::log::store::first_index(conn, &jurisdiction, batch)
+        .await
+        .map_err(log_failed)?;
+    if opened.is_none() {
+        return Ok(None);
+    }
+    let published = super::public::one(conn, id)
+        .await?
+        .ok_or_else(|| InspectionError::NotFound(format!("result {id} is not published")))?;
+    let cats = super::catalog::Categories::load(conn).await?;
+    let csv = super::public::to_csv(
+        super::public::RESULT_HEADER,
+        [super::public::result_row(&published, &cats)],
+    );
+    let fields = dualdraw_solver::tlog::leaf::one(
+        "results_sha256",
+        serde_json::json!(crate::draw::bundle::sha256_hex(csv.as_bytes())),
+    );
+    let event = dualdraw_solver::tlog::leaf::Event::new(
+        dualdraw_solver::tlog::leaf::Kind::Publish,
+        &jurisdiction,
+        batch,
+        &commitment,
+        fields,
+    )
+    .map_err(|e| InspectionError::invalid("invalid", e.to_string()))?;
+    Ok(Some(
+        crate::log::store::append_event(conn, &event)
+            .await
+            .map_err(log_failed)?,
+    ))
+}
+
+fn log_failed(e: crate::log::LogError) -> InspectionError {
+    match e {
+        crate::log::LogError::Db(e) => InspectionError::Db(e),
+        e => InspectionError::conflict("log", format!("public log: {e}")),
+    }
 }
 
 /// Records a correction of result `id` (which must be the latest version) as a new version.
