@@ -692,3 +692,68 @@ both!(
         assert_eq!(csv.lines().count(), 3);
     }
 );
+
+both!(
+    the_command_line_records_jobs_once_imports_results_and_lists_the_overdue,
+    |app| {
+        let admin = app.load_fixtures().await;
+        run_draw(app).await;
+        let bundle = app.dir.path().join("bundles/B1");
+        let out = app.cli(&["inspection", "jobs", bundle.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "the run recorded them already");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("already has its inspection jobs"));
+        let job = staffed(app, &admin).await.remove(0);
+        let from = job["period_from"].as_str().unwrap();
+        let member = job["team"][0]["inspector"].as_str().unwrap();
+        let file = app.dir.path().join("r.csv");
+        let visit = job["visit"].as_str().unwrap();
+        std::fs::write(&file, format!("batch,visit,department,inspector,checked_on,method,results\nB1,{visit},SCJG,{member},{from},on-site,no-problem\nB1,{visit},SCJG,{member},{from},on-site,no-problem\n")).unwrap();
+        let out = app.cli(&[
+            "inspection",
+            "import",
+            file.to_str().unwrap(),
+            "--department",
+            "STHJ",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("r.csv:2: department: not_your_department"),
+            "{err}"
+        );
+        assert!(err.contains("r.csv:3: department: not_your_department"), "{err}");
+        std::fs::write(&file, format!("batch,visit,department,inspector,checked_on,method,results\nB1,{visit},SCJG,{member},{from},on-site,no-problem\n")).unwrap();
+        let out = app.cli(&[
+            "inspection",
+            "import",
+            file.to_str().unwrap(),
+            "--department",
+            "SCJG",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = app.cli(&["inspection", "overdue", "--on", "2026-12-31"]);
+        assert!(out.status.success());
+        let csv = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(csv.lines().count(), 2, "{csv}");
+        let id = csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string();
+        let out = app.cli(&["inspection", "publish", &id, "--on", from]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = app.cli(&["inspection", "overdue", "--on", "2026-12-31"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    }
+);
