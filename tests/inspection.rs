@@ -721,7 +721,10 @@ both!(
             err.contains("r.csv:2: department: not_your_department"),
             "{err}"
         );
-        assert!(err.contains("r.csv:3: department: not_your_department"), "{err}");
+        assert!(
+            err.contains("r.csv:3: department: not_your_department"),
+            "{err}"
+        );
         std::fs::write(&file, format!("batch,visit,department,inspector,checked_on,method,results\nB1,{visit},SCJG,{member},{from},on-site,no-problem\n")).unwrap();
         let out = app.cli(&[
             "inspection",
@@ -755,5 +758,43 @@ both!(
         );
         let out = app.cli(&["inspection", "overdue", "--on", "2026-12-31"]);
         assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    }
+);
+
+both!(
+    the_next_draw_reads_its_history_from_the_recorded_results,
+    |app| {
+        let admin = app.load_fixtures().await;
+        let planner = run_draw(app).await;
+        let job = staffed(app, &admin).await.remove(0);
+        let from = job["period_from"].as_str().unwrap();
+        let members: Vec<&str> = job["team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["inspector"].as_str().unwrap())
+            .collect();
+        let inspector = app.token(Role::Inspector, Some(members[0])).await;
+        let (status, b) = send(
+            app.post(&format!("/api/v1/inspection-jobs/{}/result", job["id"]))
+                .bearer_auth(&inspector)
+                .json(&result_body(&job, from, "未发现问题")),
+        )
+        .await;
+        assert_eq!(status, 201, "{b}");
+        let body = json!({ "batch": "B2", "sources": ["lottery:福彩3D:2026002:2026-01-03"], "allow_past_entropy": true, "tasks_csv": TASKS, "policy_csv": POLICY });
+        let (status, b) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
+        assert_eq!(status, 201, "{b}");
+        let history =
+            std::fs::read_to_string(app.dir.path().join("bundles/B2/inputs/history.csv")).unwrap();
+        let uscc = job["uscc"].as_str().unwrap();
+        for m in &members {
+            let row = format!("{uscc},SCJG,{m},{from}");
+            assert!(
+                history.lines().any(|l| l == row),
+                "{row} missing from\n{history}"
+            );
+        }
+        assert_eq!(history.lines().count(), 1 + members.len(), "{history}");
     }
 );
