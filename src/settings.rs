@@ -108,7 +108,7 @@ pub async fn repair(conn: &mut AnyConnection) -> Result<RepairSettings, sqlx::Er
     })
 }
 
-/// Working days from a check to the publication of its result (`docs/results.md` §4).
+/// Working days from a check to the publication of its result (`docs/results.md` §5).
 pub async fn publication_workdays(conn: &mut AnyConnection) -> Result<u32, sqlx::Error> {
     Ok(all(conn).await?["results.publication_workdays"])
 }

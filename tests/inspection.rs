@@ -798,3 +798,108 @@ both!(
         assert_eq!(history.lines().count(), 1 + members.len(), "{history}");
     }
 );
+
+both!(
+    a_replacement_is_the_plans_next_inspector_and_nobody_else,
+    |app| {
+        let admin = app.load_fixtures().await;
+        let extra = "id,name,department,region,certificate_no,certificate_valid_from,certificate_valid_until,specialties,capacity\nSCJG-440305-0004,赵敏,SCJG,440305,44030500004,2024-01-01,2028-12-31,综合,60\n";
+        let (status, b) = send(
+            app.post("/api/v1/imports/inspectors?file=extra.csv")
+                .bearer_auth(&admin)
+                .body(extra),
+        )
+        .await;
+        assert_eq!(status, 200, "{b}");
+        run_draw(app).await;
+        let job = staffed(app, &admin).await.remove(0);
+        let id = job["id"].as_i64().unwrap();
+        let team: Vec<String> = job["team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["inspector"].as_str().unwrap().to_string())
+            .collect();
+        let scjg = app.token(Role::Department, Some("SCJG")).await;
+        let url = format!("/api/v1/inspection-jobs/{id}/replace");
+        let (status, b) = send(
+            app.post(&url)
+                .bearer_auth(&scjg)
+                .json(&json!({ "inspector": "SCJG-440305-0003", "reason": "病假" })),
+        )
+        .await;
+        assert_eq!(
+            (status, b["code"].as_str()),
+            (422, Some("not_on_team")),
+            "{b}"
+        );
+        let (status, b) = send(
+            app.post(&url)
+                .bearer_auth(&scjg)
+                .json(&json!({ "inspector": team[0] })),
+        )
+        .await;
+        assert_eq!(
+            (status, b["code"].as_str()),
+            (422, Some("reason_required")),
+            "{b}"
+        );
+        let (status, b) = send(
+            app.post(&url)
+                .bearer_auth(&scjg)
+                .json(&json!({ "inspector": team[0], "reason": "病假" })),
+        )
+        .await;
+        assert_eq!(status, 200, "{b}");
+        // 0003's certificate ended in 2025: the one inspector left who qualifies is 0001, 0002 or
+        // 0004, whichever was not drawn.
+        let expected = ["SCJG-440305-0001", "SCJG-440305-0002", "SCJG-440305-0004"]
+            .into_iter()
+            .find(|i| !team.iter().any(|t| t == i))
+            .unwrap();
+        let now: Vec<&Value> = b["team"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["active"] == 1)
+            .collect();
+        assert_eq!(now.len(), 2);
+        let replacement = now
+            .iter()
+            .find(|m| m["source"] == "replacement")
+            .expect("a replacement");
+        assert_eq!(replacement["inspector"], expected);
+        assert_eq!(replacement["replaces"], team[0].as_str());
+        assert_eq!(replacement["priority"].as_str().unwrap().len(), 16);
+        // The replaced member no longer enters results; the replacement does.
+        let from = job["period_from"].as_str().unwrap();
+        let gone = app.token(Role::Inspector, Some(&team[0])).await;
+        let (status, _) = send(
+            app.post(&format!("/api/v1/inspection-jobs/{id}/result"))
+                .bearer_auth(&gone)
+                .json(&result_body(&job, from, "未发现问题")),
+        )
+        .await;
+        assert_eq!(status, 403);
+        // Nobody is left to replace the other drawn member.
+        let (status, b) = send(
+            app.post(&url)
+                .bearer_auth(&scjg)
+                .json(&json!({ "inspector": team[1], "reason": "调离" })),
+        )
+        .await;
+        assert_eq!(
+            (status, b["code"].as_str()),
+            (409, Some("no_replacement")),
+            "{b}"
+        );
+        let new = app.token(Role::Inspector, Some(expected)).await;
+        let (status, b) = send(
+            app.post(&format!("/api/v1/inspection-jobs/{id}/result"))
+                .bearer_auth(&new)
+                .json(&result_body(&job, from, "未发现问题")),
+        )
+        .await;
+        assert_eq!(status, 201, "{b}");
+    }
+);

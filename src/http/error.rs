@@ -27,7 +27,7 @@ pub enum Error {
     },
     #[error("{0}")]
     Conflict(String),
-    /// A refusal with its own stable code (403 and 409 of `docs/results.md` §7).
+    /// A refusal with its own stable code (403 and 409 of `docs/results.md` §8).
     #[error("{message}")]
     Coded {
         status: StatusCode,

@@ -108,6 +108,8 @@ pub async fn one_job(
 pub struct StepBody {
     on: Option<String>,
     reason: Option<String>,
+    /// For `replace`: the member who cannot serve.
+    inspector: Option<String>,
 }
 
 /// `POST /inspection-jobs/{id}/{action}`: `notify` or `not-carried-out`.
@@ -130,9 +132,17 @@ pub async fn job_step(
             let reason = body.reason.unwrap_or_default();
             jobs::not_carried_out(&s.db, p, id, &reason, &act).await?
         }
+        "replace" => {
+            let who = body.inspector.unwrap_or_default();
+            let reason = body.reason.unwrap_or_default();
+            crate::inspection::replacement::replace(&s.db, &s.bundles, p, id, &who, &reason, &act)
+                .await?;
+            let mut conn = s.db.pool.acquire().await?;
+            jobs::get(&mut conn, id).await?
+        }
         other => {
             return Err(Error::NotFound(format!(
-                "no job action '{other}'; use notify or not-carried-out"
+                "no job action '{other}'; use notify, not-carried-out or replace"
             )))
         }
     };

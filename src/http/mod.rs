@@ -104,6 +104,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/inspection-jobs/{id}/notify"),
     ("post", "/api/v1/inspection-jobs/{id}/not-carried-out"),
     ("post", "/api/v1/inspection-jobs/{id}/result"),
+    ("post", "/api/v1/inspection-jobs/{id}/replace"),
     ("get", "/api/v1/inspection-results/overdue"),
     ("post", "/api/v1/inspection-results/import"),
     ("get", "/api/v1/inspection-results/{id}"),

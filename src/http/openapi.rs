@@ -112,7 +112,11 @@ fn inspections(doc: &mut Value) {
         ("team", "array"),
         ("results", "array"),
     ]);
-    schemas["JobStep"] = obj(&[("on", "string"), ("reason", "string")]);
+    schemas["JobStep"] = obj(&[
+        ("on", "string"),
+        ("reason", "string"),
+        ("inspector", "string"),
+    ]);
     schemas["NewResult"] = obj(&[
         ("inspector", "string"),
         ("checked_on", "string"),
@@ -170,6 +174,7 @@ fn inspections(doc: &mut Value) {
     paths["/api/v1/inspection-jobs/{id}"] = json!({ "get": op("One job with its team and every result version", staff, json!([id.clone()]), None, ("200", r("Job"))) });
     paths["/api/v1/inspection-jobs/{id}/notify"] = json!({ "post": op("Record the notice to the enterprise (告知): planned → notified", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
     paths["/api/v1/inspection-jobs/{id}/not-carried-out"] = json!({ "post": op("End a job without a check: reason deregistered, closed, moved-out or member-unavailable", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
+    paths["/api/v1/inspection-jobs/{id}/replace"] = json!({ "post": op("Replace an unavailable team member ({inspector, reason, on}) by the plan's deterministic rule (docs/results.md §1.2); 409 no_replacement when nobody qualifies", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
     paths["/api/v1/inspection-jobs/{id}/result"] = json!({ "post": op("Record the job's result (谁检查、谁录入); 403 not_on_team, 422 outside_period / in_future / unknown_category / unknown_method / missing_item / unknown_item / no_schedule, 409 duplicate_result", "inspector (an active team member, as themself); department officer or admin naming the member", json!([id.clone()]), Some("NewResult"), ("201", r("Result"))) });
     paths["/api/v1/inspection-results/overdue"] = json!({ "get": op("Unpublished result versions past their due date, most overdue first, with the working days late", "admin, planner, department (its own)", json!([on.clone(), query("department", "department code"), query("limit", "1-10000, default 1000")]), None, ("200", json!({ "type": "array" }))) });
     paths["/api/v1/inspection-results/import"] = json!({ "post": op("Import results from a CSV file (the request body), one transaction; 422 invalid_file lists FILE:LINE: column: what is wrong", "admin, department (its own jobs)", json!([query("file", "file name used in messages")]), Some("csv"), ("200", r("ResultsImport"))) });

@@ -1,5 +1,5 @@
-//! The public record of inspections, without a token (`docs/results.md` §5): JSON by default,
-//! CSV with `?format=csv` (UTF-8, LF, the Chinese headers of `docs/results.md` §5.4).
+//! The public record of inspections, without a token (`docs/results.md` §6): JSON by default,
+//! CSV with `?format=csv` (UTF-8, LF, the Chinese headers of `docs/results.md` §6.4).
 
 use super::error::{Error, Result};
 use super::extract::{Path, Query};

@@ -1,4 +1,4 @@
-//! The fixed lists of inspection work (`docs/results.md` §2–§3): check methods and the reasons a
+//! The fixed lists of inspection work (`docs/results.md` §2, §4): check methods and the reasons a
 //! job is not carried out are closed lists in code (`docs/domain.md`, "Inspection results");
 //! result categories are data (table `result_categories`, seeded by migration 0006 with those of
 //! the national enterprise credit publicity system), read with [`Categories::load`].

@@ -11,10 +11,11 @@ pub mod plan;
 pub mod proposals;
 pub mod public;
 pub mod publication;
+pub mod replacement;
 pub mod results;
 pub mod results_csv;
 
-/// Why an inspection step was refused; each has a stable code (`docs/results.md` §7).
+/// Why an inspection step was refused; each has a stable code (`docs/results.md` §8).
 #[derive(Debug, thiserror::Error)]
 pub enum InspectionError {
     #[error("{0}")]

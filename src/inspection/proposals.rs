@@ -1,4 +1,4 @@
-//! Credit fed back (`docs/results.md` §6): a result whose category the rule table ties to a
+//! Credit fed back (`docs/results.md` §7): a result whose category the rule table ties to a
 //! credit consequence raises a **proposal** for the credit office, which confirms it — creating
 //! the credit record exactly as `POST /api/v1/credit-records` does, so the tier changes as
 //! today — or rejects it with a reason. Nothing is ever listed automatically (the regulator

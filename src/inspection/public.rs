@@ -1,4 +1,4 @@
-//! The public record (一公开, `docs/results.md` §5), read without a token: per batch the task
+//! The public record (一公开, `docs/results.md` §6), read without a token: per batch the task
 //! announcement (抽查任务公告) and the results announcement (抽查结果公告), per enterprise its
 //! inspection results (抽查检查结果信息). Only published result versions appear; a corrected
 //! result shows every published version with its reason. Each reader returns rows that
@@ -96,7 +96,7 @@ pub fn view(r: &PublicResult, cats: &Categories) -> Value {
     })
 }
 
-/// The CSV header of public results (`docs/results.md` §5.3).
+/// The CSV header of public results (`docs/results.md` §6.4).
 pub const RESULT_HEADER: &[&str] = &[
     "统一社会信用代码",
     "企业名称",

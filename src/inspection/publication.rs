@@ -1,4 +1,4 @@
-//! Publication (谁公开, `docs/results.md` §4): the department publishes each result version no
+//! Publication (谁公开, `docs/results.md` §5): the department publishes each result version no
 //! later than `results.publication_workdays` official working days (default 20, 企业信息公示
 //! 暂行条例 art. 6) after the check; the overdue list names the late ones like the repairs'
 //! overdue list. A published version is never edited: a correction is a new version with its
@@ -67,7 +67,7 @@ pub async fn publish(
     Ok(r)
 }
 
-/// The public log's `publish` event of a published version (`docs/results.md` §5.5), appended
+/// The public log's `publish` event of a published version (`docs/results.md` §5.1), appended
 /// in the publication's transaction when the batch is revealed and known to the log (the log
 /// refuses a `publish` before the batch's `reveal`, `docs/log.md` §1); its index, if written.
 /// `results_sha256` is the SHA-256 of the version's public CSV: the header line and its row.
