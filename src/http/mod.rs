@@ -13,8 +13,8 @@ pub mod error;
 mod extract;
 pub mod limits;
 mod openapi;
-mod transfer;
-mod upload;
+pub(crate) mod transfer;
+pub(crate) mod upload;
 
 use crate::credit::rules::RuleTable;
 use crate::db::Db;
