@@ -20,6 +20,7 @@ pub mod log;
 pub mod plan;
 pub mod registry;
 pub mod settings;
+pub mod web;
 
 /// Serializes a value through its `Display` form (codes, tiers).
 pub fn serde_display<T: std::fmt::Display, S: serde::Serializer>(

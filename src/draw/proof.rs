@@ -9,7 +9,7 @@ use crate::plan::rows;
 use dualdraw_solver::dr1::output::{hex64, PLAN_FILES};
 use dualdraw_solver::{merkle, Uscc};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 fn input(s: impl Into<String>) -> StepError {
     StepError::Input(s.into())
@@ -63,7 +63,11 @@ pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
     Ok(out)
 }
 
-/// The strata of the enterprise's tier with its ξ and whether it falls under the cut-off.
+/// The strata of the enterprise's tier with its ξ, whether it falls under the cut-off, and what
+/// the plan did with it there: `selected` with its `basis` and `inclusion` (`key` 1/1, `sample`
+/// n/N), or `passed_over` with its visits so far (the tier's cap was reached), or neither (under
+/// the cut-off but not eligible for the task, or above it). `eligible` (N), `quota` (n), `key`
+/// and `taken` are the stratum's row of `plan/strata.csv`.
 fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError> {
     let tier = row.split(',').nth(3).unwrap_or("");
     let uscc = row.split(',').next().unwrap_or("");
@@ -76,39 +80,91 @@ fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError
                     .map_err(|_| f.error(column, format!("'{s}' is not 16 hex digits"))),
             }
         };
+        let count = |column: &str| -> Result<u64, BundleError> {
+            f.text(column)
+                .parse()
+                .map_err(|_| f.error(column, format!("'{}' is not a count", f.text(column))))
+        };
         let start = hex("start")?.ok_or_else(|| f.error("start", "empty"))?;
-        Ok((
-            f.text("task").to_string(),
-            f.text("tier").to_string(),
-            (start, f.text("start").to_string()),
-            (hex("cutoff")?, f.text("cutoff").to_string()),
-        ))
+        Ok(Stratum {
+            task: f.text("task").to_string(),
+            tier: f.text("tier").to_string(),
+            start: (start, f.text("start").to_string()),
+            cutoff: (hex("cutoff")?, f.text("cutoff").to_string()),
+            counts: [
+                count("eligible")?,
+                count("quota")?,
+                count("key")?,
+                count("taken")?,
+            ],
+        })
     })?;
-    let selected: BTreeSet<String> = rows::read(
+    let selected: BTreeMap<String, (String, String)> = rows::read(
         bundle,
         "plan/selections.csv",
         header("selections.csv"),
-        |f| Ok((f.text("uscc") == uscc).then(|| f.text("task").to_string())),
+        |f| {
+            Ok((f.text("uscc") == uscc).then(|| {
+                (
+                    f.text("task").to_string(),
+                    (f.text("basis").to_string(), f.text("inclusion").to_string()),
+                )
+            }))
+        },
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
+    let passed: BTreeMap<String, String> = rows::read(
+        bundle,
+        "plan/passed-over.csv",
+        header("passed-over.csv"),
+        |f| {
+            Ok((f.text("uscc") == uscc)
+                .then(|| (f.text("task").to_string(), f.text("visits").to_string())))
+        },
     )?
     .into_iter()
     .flatten()
     .collect();
     let mut out = Vec::new();
-    for (task, stratum_tier, (start, start_text), (cutoff, cutoff_text)) in strata {
-        if stratum_tier != tier {
+    for s in strata {
+        if s.tier != tier {
             continue;
         }
-        let xi = u.wrapping_sub(start);
-        out.push(json!({
-            "task": task,
-            "start": start_text,
-            "cutoff": cutoff_text,
+        let xi = u.wrapping_sub(s.start.0);
+        let [eligible, quota, key, taken] = s.counts;
+        let mut v = json!({
+            "task": s.task,
+            "start": s.start.1,
+            "cutoff": s.cutoff.1,
             "xi": hex64(xi),
-            "under_cutoff": cutoff.is_some_and(|c| xi <= c),
-            "selected": selected.contains(&task),
-        }));
+            "under_cutoff": s.cutoff.0.is_some_and(|c| xi <= c),
+            "selected": selected.contains_key(&s.task),
+            "eligible": eligible,
+            "quota": quota,
+            "key": key,
+            "taken": taken,
+        });
+        if let Some((basis, inclusion)) = selected.get(&s.task) {
+            v["basis"] = json!(basis);
+            v["inclusion"] = json!(inclusion);
+        }
+        if let Some(visits) = passed.get(&s.task) {
+            v["passed_over_visits"] = json!(visits);
+        }
+        out.push(v);
     }
     Ok(out)
+}
+
+/// One row of `plan/strata.csv`: start and cut-off as (value, text); eligible, quota, key, taken.
+struct Stratum {
+    task: String,
+    tier: String,
+    start: (u64, String),
+    cutoff: (Option<u64>, String),
+    counts: [u64; 4],
 }
 
 /// The header of a plan file as the solver writes it.

@@ -155,6 +155,9 @@ pub fn app(state: AppState) -> Router {
         )
         .nest("/api/v1", api)
         .merge(crate::log::http::routes())
+        // The public portal's pages, `/public/…` JSON and embedded files; its fallback is the
+        // HTML 404 page for every path no other route takes.
+        .merge(crate::web::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // `limits::guard` caps every API route's body at the route's own limit; the other
         // paths read no body.

@@ -1,0 +1,1 @@
+// The "was my draw fair?" check (docs/portal.md); filled in the next commit.
