@@ -6,6 +6,7 @@
 //! (login, session, forms) lives beside these modules and adds its own routes there.
 
 mod assets;
+pub mod csrf;
 mod draws;
 mod enterprises;
 pub mod error;
@@ -14,6 +15,8 @@ mod home;
 mod items;
 mod log;
 mod plan;
+pub mod session;
+mod workspace;
 
 use crate::http::AppState;
 use askama::Template;
@@ -37,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/log", get(log::page))
         .route("/public/draws/{batch}/proof/{uscc}", get(draws::proof))
         .merge(assets::routes())
+        .merge(workspace::routes())
         .fallback(error::not_found)
 }
 

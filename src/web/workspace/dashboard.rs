@@ -8,6 +8,8 @@ use axum::response::Response;
 #[derive(Template)]
 #[template(path = "workspace/dashboard.html")]
 pub struct Dashboard {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub frame: Frame,
 }
 
@@ -15,6 +17,7 @@ pub async fn page(officer: Officer) -> Response {
     render(
         StatusCode::OK,
         &Dashboard {
+            chrome: crate::web::Chrome::new("workspace"),
             frame: officer.frame(),
         },
     )

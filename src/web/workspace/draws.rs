@@ -48,6 +48,8 @@ pub struct NewDrawForm {
 #[derive(Template)]
 #[template(path = "workspace/draws.html")]
 pub struct DrawsPage {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub draws: Vec<DrawRow>,
     pub form: NewDrawForm,
@@ -102,6 +104,7 @@ async fn list_page(
         Ok(draws) => render(
             status,
             &DrawsPage {
+                chrome: crate::web::Chrome::new("workspace"),
                 frame: officer.frame(),
                 draws,
                 form,
@@ -245,6 +248,8 @@ pub struct Source {
 #[derive(Template)]
 #[template(path = "workspace/wizard.html")]
 pub struct WizardPage {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub batch: String,
     pub state: String,
@@ -398,6 +403,7 @@ async fn wizard_of(
         .then(|| manifest["seed"].as_str().map(String::from))
         .flatten();
     Ok(WizardPage {
+        chrome: crate::web::Chrome::new("workspace"),
         frame: officer.frame(),
         batch: batch.to_string(),
         state_zh: state_zh(&state),
@@ -539,6 +545,8 @@ async fn step_on<'a>(
 #[derive(Template)]
 #[template(path = "workspace/report.html")]
 pub struct ReportPage {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub batch: String,
     pub text: String,
@@ -568,6 +576,7 @@ pub async fn report(
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
             let page = ReportPage {
+                chrome: crate::web::Chrome::new("workspace"),
                 frame: officer.frame(),
                 batch,
                 text: r.text(),

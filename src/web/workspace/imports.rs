@@ -39,6 +39,8 @@ pub enum Outcome {
 #[derive(Template)]
 #[template(path = "workspace/imports.html")]
 pub struct ImportsPage {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub kinds: Vec<(&'static str, &'static str)>,
     pub limit: String,
@@ -70,6 +72,7 @@ const IMPORTERS: &[Role] = &[Role::Admin, Role::Planner, Role::Credit];
 
 fn page_of(s: &AppState, officer: &Officer, outcome: Option<Outcome>) -> ImportsPage {
     ImportsPage {
+        chrome: crate::web::Chrome::new("workspace"),
         frame: officer.frame(),
         kinds: kinds(officer.principal().role),
         limit: human(s.limits.import),

@@ -15,6 +15,8 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "workspace/login.html")]
 pub struct LoginPage {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub notice: Option<&'static str>,
     pub error: Option<&'static str>,
     pub csrf: String,
@@ -32,6 +34,7 @@ fn page(status: StatusCode, notice: Option<&'static str>, error: Option<&'static
     let token = session::random_hex();
     let cookie = config.cookie_named(LOGIN_COOKIE, &token, 3600);
     let page = LoginPage {
+        chrome: crate::web::Chrome::new("workspace"),
         notice,
         error,
         csrf: token,

@@ -72,6 +72,8 @@ pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
 #[derive(Template)]
 #[template(path = "workspace/problem.html")]
 pub struct Problem {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub status: StatusCode,
     pub title: String,
     pub message: String,
@@ -81,6 +83,7 @@ pub struct Problem {
 impl Problem {
     pub fn new(status: StatusCode, title: &str, message: impl Into<String>) -> Problem {
         Problem {
+            chrome: crate::web::Chrome::new("workspace"),
             status,
             title: title.into(),
             message: message.into(),

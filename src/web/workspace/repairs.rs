@@ -28,6 +28,8 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "workspace/repairs.html")]
 pub struct RepairsPage {
+    /// The portal layout\'s frame (`templates/base.html`).
+    pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub today: String,
     pub rows: Vec<Row>,
@@ -41,6 +43,7 @@ pub async fn page(State(s): State<AppState>, officer: Officer) -> Response {
         Ok((today, rows)) => render(
             StatusCode::OK,
             &RepairsPage {
+                chrome: crate::web::Chrome::new("workspace"),
                 frame: officer.frame(),
                 today,
                 rows,
