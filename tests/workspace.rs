@@ -602,6 +602,7 @@ both!(
             .await;
         assert_eq!(early.status, 409, "{}", early.body);
         assert!(early.body.contains("步骤顺序不对"), "{}", early.body);
+        assert!(early.body.contains("下一步是：第 3 步"), "{}", early.body);
         let state = "SELECT COUNT(*) FROM draws WHERE state = ";
         assert_eq!(count(app, &format!("{state}'committed'")).await, 1);
 
