@@ -648,3 +648,141 @@ both!(
     );
     }
 );
+
+both!(
+    the_repair_queue_marks_overdue_requests_and_takes_a_step,
+    |app| {
+        app.load_fixtures().await;
+        let credit = app.token(Role::Credit, None).await;
+        let (_, records) = app
+            .get_json_as(
+                "/api/v1/credit-records?uscc=91440305MA5DA00044&kind=abnormal-list",
+                &credit,
+            )
+            .await;
+        let record = records[0]["id"].as_i64().unwrap();
+        // Filed on a past day: its intake deadline has passed.
+        let body = serde_json::json!({ "record_id": record, "commitment": "本企业承诺依法诚信经营", "proof": "年度报告已补报", "on": "2026-06-03" });
+        let res = app
+            .post("/api/v1/repairs")
+            .bearer_auth(&credit)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+
+        let mut b = Browser::new(app);
+        b.login(&credit).await;
+        let page = b.get("/workspace/repairs").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("<tr class=\"overdue\">"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("逾期</span>"), "{}", page.body);
+        assert!(page.body.contains("2026-06-03"), "the filing day");
+        let csrf = page.csrf();
+        let state =
+            format!("SELECT COUNT(*) FROM repair_requests WHERE id = {id} AND state = 'submitted'");
+
+        // Without the token, or without a reason for a refusal: refused, nothing changed.
+        let path = format!("/workspace/repairs/{id}/refuse");
+        let page = b.post(&path, &[("reasons", "材料不全")]).await;
+        assert_eq!(page.status, 403);
+        let page = b.post(&path, &[("csrf", &csrf), ("reasons", " ")]).await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(page.body.contains("没有做任何更改"), "{}", page.body);
+        assert_eq!(count(app, &state).await, 1);
+
+        let page = b
+            .post(
+                &path,
+                &[("csrf", &csrf), ("reasons", "材料不全\n未附信用承诺书原件")],
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("已不予受理"), "{}", page.body);
+        assert!(
+            page.body.contains("没有待办的信用修复申请"),
+            "{}",
+            page.body
+        );
+        let (_, refused) = app
+            .get_json_as(&format!("/api/v1/repairs/{id}"), &credit)
+            .await;
+        assert_eq!(refused["state"], "refused");
+        assert_eq!(
+            refused["reasons"],
+            serde_json::json!(["材料不全", "未附信用承诺书原件"])
+        );
+        assert_eq!(refused["intake"]["by"], "credit:test");
+
+        // A step on a request that is no longer at that step.
+        let page = b
+            .post(
+                &format!("/workspace/repairs/{id}/accept"),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(page.status, 409, "{}", page.body);
+    }
+);
+
+both!(two_runs_of_one_draw_at_once_one_is_refused, |app| {
+    app.load_fixtures().await;
+    let planner = app.token(Role::Planner, None).await;
+    let mut b = Browser::new(app);
+    let csrf = b.login(&planner).await.csrf();
+    let done = b
+        .post(
+            "/workspace/draws",
+            &[
+                ("csrf", &csrf),
+                ("batch", "2026-Q2"),
+                ("sources", SOURCE),
+                ("tasks_csv", TASKS),
+                ("policy_csv", POLICY),
+                ("allow_past_entropy", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let run = |entropy: &'static str| {
+        let body =
+            serde_urlencoded::to_string([("csrf", csrf.as_str()), ("entropy", entropy)]).unwrap();
+        b.client
+            .post(format!("{}/workspace/draws/2026-Q2/run", b.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", b.cookie_header())
+            .body(body)
+            .send()
+    };
+    let (one, two) = tokio::join!(run("3 7 1"), run("4 7 1"));
+    let mut statuses = [
+        one.unwrap().status().as_u16(),
+        two.unwrap().status().as_u16(),
+    ];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "one run, one refusal");
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM draws WHERE batch = '2026-Q2' AND state = 'run'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'draw.run'"
+        )
+        .await,
+        1
+    );
+});

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             get(imports::page).post(imports::upload),
         )
         .route("/workspace/repairs", get(repairs::page))
+        .route("/workspace/repairs/{id}/{action}", post(repairs::step))
         .route("/workspace/draws", get(draws::list).post(draws::prepare))
         .route("/workspace/draws/{batch}", get(draws::wizard))
         .route("/workspace/draws/{batch}/run", post(draws::run))
