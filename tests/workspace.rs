@@ -222,6 +222,11 @@ both!(login_sets_a_session_cookie_and_logout_deletes_it, |app| {
     assert_eq!(dash.status, 200);
     assert!(dash.body.contains("系统管理员"), "{}", dash.body);
 
+    // Logging in again from the same browser replaces its session (a new id, the old row gone).
+    let dash = b.login(&admin).await;
+    assert_eq!(count(app, "SELECT COUNT(*) FROM web_sessions").await, 1);
+    assert_ne!(b.cookies["dd_session"], id);
+
     let out = b.post("/workspace/logout", &[("csrf", &dash.csrf())]).await;
     assert_eq!(out.status, 303);
     assert_eq!(out.location(), "/workspace/login?out=1");
@@ -239,7 +244,7 @@ both!(login_sets_a_session_cookie_and_logout_deletes_it, |app| {
             "SELECT COUNT(*) FROM audit_log WHERE action IN ('session.login', 'session.logout')"
         )
         .await,
-        2
+        3
     );
 });
 

@@ -141,12 +141,14 @@ pub enum LoginError {
 }
 
 /// Starts a session for a valid token: returns the new session id (for the cookie only; it is
-/// stored hashed) and the principal. Expired sessions are swept in the same transaction, and the
-/// login is audited.
+/// stored hashed) and the principal. Expired sessions, and the session this browser had before
+/// (`replaces`, its old id), are deleted in the same transaction; the login is audited. Every
+/// login gets a new id, so an id planted in a browser before the login is worth nothing after.
 pub async fn login(
     db: &Db,
     config: &SessionConfig,
     token: &str,
+    replaces: Option<&str>,
 ) -> Result<(String, Principal), LoginError> {
     let now = Utc::now();
     let mut tx = db.begin().await?;
@@ -157,6 +159,12 @@ pub async fn login(
         .bind(stamp(now))
         .execute(&mut *tx)
         .await?;
+    if let Some(old) = replaces {
+        sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
+            .bind(hash(old))
+            .execute(&mut *tx)
+            .await?;
+    }
     let id = random_hex();
     let id_hash = hash(&id);
     sqlx::query(

@@ -495,7 +495,16 @@ pub async fn reveal(
         ..step
     };
     match steps::reveal(step, None).await {
-        Ok(_) => {
+        Ok(r) => {
+            let failed = r
+                .verification
+                .as_deref()
+                .is_some_and(|v| v.starts_with("verification failed"));
+            if failed {
+                let m = "已揭示，但文件包核验未通过：请立即检查（见第 5 步的核验结果）。";
+                let status = StatusCode::OK;
+                return wizard_page(&s, &officer, &batch, status, None, Some(m.into())).await;
+            }
             let m = "已揭示：密钥和种子已公开，文件包已通过核验。".to_string();
             wizard_page(&s, &officer, &batch, StatusCode::OK, Some(m), None).await
         }

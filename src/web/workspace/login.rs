@@ -69,7 +69,8 @@ pub async fn submit(
         return Problem::csrf().into_response();
     }
     let config = SessionConfig::get();
-    match session::login(&s.db, config, &f.token).await {
+    let previous = session::cookie_value(&headers, session::COOKIE);
+    match session::login(&s.db, config, &f.token, previous).await {
         // Two cookies: `AppendHeaders` keeps both (an array of headers would keep the last).
         Ok((id, _)) => (
             AppendHeaders([
