@@ -791,3 +791,53 @@ both!(two_runs_of_one_draw_at_once_one_is_refused, |app| {
         1
     );
 });
+
+both!(
+    an_annual_plan_run_in_the_wizard_has_its_report_page,
+    |app| {
+        app.load_fixtures().await;
+        let planner = app.token(Role::Planner, None).await;
+        let mut b = Browser::new(app);
+        let csrf = b.login(&planner).await.csrf();
+        let tasks = TASKS.replace(",1,4\n", ",1,12\n");
+        let months = POLICY.replace("periods,quarter", "periods,month");
+        let done = b
+            .post(
+                "/workspace/draws",
+                &[
+                    ("csrf", &csrf),
+                    ("batch", "2026-plan"),
+                    ("method", "dr2"),
+                    ("sources", SOURCE),
+                    ("tasks_csv", &tasks),
+                    ("policy_csv", &months),
+                    ("allow_past_entropy", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        // No report before the run.
+        let early = b.get("/workspace/draws/2026-plan/report").await;
+        assert_eq!(early.status, 422, "{}", early.body);
+        assert!(early.body.contains("没有计划报告"), "{}", early.body);
+        let run = b
+            .post(
+                "/workspace/draws/2026-plan/run",
+                &[("csrf", &csrf), ("entropy", "3 7 1")],
+            )
+            .await;
+        assert_eq!(run.status, 200, "{}", run.body);
+        assert!(run.body.contains("/workspace/draws/2026-plan/report"));
+        let report = b.get("/workspace/draws/2026-plan/report").await;
+        assert_eq!(report.status, 200, "{}", report.body);
+        assert!(
+            report.body.contains("plan 2026-plan (dr2)"),
+            "{}",
+            report.body
+        );
+        assert!(report.body.contains("<svg"), "the charts are inline");
+        // A batch name that cannot exist, and an unknown one.
+        assert_eq!(b.get("/workspace/draws/..%2Fx/report").await.status, 404);
+        assert_eq!(b.get("/workspace/draws/nope").await.status, 404);
+    }
+);
