@@ -127,6 +127,7 @@ fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError
     .into_iter()
     .flatten()
     .collect();
+    let eligible_for = eligibility(bundle, row)?;
     let mut out = Vec::new();
     for s in strata {
         if s.tier != tier {
@@ -145,6 +146,7 @@ fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError
             "quota": quota,
             "key": key,
             "taken": taken,
+            "eligible_for_task": eligible_for.get(&s.task).copied().unwrap_or(false),
         });
         if let Some((basis, inclusion)) = selected.get(&s.task) {
             v["basis"] = json!(basis);
@@ -156,6 +158,40 @@ fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError
         out.push(v);
     }
     Ok(out)
+}
+
+/// Task id → whether the enterprise of `row` may be drawn by the task (`docs/draw-protocol.md`
+/// §7, "Eligibility"): the committed inputs with a population of this one row, so the rule is
+/// the solver's own and the cost does not grow with the population.
+fn eligibility(bundle: &Bundle, row: &str) -> Result<BTreeMap<String, bool>, StepError> {
+    use dualdraw_solver::dr1::inputs::{Inputs, FILES, POPULATION_HEADER};
+    use dualdraw_solver::dr1::population_csv::PopulationReader;
+    use dualdraw_solver::dr1::select;
+    let mut files = BTreeMap::new();
+    for name in FILES.iter().filter(|n| **n != "population.csv") {
+        files.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
+    }
+    let mut reader = PopulationReader::new();
+    reader.feed(format!("{}\n{row}\n", POPULATION_HEADER.join(",")).as_bytes());
+    let one = reader.finish();
+    let inputs = Inputs::parse_with(&files, Some((one.population, one.errors))).map_err(|e| {
+        let first = e.first().map(ToString::to_string).unwrap_or_default();
+        input(format!("inputs/{first}"))
+    })?;
+    let excluded = select::exclusions(&inputs);
+    let Some(entry) = inputs.population.entries().first() else {
+        return Err(input("the population row does not parse"));
+    };
+    Ok(inputs
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id.clone(),
+                select::eligible(&inputs, &excluded, t, 0, entry),
+            )
+        })
+        .collect())
 }
 
 /// One row of `plan/strata.csv`: start and cut-off as (value, text); eligible, quota, key, taken.

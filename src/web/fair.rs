@@ -38,6 +38,8 @@ pub struct StratumView {
     pub outcome: String,
     /// The enterprise's inclusion probability in this stratum, in words.
     pub probability: String,
+    /// Whether the enterprise could be drawn by the task at all.
+    pub in_scope: bool,
 }
 
 /// What the server's files say about the enterprise in the draw.
@@ -80,28 +82,28 @@ fn stratum_view(s: &Value) -> StratumView {
     let count = |k: &str| s[k].as_u64().unwrap_or(0);
     let (eligible, quota) = (count("eligible"), count("quota"));
     let sampled = format!("{quota}/{eligible}（{}）", percent(quota, eligible));
+    let in_scope = s["eligible_for_task"] == true;
     let (outcome, probability) = if s["basis"] == "key" {
         (
             "抽中：重点监管企业，全覆盖检查".to_string(),
             "1（全覆盖，不抽签）".to_string(),
         )
     } else if s["selected"] == true {
-        ("抽中：随机数落在起点与截止点之间".to_string(), sampled)
+        ("抽中：ξ 不大于截止点".to_string(), sampled)
     } else if let Some(visits) = s["passed_over_visits"].as_str() {
         (
-            format!("落在截止点内，但本年已被检查 {visits} 次，达到所在等级的上限，依规则跳过"),
+            format!("ξ 不大于截止点，但本年已安排 {visits} 次检查，达到所在等级的上限，按规则跳过"),
             sampled,
         )
-    } else if s["under_cutoff"] == true {
+    } else if !in_scope {
         (
-            "落在截止点内，但不属于该任务的抽查范围（区划、行业、事项或近期已检查），未抽中"
-                .to_string(),
-            "0（不在该任务范围内）".to_string(),
+            "不在该任务的抽查范围内（区划、行业、事项不符，或近期已被该部门检查）".to_string(),
+            "0".to_string(),
         )
     } else if text("cutoff").is_empty() {
-        ("该层未抽取任何企业".to_string(), sampled)
+        ("该层没有随机抽取任何企业，未抽中".to_string(), sampled)
     } else {
-        ("未抽中：随机数落在截止点之后".to_string(), sampled)
+        ("未抽中：ξ 大于截止点".to_string(), sampled)
     };
     StratumView {
         task: text("task"),
@@ -111,6 +113,7 @@ fn stratum_view(s: &Value) -> StratumView {
         eligible,
         quota,
         key: count("key"),
+        in_scope: in_scope || s["selected"] == true,
         outcome,
         probability,
     }
