@@ -567,6 +567,12 @@ both!(
             .await;
         assert_eq!(done.status, 303, "{}", done.body);
         assert_eq!(done.location(), "/workspace/draws/2026-Q1");
+        let dash = b.get("/workspace").await;
+        assert!(
+            dash.body.contains("待录入随机源的抽查批次</a>：1</li>"),
+            "{}",
+            dash.body
+        );
         let wizard = b.get("/workspace/draws/2026-Q1").await;
         assert_eq!(wizard.status, 200);
         let digest: String = {
@@ -681,7 +687,15 @@ both!(
             .unwrap();
 
         let mut b = Browser::new(app);
-        b.login(&credit).await;
+        let dash = b.login(&credit).await;
+        assert!(
+            dash.body.contains("待办的信用修复申请</a>：1</li>")
+                && dash
+                    .body
+                    .contains("其中已逾期的</a>：<span class=\"overdue-mark\">1</span>"),
+            "the dashboard counts the open and overdue requests: {}",
+            dash.body
+        );
         let page = b.get("/workspace/repairs").await;
         assert_eq!(page.status, 200);
         assert!(

@@ -48,7 +48,7 @@ pub struct NewDrawForm {
 #[derive(Template)]
 #[template(path = "workspace/draws.html")]
 pub struct DrawsPage {
-    /// The portal layout\'s frame (`templates/base.html`).
+    /// The portal layout's frame (`templates/base.html`).
     pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub draws: Vec<DrawRow>,
@@ -248,7 +248,7 @@ pub struct Source {
 #[derive(Template)]
 #[template(path = "workspace/wizard.html")]
 pub struct WizardPage {
-    /// The portal layout\'s frame (`templates/base.html`).
+    /// The portal layout's frame (`templates/base.html`).
     pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub batch: String,
@@ -554,7 +554,7 @@ async fn step_on<'a>(
 #[derive(Template)]
 #[template(path = "workspace/report.html")]
 pub struct ReportPage {
-    /// The portal layout\'s frame (`templates/base.html`).
+    /// The portal layout's frame (`templates/base.html`).
     pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub batch: String,

@@ -39,7 +39,7 @@ pub enum Outcome {
 #[derive(Template)]
 #[template(path = "workspace/imports.html")]
 pub struct ImportsPage {
-    /// The portal layout\'s frame (`templates/base.html`).
+    /// The portal layout's frame (`templates/base.html`).
     pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub kinds: Vec<(&'static str, &'static str)>,

@@ -15,7 +15,7 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "workspace/login.html")]
 pub struct LoginPage {
-    /// The portal layout\'s frame (`templates/base.html`).
+    /// The portal layout's frame (`templates/base.html`).
     pub chrome: crate::web::Chrome,
     pub notice: Option<&'static str>,
     pub error: Option<&'static str>,

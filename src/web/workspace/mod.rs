@@ -73,7 +73,7 @@ pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
 #[derive(Template)]
 #[template(path = "workspace/problem.html")]
 pub struct Problem {
-    /// The portal layout\'s frame (`templates/base.html`).
+    /// The portal layout's frame (`templates/base.html`).
     pub chrome: crate::web::Chrome,
     pub status: StatusCode,
     pub title: String,

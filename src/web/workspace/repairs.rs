@@ -33,7 +33,7 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "workspace/repairs.html")]
 pub struct RepairsPage {
-    /// The portal layout\'s frame (`templates/base.html`).
+    /// The portal layout's frame (`templates/base.html`).
     pub chrome: crate::web::Chrome,
     pub frame: Frame,
     pub today: String,
@@ -160,7 +160,7 @@ fn refused(id: i64, e: CreditError) -> (StatusCode, String) {
     )
 }
 
-async fn rows(s: &AppState) -> Result<(String, Vec<Row>), Problem> {
+pub(super) async fn rows(s: &AppState) -> Result<(String, Vec<Row>), Problem> {
     let today = crate::clock::today();
     let mut conn = s.db.pool.acquire().await?;
     let cal = crate::calendar_store::load(&mut conn).await?;
