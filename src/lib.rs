@@ -16,6 +16,7 @@ pub mod draw;
 pub mod gen;
 pub mod http;
 pub mod import;
+pub mod inspection;
 pub mod log;
 pub mod plan;
 pub mod registry;

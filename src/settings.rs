@@ -24,6 +24,11 @@ pub const SETTINGS: &[Setting] = &[
         default: 10,
         meaning: "working days from acceptance to the repair decision (local practice: 10)",
     },
+    Setting {
+        key: "results.publication_workdays",
+        default: 20,
+        meaning: "working days from a check to the publication of its result (企业信息公示暂行条例 art. 6: 20)",
+    },
 ];
 
 /// Why a setting could not be changed.
@@ -101,4 +106,9 @@ pub async fn repair(conn: &mut AnyConnection) -> Result<RepairSettings, sqlx::Er
         intake_workdays: all["repair.intake_workdays"],
         decision_workdays: all["repair.decision_workdays"],
     })
+}
+
+/// Working days from a check to the publication of its result (`docs/results.md` §5).
+pub async fn publication_workdays(conn: &mut AnyConnection) -> Result<u32, sqlx::Error> {
+    Ok(all(conn).await?["results.publication_workdays"])
 }

@@ -90,6 +90,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Credit(c) => super::credit::credit(&cli.db, c).await,
+        Command::Inspection(c) => super::inspection::run(&cli.db, c).await,
         Command::Repair(c) => super::credit::repair(&cli.db, c).await,
         Command::Calendar(c) => calendar(&cli.db, c).await,
         Command::Token(c) => token(&cli.db, c).await,

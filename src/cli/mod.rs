@@ -6,6 +6,7 @@
 mod commands;
 mod credit;
 mod draw;
+mod inspection;
 mod log;
 pub mod pick;
 mod plan;
@@ -103,6 +104,9 @@ pub enum Command {
     /// The annual plan of method dr2: its report, and re-planning during the year.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// Inspection jobs, results and their publication (docs/results.md).
+    #[command(subcommand)]
+    Inspection(inspection::InspectionCommand),
     /// Ceremonial list draw: chooses K lines of FILE from public entropy, in order of selection.
     ///
     /// Example: dualdraw pick pool.txt --count 10 --method rfc3797 --entropy 9319 --entropy "2 5 12 8 10" --entropy "9 18 26 34 41 45"

@@ -103,13 +103,8 @@ pub struct NewRecord {
     pub summary: String,
 }
 
-/// Adds one credit record; its publicity window defaults from the rule table.
-pub async fn add_record(
-    db: &Db,
-    rules: &RuleTable,
-    new: NewRecord,
-    act: &Act,
-) -> Result<CreditRecord, CreditError> {
+/// A record from its request, its publicity window defaulted from the rule table.
+fn new_record(rules: &RuleTable, new: NewRecord) -> Result<CreditRecord, CreditError> {
     let uscc = Uscc::parse(&new.uscc).map_err(|e| CreditError::Invalid(format!("uscc: {e}")))?;
     let kind =
         RecordKind::parse(&new.kind).map_err(|e| CreditError::Invalid(format!("kind: {e}")))?;
@@ -127,7 +122,7 @@ pub async fn add_record(
             new.decided_on
         )));
     }
-    let mut record = CreditRecord {
+    Ok(CreditRecord {
         id: 0,
         uscc,
         kind,
@@ -140,14 +135,50 @@ pub async fn add_record(
         status: RecordStatus::Active,
         ended_on: None,
         summary: new.summary,
-    };
+    })
+}
+
+/// Adds one credit record; its publicity window defaults from the rule table.
+pub async fn add_record(
+    db: &Db,
+    rules: &RuleTable,
+    new: NewRecord,
+    act: &Act,
+) -> Result<CreditRecord, CreditError> {
+    let record = new_record(rules, new)?;
     let mut tx = db.begin().await?;
-    if registry::enterprise(&mut tx, &uscc).await?.is_none() {
+    let record = insert_checked(&mut tx, record, act).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Adds one credit record inside the caller's transaction (a confirmed credit proposal,
+/// `docs/results.md`): the same checks and audit entry as [`add_record`], no commit.
+pub async fn add_record_in(
+    tx: &mut AnyConnection,
+    rules: &RuleTable,
+    new: NewRecord,
+    act: &Act,
+) -> Result<CreditRecord, CreditError> {
+    let record = new_record(rules, new)?;
+    insert_checked(tx, record, act).await
+}
+
+async fn insert_checked(
+    tx: &mut AnyConnection,
+    mut record: CreditRecord,
+    act: &Act,
+) -> Result<CreditRecord, CreditError> {
+    if registry::enterprise(&mut *tx, &record.uscc)
+        .await?
+        .is_none()
+    {
         return Err(CreditError::Invalid(format!(
-            "uscc: enterprise {uscc} does not exist"
+            "uscc: enterprise {} does not exist",
+            record.uscc
         )));
     }
-    if !registry::departments(&mut tx)
+    if !registry::departments(&mut *tx)
         .await?
         .iter()
         .any(|d| d.code == record.department)
@@ -157,7 +188,7 @@ pub async fn add_record(
             record.department
         )));
     }
-    record.id = match store::insert_record(&mut tx, &record).await {
+    record.id = match store::insert_record(&mut *tx, &record).await {
         Ok(id) => id,
         Err(e)
             if crate::db::violates(&e, "credit_records_document_unique")
@@ -172,7 +203,7 @@ pub async fn add_record(
     };
     let detail = serde_json::to_value(&record).expect("plain data");
     crate::audit::append(
-        &mut tx,
+        tx,
         &act.actor,
         "credit.record",
         &record.id.to_string(),
@@ -180,7 +211,6 @@ pub async fn add_record(
         &act.at,
     )
     .await?;
-    tx.commit().await?;
     Ok(record)
 }
 

@@ -42,7 +42,18 @@ pub struct Snapshot {
     inspectors: Vec<crate::registry::model::Inspector>,
     conflicts: Vec<crate::registry::model::Conflict>,
     records: Vec<CreditRecord>,
+    /// Past inspections from recorded results (`docs/results.md` §1.3).
+    recorded: Vec<HistoryRow>,
 }
+
+type HistoryRow = (String, String, String, String);
+
+/// One `history.csv` row per active team member of every job with a result: the enterprise,
+/// the department, the inspector and the check date of the job's latest result version.
+const RECORDED_HISTORY: &str = "SELECT j.uscc, j.department, m.inspector, r.checked_on \
+     FROM inspection_results r JOIN inspection_jobs j ON j.id = r.job_id \
+     JOIN job_members m ON m.job_id = j.id AND m.active = 1 \
+     WHERE r.version = (SELECT MAX(v.version) FROM inspection_results v WHERE v.job_id = r.job_id)";
 
 impl Snapshot {
     /// Reads every table the draw freezes in one read-only transaction.
@@ -64,6 +75,9 @@ impl Snapshot {
             inspectors: registry::inspectors(&mut tx, None).await?,
             conflicts: registry::conflicts(&mut tx, None, None).await?,
             records: credit_store::all_records(&mut tx).await?,
+            recorded: sqlx::query_as::<_, HistoryRow>(RECORDED_HISTORY)
+                .fetch_all(&mut *tx)
+                .await?,
         };
         tx.commit().await?;
         Ok(snapshot)
@@ -128,6 +142,7 @@ impl Snapshot {
             inspectors,
             conflicts,
         };
+        let history = with_recorded(history, &self.recorded);
         let mut inputs = assemble(parts, policy, tasks, history).map_err(FromDbError::Input)?;
         let mut records: BTreeMap<Uscc, Vec<_>> = BTreeMap::new();
         for r in self.records {
@@ -135,5 +150,41 @@ impl Snapshot {
         }
         apply_records(&mut inputs, &records, rules);
         Ok(inputs)
+    }
+}
+
+/// The submitted `history.csv` text with the recorded inspections added (a row already
+/// submitted, byte for byte, is not repeated; the solver sorts the rows).
+fn with_recorded(submitted: String, recorded: &[HistoryRow]) -> String {
+    let mut text = submitted;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let known: std::collections::BTreeSet<String> = text.lines().map(String::from).collect();
+    let mut added = std::collections::BTreeSet::new();
+    for (uscc, department, inspector, on) in recorded {
+        let line = format!("{uscc},{department},{inspector},{on}");
+        if !known.contains(&line) && added.insert(line.clone()) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recorded_inspections_join_the_submitted_history_once() {
+        let submitted = "uscc,department,inspector,visited_on\nU,D,I1,2026-01-05".to_string();
+        let recorded = [
+            ("U".into(), "D".into(), "I1".into(), "2026-01-05".into()),
+            ("U".into(), "D".into(), "I2".into(), "2026-03-02".into()),
+            ("U".into(), "D".into(), "I2".into(), "2026-03-02".into()),
+        ];
+        assert_eq!(
+            super::with_recorded(submitted, &recorded),
+            "uscc,department,inspector,visited_on\nU,D,I1,2026-01-05\nU,D,I2,2026-03-02\n"
+        );
     }
 }

@@ -27,6 +27,13 @@ pub enum Error {
     },
     #[error("{0}")]
     Conflict(String),
+    /// A refusal with its own stable code (403 and 409 of `docs/results.md` §8).
+    #[error("{message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("the request body is larger than the limit of {} for this endpoint", super::limits::human(*.limit))]
@@ -58,6 +65,7 @@ impl Error {
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Error::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::Coded { status, code, .. } => (*status, code),
             Error::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_uploads"),

@@ -121,6 +121,18 @@ pub fn policy(method: &Method, matched: &str, path: &str) -> Result<Option<Polic
             upload: true,
         },
         "/draws/{batch}/{action}" => json(PLANNERS),
+        "/inspection-jobs/{id}/{action}" | "/inspection-results/{id}/publish" => {
+            json(&[Role::Admin, Role::Department])
+        }
+        "/inspection-jobs/{id}/result" | "/inspection-results/{id}/corrections" => {
+            json(&[Role::Admin, Role::Department, Role::Inspector])
+        }
+        "/inspection-results/import" => Policy {
+            roles: &[Role::Admin, Role::Department],
+            size: Size::Import,
+            upload: true,
+        },
+        "/credit-proposals/{id}/{action}" => json(&[Role::Admin, Role::Credit]),
         _ => return Ok(None),
     }))
 }

@@ -11,8 +11,10 @@ mod draws;
 mod enterprises;
 pub mod error;
 mod extract;
+mod inspections;
 pub mod limits;
 mod openapi;
+mod public;
 pub(crate) mod transfer;
 pub(crate) mod upload;
 
@@ -97,6 +99,27 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/draws/{batch}/files/{path}"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/verify"),
+    ("get", "/api/v1/inspection-jobs"),
+    ("get", "/api/v1/inspection-jobs/{id}"),
+    ("post", "/api/v1/inspection-jobs/{id}/notify"),
+    ("post", "/api/v1/inspection-jobs/{id}/not-carried-out"),
+    ("post", "/api/v1/inspection-jobs/{id}/result"),
+    ("post", "/api/v1/inspection-jobs/{id}/replace"),
+    ("get", "/api/v1/inspection-results/overdue"),
+    ("post", "/api/v1/inspection-results/import"),
+    ("get", "/api/v1/inspection-results/{id}"),
+    ("post", "/api/v1/inspection-results/{id}/publish"),
+    ("post", "/api/v1/inspection-results/{id}/corrections"),
+    ("get", "/api/v1/result-categories"),
+    ("get", "/api/v1/credit-proposals"),
+    ("post", "/api/v1/credit-proposals/{id}/confirm"),
+    ("post", "/api/v1/credit-proposals/{id}/reject"),
+    ("get", "/api/v1/public/batches/{batch}/announcement"),
+    ("get", "/api/v1/public/batches/{batch}/results"),
+    (
+        "get",
+        "/api/v1/public/enterprises/{uscc}/inspection-results",
+    ),
 ];
 
 /// The answer to a method a path does not take; axum adds the `Allow` header.
@@ -140,6 +163,42 @@ pub fn app(state: AppState) -> Router {
         .route("/draws/{batch}/files/{*path}", get(draws::file))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
+        .route("/inspection-jobs", get(inspections::list_jobs))
+        .route("/inspection-jobs/{id}", get(inspections::one_job))
+        .route(
+            "/inspection-jobs/{id}/result",
+            post(inspections::record_result),
+        )
+        .route(
+            "/inspection-jobs/{id}/{action}",
+            post(inspections::job_step),
+        )
+        .route("/inspection-results/overdue", get(inspections::overdue))
+        .route("/inspection-results/import", post(inspections::import))
+        .route("/inspection-results/{id}", get(inspections::one_result))
+        .route(
+            "/inspection-results/{id}/publish",
+            post(inspections::publish),
+        )
+        .route(
+            "/inspection-results/{id}/corrections",
+            post(inspections::correct),
+        )
+        .route("/result-categories", get(inspections::categories))
+        .route("/credit-proposals", get(inspections::list_proposals))
+        .route("/credit-proposals/{id}/{action}", post(inspections::decide))
+        .route(
+            "/public/batches/{batch}/announcement",
+            get(public::announcement),
+        )
+        .route(
+            "/public/batches/{batch}/results",
+            get(public::batch_results),
+        )
+        .route(
+            "/public/enterprises/{uscc}/inspection-results",
+            get(public::enterprise_results),
+        )
         .fallback(|| async {
             error::Error::NotFound("no such endpoint; see /api/v1/openapi.json".into())
         })

@@ -77,6 +77,120 @@ fn obj(props: &[(&str, &str)]) -> Value {
 
 /// The whole document.
 pub fn document() -> Value {
+    let mut doc = base();
+    inspections(&mut doc);
+    doc
+}
+
+/// Inspection jobs, results, publication, credit proposals and the public record
+/// (`docs/results.md` §8).
+fn inspections(doc: &mut Value) {
+    let id = path_param("id", "numeric id");
+    let on = query(
+        "on",
+        "date YYYY-MM-DD (default: today in China Standard Time)",
+    );
+    let format = query("format", "json (default) or csv");
+    let batch = path_param("batch", "batch name");
+    let staff = "admin, planner, department (its own), credit, inspector (own jobs)";
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["Job"] = obj(&[
+        ("id", "integer"),
+        ("batch", "string"),
+        ("visit", "string"),
+        ("department", "string"),
+        ("uscc", "string"),
+        ("region", "string"),
+        ("period", "integer"),
+        ("period_from", "string"),
+        ("period_to", "string"),
+        ("tasks", "array"),
+        ("items", "array"),
+        ("state", "string"),
+        ("notified_on", "string"),
+        ("reason", "string"),
+        ("team", "array"),
+        ("results", "array"),
+    ]);
+    schemas["JobStep"] = obj(&[
+        ("on", "string"),
+        ("reason", "string"),
+        ("inspector", "string"),
+    ]);
+    schemas["NewResult"] = obj(&[
+        ("inspector", "string"),
+        ("checked_on", "string"),
+        ("method", "string"),
+        ("items", "object"),
+        ("follow_up", "string"),
+        ("follow_up_done_on", "string"),
+        ("reason", "string"),
+    ]);
+    schemas["Result"] = obj(&[
+        ("id", "integer"),
+        ("job_id", "integer"),
+        ("version", "integer"),
+        ("uscc", "string"),
+        ("department", "string"),
+        ("entered_by", "string"),
+        ("checked_on", "string"),
+        ("method", "string"),
+        ("items", "array"),
+        ("categories", "array"),
+        ("follow_up", "string"),
+        ("follow_up_done_on", "string"),
+        ("due_on", "string"),
+        ("published_on", "string"),
+        ("reason", "string"),
+    ]);
+    schemas["ResultsImport"] = obj(&[
+        ("file", "string"),
+        ("results", "integer"),
+        ("proposals", "integer"),
+    ]);
+    schemas["Proposal"] = obj(&[
+        ("id", "integer"),
+        ("result_id", "integer"),
+        ("uscc", "string"),
+        ("department", "string"),
+        ("category", "string"),
+        ("kind", "string"),
+        ("basis", "string"),
+        ("state", "string"),
+        ("decided_by", "string"),
+        ("decided_on", "string"),
+        ("reason", "string"),
+        ("record_id", "integer"),
+    ]);
+    schemas["ProposalDecision"] = obj(&[
+        ("on", "string"),
+        ("document_no", "string"),
+        ("decided_on", "string"),
+        ("summary", "string"),
+        ("reason", "string"),
+    ]);
+    let paths = &mut doc["paths"];
+    paths["/api/v1/inspection-jobs"] = json!({ "get": op("Inspection jobs in id order (keyset paging with `after`)", staff, json!([query("batch", "batch"), query("department", "department code"), query("state", "planned, notified, done, not-carried-out"), query("uscc", "USCC"), query("inspector", "inspector id (active member)"), query("after", "last id of the previous page"), query("limit", "1-1000, default 100")]), None, ("200", list("Job"))) });
+    paths["/api/v1/inspection-jobs/{id}"] = json!({ "get": op("One job with its team and every result version", staff, json!([id.clone()]), None, ("200", r("Job"))) });
+    paths["/api/v1/inspection-jobs/{id}/notify"] = json!({ "post": op("Record the notice to the enterprise (告知): planned → notified", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
+    paths["/api/v1/inspection-jobs/{id}/not-carried-out"] = json!({ "post": op("End a job without a check: reason deregistered, closed, moved-out or member-unavailable", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
+    paths["/api/v1/inspection-jobs/{id}/replace"] = json!({ "post": op("Replace an unavailable team member ({inspector, reason, on}) by the plan's deterministic rule (docs/results.md §1.2); 409 no_replacement when nobody qualifies", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
+    paths["/api/v1/inspection-jobs/{id}/result"] = json!({ "post": op("Record the job's result (谁检查、谁录入); 403 not_on_team, 422 outside_period / in_future / unknown_category / unknown_method / missing_item / unknown_item / no_schedule, 409 duplicate_result", "inspector (an active team member, as themself); department officer or admin naming the member", json!([id.clone()]), Some("NewResult"), ("201", r("Result"))) });
+    paths["/api/v1/inspection-results/overdue"] = json!({ "get": op("Unpublished result versions past their due date, most overdue first, with the working days late", "admin, planner, department (its own)", json!([on.clone(), query("department", "department code"), query("limit", "1-10000, default 1000")]), None, ("200", json!({ "type": "array" }))) });
+    paths["/api/v1/inspection-results/import"] = json!({ "post": op("Import results from a CSV file (the request body), one transaction; 422 invalid_file lists FILE:LINE: column: what is wrong", "admin, department (its own jobs)", json!([query("file", "file name used in messages")]), Some("csv"), ("200", r("ResultsImport"))) });
+    paths["/api/v1/inspection-results/{id}"] = json!({ "get": op("One result version", staff, json!([id.clone()]), None, ("200", r("Result"))) });
+    paths["/api/v1/inspection-results/{id}/publish"] = json!({ "post": op("Publish a result version on a date (谁公开); 409 already_published", "admin, department (its own)", json!([id.clone(), on.clone()]), None, ("200", r("Result"))) });
+    paths["/api/v1/inspection-results/{id}/corrections"] = json!({ "post": op("Correct the latest version: a new version with its reason (never an edit); 409 not_latest, 422 reason_required", "as for a result", json!([id.clone()]), Some("NewResult"), ("201", r("Result"))) });
+    paths["/api/v1/result-categories"] = json!({ "get": op("Result categories and the credit rule table", "anyone", json!([]), None, ("200", obj(&[("categories", "array"), ("credit_rules", "array")]))) });
+    paths["/api/v1/credit-proposals"] = json!({ "get": op("Credit proposals raised by results", "admin, credit", json!([query("state", "proposed, confirmed, rejected"), query("uscc", "USCC")]), None, ("200", list("Proposal"))) });
+    paths["/api/v1/credit-proposals/{id}/confirm"] = json!({ "post": op("Confirm: creates the credit record (document_no, decided_on) and so changes the tier", "admin, credit", json!([id.clone()]), Some("ProposalDecision"), ("200", r("Proposal"))) });
+    paths["/api/v1/credit-proposals/{id}/reject"] = json!({ "post": op("Reject with a reason", "admin, credit", json!([id.clone()]), Some("ProposalDecision"), ("200", r("Proposal"))) });
+    paths["/api/v1/public/batches/{batch}/announcement"] = json!({ "get": op("抽查任务公告 of a run batch: per task its body, type 定向/不定向, items, scope, dates, number drawn; the drawn list once revealed", "anyone", json!([batch.clone(), format.clone()]), None, ("200", json!({ "type": "object" }))) });
+    paths["/api/v1/public/batches/{batch}/results"] = json!({ "get": op("抽查结果公告: the published result versions of a batch", "anyone", json!([batch.clone(), format.clone()]), None, ("200", json!({ "type": "object" }))) });
+    paths["/api/v1/public/enterprises/{uscc}/inspection-results"] = json!({ "get": op("抽查检查结果信息 of one enterprise: every published version", "anyone", json!([path_param("uscc", "统一社会信用代码"), format]), None, ("200", json!({ "type": "object" }))) });
+}
+
+fn base() -> Value {
     let uscc = path_param("uscc", "统一社会信用代码 (18 characters, GB 32100)");
     let id = path_param("id", "numeric id");
     let kind = path_param(

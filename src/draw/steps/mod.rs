@@ -172,6 +172,19 @@ pub async fn run(
     })
     .await?;
     let detail = json!({ "visits": summary.visits, "inspectors_assigned": summary.members, "teams_not_formed": summary.failures });
+    let mut claim = claim;
+    if let Some((tx, _)) = claim.tx.as_mut() {
+        // Each (visit, department) becomes an inspection job in the run's own transaction
+        // (`docs/results.md` §1).
+        let b = step.bundle.clone();
+        let plan = blocking(move || Ok(crate::inspection::plan::read(&b)?)).await?;
+        crate::inspection::jobs::create(tx, &plan, &step.actor, &claim.now)
+            .await
+            .map_err(|e| match e {
+                crate::inspection::InspectionError::Db(e) => StepError::Db(e),
+                other => StepError::State(other.to_string()),
+            })?;
+    }
     finish(claim, &step, ("run", &detail, None), event.as_ref()).await?;
     Ok(summary)
 }
