@@ -164,6 +164,8 @@ struct EnterprisePage {
     inspections: Vec<Inspection>,
     /// Revealed draws, for the "was my draw fair?" links.
     revealed: Vec<Draw>,
+    /// 抽查检查结果信息: the enterprise's published result versions.
+    results: Vec<super::results::ResultRow>,
 }
 
 /// The rows of the revealed draws' `plan/selections.csv` of one enterprise.
@@ -212,6 +214,7 @@ pub async fn one(State(s): State<AppState>, Path(uscc): Path<String>) -> PageRes
             }
             Err(e) => return Err(PageError::Internal(anyhow::anyhow!("tier of {uscc}: {e}"))),
         };
+    let results = super::results::of_enterprise(&mut conn, uscc.as_str()).await?;
     drop(conn);
     let records = records
         .iter()
@@ -255,6 +258,7 @@ pub async fn one(State(s): State<AppState>, Path(uscc): Path<String>) -> PageRes
         records,
         inspections,
         revealed,
+        results,
         e,
     }))
 }

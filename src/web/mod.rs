@@ -15,6 +15,7 @@ mod home;
 mod items;
 mod log;
 mod plan;
+mod results;
 pub mod session;
 mod workspace;
 
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/items", get(items::page))
         .route("/draws", get(draws::list))
         .route("/draws/{batch}", get(draws::one))
+        .route("/draws/{batch}/results", get(results::of_batch))
         .route("/enterprises", get(enterprises::lookup))
         .route("/enterprises/{uscc}", get(enterprises::one))
         .route("/fair", get(fair::page))

@@ -91,7 +91,7 @@ try {
 
   await login(page, ADMIN);
   const menu = await text(page, '.ws-bar nav');
-  for (const label of ['数据导入', '信用修复', '抽查摇号', '检查结果录入（尚未开放）']) {
+  for (const label of ['数据导入', '信用修复', '抽查摇号', '检查任务与结果', '信用处置建议']) {
     assert.ok(menu.includes(label), `${label} in the admin's menu: ${menu}`);
   }
   await shot(page, 'dashboard-admin');

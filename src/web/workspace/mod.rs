@@ -12,6 +12,8 @@ mod draws;
 mod imports;
 mod login;
 mod repairs;
+mod results;
+mod results_import;
 
 use super::csrf;
 use super::session::{self, Found, Session, SessionConfig};
@@ -37,6 +39,20 @@ pub fn routes() -> Router<AppState> {
             get(imports::page).post(imports::upload),
         )
         .route("/workspace/repairs", get(repairs::page))
+        .route("/workspace/jobs", get(results::list))
+        .route("/workspace/jobs/{id}", get(results::one))
+        .route("/workspace/jobs/{id}/{action}", post(results::job_step))
+        .route(
+            "/workspace/results/{id}/{action}",
+            post(results::result_step),
+        )
+        .route("/workspace/results/overdue", get(results::overdue))
+        .route(
+            "/workspace/results/import",
+            get(results_import::page).post(results_import::upload),
+        )
+        .route("/workspace/proposals", get(results::proposals))
+        .route("/workspace/proposals/{id}/{action}", post(results::decide))
         .route("/workspace/repairs/{id}/{action}", post(repairs::step))
         .route("/workspace/draws", get(draws::list).post(draws::prepare))
         .route("/workspace/draws/{batch}", get(draws::wizard))
@@ -175,11 +191,16 @@ pub fn menu(role: Role) -> Vec<MenuItem> {
         m.push(item("/workspace/draws", "抽查摇号"));
     }
     if matches!(role, Admin | Planner | Department | Inspector) {
-        m.push(MenuItem {
-            href: "",
-            label: "检查结果录入（尚未开放）",
-            not_yet: true,
-        });
+        m.push(item("/workspace/jobs", "检查任务与结果"));
+    }
+    if matches!(role, Admin | Department) {
+        m.push(item("/workspace/results/import", "批量导入结果"));
+    }
+    if matches!(role, Admin | Planner | Department) {
+        m.push(item("/workspace/results/overdue", "逾期未公示"));
+    }
+    if matches!(role, Admin | Credit) {
+        m.push(item("/workspace/proposals", "信用处置建议"));
     }
     m
 }
