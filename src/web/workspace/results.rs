@@ -443,12 +443,32 @@ pub async fn job_step(
         Ok(p) => p.clone(),
         Err(e) => return e.into_response(),
     };
-    let act = act(&p);
+    let mut act = act(&p);
+    let on = field(&form, "on");
+    if !on.is_empty() {
+        match chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d") {
+            Ok(d) => act.on = d,
+            Err(_) => {
+                let m =
+                    format!("未办理，没有做任何更改：日期“{on}”不是 YYYY-MM-DD 格式（invalid）");
+                return job_page(
+                    &s,
+                    &officer,
+                    id,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    None,
+                    Some(m),
+                )
+                .await;
+            }
+        }
+    }
     let mut entered = None;
     let done = match action.as_str() {
         "notify" => jobs::notify(&s.db, &p, id, &act)
             .await
-            .map(|_| "已登记告知（日期为今天）。".to_string()),
+            .map(|j| format!("已登记告知（{}）。", j.notified_on.unwrap_or_default())),
         "not-carried-out" => jobs::not_carried_out(&s.db, &p, id, field(&form, "reason"), &act)
             .await
             .map(|j| {
