@@ -204,7 +204,7 @@ both!(every_public_page_answers_in_chinese, |app| {
                 "抽查情况",
                 "2026-Q1",
                 &task,
-                "抽查结果",
+                "抽查检查结果信息",
             ],
         ),
         (
