@@ -4,6 +4,7 @@
 //! stratum it belongs to, the published start and cut-off with its own ξ.
 
 use super::bundle::{Bundle, BundleError};
+use super::population_index::PopulationIndex;
 use super::run::StepError;
 use crate::plan::rows;
 use dualdraw_solver::dr1::output::{hex64, PLAN_FILES};
@@ -17,17 +18,21 @@ fn input(s: impl Into<String>) -> StepError {
 
 /// The proof as JSON.
 pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
-    let population = bundle.read("inputs/population.csv")?;
-    let rows: Vec<&str> = population.lines().skip(1).collect();
-    let index = rows
-        .iter()
-        .position(|r| r.split(',').next() == Some(uscc.as_str()))
-        .ok_or_else(|| input(format!("{uscc} is not in the committed population (not operating, or not in this jurisdiction)")))?;
-    let leaves: Vec<merkle::Hash> = rows
-        .iter()
-        .map(|r| merkle::leaf_hash(r.as_bytes()))
-        .collect();
-    let path = merkle::inclusion_proof(&leaves, index);
+    proof_with(bundle, &PopulationIndex::build(bundle)?, uscc)
+}
+
+/// The proof as JSON, with the population's index already built (the service keeps one per
+/// draw: the committed population never changes).
+pub fn proof_with(
+    bundle: &Bundle,
+    population: &PopulationIndex,
+    uscc: &Uscc,
+) -> Result<Value, StepError> {
+    let found = population.find(uscc.as_str())?.ok_or_else(|| {
+        input(format!(
+            "{uscc} is not in the committed population (not operating, or not in this jurisdiction)"
+        ))
+    })?;
     let commitment = bundle.read_json("commitment.json")?;
     let root = commitment["population_root"].as_str().unwrap_or("");
     let root_bytes: merkle::Hash = hex::decode(root)
@@ -35,19 +40,19 @@ pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| input("commitment.json: bad population_root"))?;
     let verified = merkle::verify_inclusion(
-        &leaves[index],
-        index as u64,
-        leaves.len() as u64,
-        &path,
+        &found.leaf,
+        found.index as u64,
+        population.size as u64,
+        &found.path,
         &root_bytes,
     );
     let mut out = json!({
         "uscc": uscc.as_str(),
-        "row": rows[index],
-        "leaf_index": index,
-        "tree_size": leaves.len(),
+        "row": found.row,
+        "leaf_index": found.index,
+        "tree_size": population.size,
         "population_root": root,
-        "inclusion_proof": path.iter().map(hex::encode).collect::<Vec<_>>(),
+        "inclusion_proof": found.path.iter().map(hex::encode).collect::<Vec<_>>(),
         "proof_verifies": verified,
     });
     let manifest = bundle.read_json("manifest.json")?;
@@ -58,7 +63,7 @@ pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
             .ok_or_else(|| input("manifest.json: bad seed"))?;
         let u = dualdraw_solver::dr1::seed::prn(&seed, uscc);
         out["number"] = json!(hex64(u));
-        out["strata"] = json!(strata_of(bundle, rows[index], u)?);
+        out["strata"] = json!(strata_of(bundle, &found.row, u)?);
     }
     Ok(out)
 }

@@ -6,6 +6,8 @@
 use super::error::{PageError, PageResult};
 use super::{render, Chrome};
 use crate::draw::bundle::Bundle;
+use crate::draw::population_index::PopulationIndex;
+use crate::draw::run::StepError;
 use crate::http::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -14,6 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dualdraw_solver::Uscc;
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// One declared entropy source, in words, with its value once published.
 #[derive(Clone)]
@@ -149,8 +154,36 @@ fn source_value(s: &Value) -> Option<String> {
     s["randomness"].as_str().map(|r| format!("随机数 {r}"))
 }
 
-/// Reads a draw's public files (blocking).
+/// What the files of draws said, by (bundle directory, state, commitment digest): a state's
+/// public files never change while the draw is in it (`docs/draw-state.md`), so a page reads
+/// them once.
+static READ: Mutex<BTreeMap<(PathBuf, String, String), Draw>> = Mutex::new(BTreeMap::new());
+
+/// Draws kept in [`READ`]; a further one replaces the oldest key.
+const READ_KEPT: usize = 1024;
+
+/// A draw from its row and its public files (blocking).
 fn read_draw(
+    bundle: &Bundle,
+    row: (String, String, String, String, Option<String>),
+) -> PageResult<Draw> {
+    let key = (bundle.dir.clone(), row.1.clone(), row.2.clone());
+    if let Some(d) = READ.lock().expect("not poisoned").get(&key) {
+        return Ok(Draw {
+            verification: row.4,
+            ..d.clone()
+        });
+    }
+    let d = read_files(bundle, row)?;
+    let mut all = READ.lock().expect("not poisoned");
+    if all.len() >= READ_KEPT {
+        all.pop_first();
+    }
+    all.insert(key, d.clone());
+    Ok(d)
+}
+
+fn read_files(
     bundle: &Bundle,
     row: (String, String, String, String, Option<String>),
 ) -> PageResult<Draw> {
@@ -231,6 +264,35 @@ pub async fn find(s: &AppState, batch: &str) -> PageResult<Draw> {
     })?;
     let bundle = Bundle::new(s.bundles.join(batch));
     blocking(move || read_draw(&bundle, row)).await
+}
+
+/// Population indexes of the draws (`crate::draw::population_index`), by bundle directory and
+/// committed root: a committed population never changes, and indexing a million rows takes a
+/// second that a page must not spend on every request.
+static INDEXES: Mutex<BTreeMap<(PathBuf, String), Arc<PopulationIndex>>> =
+    Mutex::new(BTreeMap::new());
+
+/// Indexes kept at once; a further one replaces the oldest key.
+const INDEXES_KEPT: usize = 8;
+
+/// The proof JSON of `uscc` in `draw` (blocking: it may index the population).
+pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepError> {
+    let bundle = Bundle::new(s.bundles.join(&draw.batch));
+    let key = (bundle.dir.clone(), draw.population_root.clone());
+    let cached = INDEXES.lock().expect("not poisoned").get(&key).cloned();
+    let index = match cached {
+        Some(index) => index,
+        None => {
+            let index = Arc::new(PopulationIndex::build(&bundle)?);
+            let mut all = INDEXES.lock().expect("not poisoned");
+            if all.len() >= INDEXES_KEPT {
+                all.pop_first();
+            }
+            all.insert(key, index.clone());
+            index
+        }
+    };
+    crate::draw::proof::proof_with(&bundle, &index, uscc)
 }
 
 #[derive(Template)]
@@ -327,14 +389,14 @@ pub async fn proof(
         PageError::BadRequest(m) => Error::BadRequest(m),
         PageError::Internal(e) => Error::Internal(e),
     })?;
-    let bundle = Bundle::new(s.bundles.join(&batch));
     let revealed = draw.revealed();
-    let out = tokio::task::spawn_blocking(move || crate::draw::proof::proof(&bundle, &uscc))
+    let (state, found) = (s.clone(), draw.clone());
+    let out = tokio::task::spawn_blocking(move || proof_of(&state, &found, &uscc))
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("proof task: {e}")))?;
     let mut body = match out {
         Ok(v) => v,
-        Err(crate::draw::run::StepError::Input(m)) => return Err(Error::NotFound(m)),
+        Err(StepError::Input(m)) => return Err(Error::NotFound(m)),
         Err(e) => return Err(Error::Internal(anyhow::anyhow!("proof: {e}"))),
     };
     if revealed {
