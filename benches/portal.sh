@@ -48,7 +48,7 @@ if [ "$(curl -s "$base/api/v1/draws" | jq length)" = 0 ]; then
     curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{}' "$base/api/v1/draws/bench-q1/reveal" >/dev/null
 fi
 code=$(head -1 codes.txt)
-name=$(curl -s "$base/api/v1/enterprises/$code" | jq -r .name)
+name=$(grep "^$code," city/enterprises.csv | cut -d, -f2)
 fragment=${name: -6:3}
 
 echo "page weight (bytes, uncompressed):"

@@ -311,6 +311,7 @@ pub async fn list(State(s): State<AppState>) -> PageResult<Response> {
 }
 
 /// One selected enterprise of a revealed draw.
+#[derive(Clone)]
 pub struct Selected {
     pub task: String,
     pub uscc: String,
@@ -332,35 +333,64 @@ struct OnePage {
 /// Rows of the drawn list shown on the page; the rest are in the bundle's file.
 const SHOWN: usize = 500;
 
-fn selections(bundle: &Bundle) -> PageResult<(Vec<Selected>, usize)> {
+/// A revealed draw's `plan/selections.csv`, parsed once: its rows in file order and, by USCC,
+/// the indices of that enterprise's rows.
+pub struct Selections {
+    pub rows: Vec<Selected>,
+    pub by_uscc: BTreeMap<String, Vec<usize>>,
+}
+
+/// [`Selections`] of revealed draws, by bundle directory and commitment digest (a revealed
+/// draw's plan never changes).
+static SELECTIONS: Mutex<BTreeMap<(PathBuf, String), Arc<Selections>>> =
+    Mutex::new(BTreeMap::new());
+
+/// The selections of a revealed draw (blocking).
+pub fn selections(s: &AppState, draw: &Draw) -> PageResult<Arc<Selections>> {
+    let bundle = Bundle::new(s.bundles.join(&draw.batch));
+    let key = (bundle.dir.clone(), draw.commitment_sha256.clone());
+    if let Some(found) = SELECTIONS.lock().expect("not poisoned").get(&key) {
+        return Ok(found.clone());
+    }
     let text = bundle.read("plan/selections.csv")?;
-    let mut out = Vec::new();
-    let mut total = 0;
+    let mut out = Selections {
+        rows: Vec::new(),
+        by_uscc: BTreeMap::new(),
+    };
     for line in text.lines().skip(1) {
-        total += 1;
-        if out.len() < SHOWN {
-            let f: Vec<&str> = line.split(',').collect();
-            if let [task, uscc, tier, _xi, basis, inclusion] = f[..] {
-                out.push(Selected {
-                    task: task.into(),
-                    uscc: uscc.into(),
-                    tier: tier.into(),
-                    basis: basis.into(),
-                    inclusion: inclusion.into(),
-                });
-            }
+        let f: Vec<&str> = line.split(',').collect();
+        if let [task, uscc, tier, _xi, basis, inclusion] = f[..] {
+            out.by_uscc
+                .entry(uscc.to_string())
+                .or_default()
+                .push(out.rows.len());
+            out.rows.push(Selected {
+                task: task.into(),
+                uscc: uscc.into(),
+                tier: tier.into(),
+                basis: basis.into(),
+                inclusion: inclusion.into(),
+            });
         }
     }
-    let more = total - out.len();
-    Ok((out, more))
+    let out = Arc::new(out);
+    let mut all = SELECTIONS.lock().expect("not poisoned");
+    if all.len() >= INDEXES_KEPT {
+        all.pop_first();
+    }
+    all.insert(key, out.clone());
+    Ok(out)
 }
 
 /// `GET /draws/{batch}`.
 pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> PageResult<Response> {
     let draw = find(&s, &batch).await?;
     let (selected, more) = if draw.revealed() {
-        let bundle = Bundle::new(s.bundles.join(&batch));
-        blocking(move || selections(&bundle)).await?
+        let (state, found) = (s.clone(), draw.clone());
+        let all = blocking(move || selections(&state, &found)).await?;
+        let shown = all.rows.iter().take(SHOWN).cloned().collect::<Vec<_>>();
+        let more = all.rows.len() - shown.len();
+        (shown, more)
     } else {
         (Vec::new(), 0)
     };
