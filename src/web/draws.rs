@@ -7,6 +7,7 @@ use super::error::{PageError, PageResult};
 use super::{render, Chrome};
 use crate::draw::bundle::Bundle;
 use crate::draw::population_index::PopulationIndex;
+use crate::draw::proof::TaskRules;
 use crate::draw::run::StepError;
 use crate::http::AppState;
 use askama::Template;
@@ -266,11 +267,13 @@ pub async fn find(s: &AppState, batch: &str) -> PageResult<Draw> {
     blocking(move || read_draw(&bundle, row)).await
 }
 
-/// Population indexes of the draws (`crate::draw::population_index`), by bundle directory and
-/// committed root: a committed population never changes, and indexing a million rows takes a
-/// second that a page must not spend on every request.
-static INDEXES: Mutex<BTreeMap<(PathBuf, String), Arc<PopulationIndex>>> =
-    Mutex::new(BTreeMap::new());
+/// Population indexes (`crate::draw::population_index`) and parsed task rules of the draws, by
+/// bundle directory and commitment digest: committed inputs never change, and indexing a million
+/// rows takes a second that a page must not spend on every request.
+static INDEXES: Mutex<BTreeMap<(PathBuf, String), DrawIndex>> = Mutex::new(BTreeMap::new());
+
+/// A draw's population index and task rules.
+type DrawIndex = Arc<(PopulationIndex, TaskRules)>;
 
 /// Indexes kept at once; a further one replaces the oldest key.
 const INDEXES_KEPT: usize = 8;
@@ -278,12 +281,12 @@ const INDEXES_KEPT: usize = 8;
 /// The proof JSON of `uscc` in `draw` (blocking: it may index the population).
 pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepError> {
     let bundle = Bundle::new(s.bundles.join(&draw.batch));
-    let key = (bundle.dir.clone(), draw.population_root.clone());
+    let key = (bundle.dir.clone(), draw.commitment_sha256.clone());
     let cached = INDEXES.lock().expect("not poisoned").get(&key).cloned();
     let index = match cached {
         Some(index) => index,
         None => {
-            let index = Arc::new(PopulationIndex::build(&bundle)?);
+            let index = Arc::new((PopulationIndex::build(&bundle)?, TaskRules::build(&bundle)?));
             let mut all = INDEXES.lock().expect("not poisoned");
             if all.len() >= INDEXES_KEPT {
                 all.pop_first();
@@ -292,7 +295,7 @@ pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepErr
             index
         }
     };
-    crate::draw::proof::proof_with(&bundle, &index, uscc)
+    crate::draw::proof::proof_with(&bundle, &index.0, &index.1, uscc)
 }
 
 #[derive(Template)]
