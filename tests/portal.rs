@@ -130,7 +130,7 @@ fn unknown_code() -> String {
         .unwrap()
 }
 
-/// A selected enterprise of a revealed bundle: (task, uscc).
+/// An enterprise a revealed bundle drew by sampling (not by key supervision): (task, uscc).
 async fn a_selection(app: &common::TestApp, batch: &str) -> (String, String) {
     let (status, _, csv) = page(
         app,
@@ -138,8 +138,12 @@ async fn a_selection(app: &common::TestApp, batch: &str) -> (String, String) {
     )
     .await;
     assert_eq!(status, 200);
-    let line = csv.lines().nth(1).expect("the draw selected someone");
-    let f: Vec<&str> = line.split(',').collect();
+    let f: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[4] == "sample")
+        .expect("the draw sampled someone");
     (f[0].to_string(), f[1].to_string())
 }
 

@@ -419,6 +419,61 @@ mod tests {
     }
 
     #[test]
+    fn key_supervision_above_the_cap_is_marked_and_explained() {
+        use crate::plan::report::TierRow;
+        let tier = |tier: &str, cap, histogram: &[(u32, u64)], key_over_cap| TierRow {
+            tier: tier.into(),
+            cap,
+            enterprises: histogram.iter().map(|(_, n)| n).sum(),
+            visits: histogram.iter().map(|(v, n)| *v as u64 * n).sum(),
+            max_visits: histogram.iter().map(|(v, _)| *v).max().unwrap_or(0),
+            histogram: histogram.iter().copied().collect(),
+            over_cap: 0,
+            key_over_cap,
+        };
+        let r = Report {
+            batch: "p".into(),
+            method: "dr2".into(),
+            visits: 0,
+            joint_visits: 0,
+            department_checks: 0,
+            joint_department_checks: 0,
+            joint_rate_permille: 0,
+            uncoordinated_visits: 0,
+            overlap_enterprises: 0,
+            overlap_visits: 0,
+            overlap_uncoordinated_visits: 0,
+            unplanned_checks: 0,
+            teams_not_formed: 0,
+            shortages: vec![],
+            tiers: vec![
+                tier("A", 1, &[(1, 40), (3, 2)], 2),
+                tier("D", 4, &[(1, 5)], 0),
+            ],
+            load: vec![],
+            inclusion: vec![],
+        };
+        let svg = tiers(&r);
+        assert!(svg.contains("A 级（上限 1 次）") && svg.contains("D 级（上限 4 次）"));
+        assert!(
+            svg.contains("全年检查 3 次"),
+            "a series per number of visits"
+        );
+        assert!(
+            svg.contains("A 级：2 户超过上限 1 次，均为重点监管企业"),
+            "{svg}"
+        );
+        // The A bars of 2 and 3 visits are above the cap; D's cap of 4 is never exceeded.
+        assert_eq!(
+            svg.lines()
+                .filter(|l| l.starts_with("<rect") && l.contains(OVER_CAP) && l.contains("<title>"))
+                .count(),
+            2,
+            "{svg}"
+        );
+    }
+
+    #[test]
     fn bars_scale_to_the_top_gridline() {
         let svg = chart("t", vec![("a".into(), vec![10, 5])]).svg();
         // 10 is the top gridline: a full-height bar, and 5 half of it.

@@ -6,6 +6,9 @@
 use super::error::{PageError, PageResult};
 use super::{render, Chrome};
 use crate::draw::bundle::Bundle;
+use crate::draw::population_index::PopulationIndex;
+use crate::draw::proof::TaskRules;
+use crate::draw::run::StepError;
 use crate::http::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -14,6 +17,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dualdraw_solver::Uscc;
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// One declared entropy source, in words, with its value once published.
 #[derive(Clone)]
@@ -149,8 +155,36 @@ fn source_value(s: &Value) -> Option<String> {
     s["randomness"].as_str().map(|r| format!("随机数 {r}"))
 }
 
-/// Reads a draw's public files (blocking).
+/// What the files of draws said, by (bundle directory, state, commitment digest): a state's
+/// public files never change while the draw is in it (`docs/draw-state.md`), so a page reads
+/// them once.
+static READ: Mutex<BTreeMap<(PathBuf, String, String), Draw>> = Mutex::new(BTreeMap::new());
+
+/// Draws kept in [`READ`]; a further one replaces the oldest key.
+const READ_KEPT: usize = 1024;
+
+/// A draw from its row and its public files (blocking).
 fn read_draw(
+    bundle: &Bundle,
+    row: (String, String, String, String, Option<String>),
+) -> PageResult<Draw> {
+    let key = (bundle.dir.clone(), row.1.clone(), row.2.clone());
+    if let Some(d) = READ.lock().expect("not poisoned").get(&key) {
+        return Ok(Draw {
+            verification: row.4,
+            ..d.clone()
+        });
+    }
+    let d = read_files(bundle, row)?;
+    let mut all = READ.lock().expect("not poisoned");
+    if all.len() >= READ_KEPT {
+        all.pop_first();
+    }
+    all.insert(key, d.clone());
+    Ok(d)
+}
+
+fn read_files(
     bundle: &Bundle,
     row: (String, String, String, String, Option<String>),
 ) -> PageResult<Draw> {
@@ -233,6 +267,37 @@ pub async fn find(s: &AppState, batch: &str) -> PageResult<Draw> {
     blocking(move || read_draw(&bundle, row)).await
 }
 
+/// Population indexes (`crate::draw::population_index`) and parsed task rules of the draws, by
+/// bundle directory and commitment digest: committed inputs never change, and indexing a million
+/// rows takes a second that a page must not spend on every request.
+static INDEXES: Mutex<BTreeMap<(PathBuf, String), DrawIndex>> = Mutex::new(BTreeMap::new());
+
+/// A draw's population index and task rules.
+type DrawIndex = Arc<(PopulationIndex, TaskRules)>;
+
+/// Indexes kept at once; a further one replaces the oldest key.
+const INDEXES_KEPT: usize = 8;
+
+/// The proof JSON of `uscc` in `draw` (blocking: it may index the population).
+pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepError> {
+    let bundle = Bundle::new(s.bundles.join(&draw.batch));
+    let key = (bundle.dir.clone(), draw.commitment_sha256.clone());
+    let cached = INDEXES.lock().expect("not poisoned").get(&key).cloned();
+    let index = match cached {
+        Some(index) => index,
+        None => {
+            let index = Arc::new((PopulationIndex::build(&bundle)?, TaskRules::build(&bundle)?));
+            let mut all = INDEXES.lock().expect("not poisoned");
+            if all.len() >= INDEXES_KEPT {
+                all.pop_first();
+            }
+            all.insert(key, index.clone());
+            index
+        }
+    };
+    crate::draw::proof::proof_with(&bundle, &index.0, &index.1, uscc)
+}
+
 #[derive(Template)]
 #[template(path = "draws.html")]
 struct ListPage {
@@ -249,6 +314,7 @@ pub async fn list(State(s): State<AppState>) -> PageResult<Response> {
 }
 
 /// One selected enterprise of a revealed draw.
+#[derive(Clone)]
 pub struct Selected {
     pub task: String,
     pub uscc: String,
@@ -270,35 +336,64 @@ struct OnePage {
 /// Rows of the drawn list shown on the page; the rest are in the bundle's file.
 const SHOWN: usize = 500;
 
-fn selections(bundle: &Bundle) -> PageResult<(Vec<Selected>, usize)> {
+/// A revealed draw's `plan/selections.csv`, parsed once: its rows in file order and, by USCC,
+/// the indices of that enterprise's rows.
+pub struct Selections {
+    pub rows: Vec<Selected>,
+    pub by_uscc: BTreeMap<String, Vec<usize>>,
+}
+
+/// [`Selections`] of revealed draws, by bundle directory and commitment digest (a revealed
+/// draw's plan never changes).
+static SELECTIONS: Mutex<BTreeMap<(PathBuf, String), Arc<Selections>>> =
+    Mutex::new(BTreeMap::new());
+
+/// The selections of a revealed draw (blocking).
+pub fn selections(s: &AppState, draw: &Draw) -> PageResult<Arc<Selections>> {
+    let bundle = Bundle::new(s.bundles.join(&draw.batch));
+    let key = (bundle.dir.clone(), draw.commitment_sha256.clone());
+    if let Some(found) = SELECTIONS.lock().expect("not poisoned").get(&key) {
+        return Ok(found.clone());
+    }
     let text = bundle.read("plan/selections.csv")?;
-    let mut out = Vec::new();
-    let mut total = 0;
+    let mut out = Selections {
+        rows: Vec::new(),
+        by_uscc: BTreeMap::new(),
+    };
     for line in text.lines().skip(1) {
-        total += 1;
-        if out.len() < SHOWN {
-            let f: Vec<&str> = line.split(',').collect();
-            if let [task, uscc, tier, _xi, basis, inclusion] = f[..] {
-                out.push(Selected {
-                    task: task.into(),
-                    uscc: uscc.into(),
-                    tier: tier.into(),
-                    basis: basis.into(),
-                    inclusion: inclusion.into(),
-                });
-            }
+        let f: Vec<&str> = line.split(',').collect();
+        if let [task, uscc, tier, _xi, basis, inclusion] = f[..] {
+            out.by_uscc
+                .entry(uscc.to_string())
+                .or_default()
+                .push(out.rows.len());
+            out.rows.push(Selected {
+                task: task.into(),
+                uscc: uscc.into(),
+                tier: tier.into(),
+                basis: basis.into(),
+                inclusion: inclusion.into(),
+            });
         }
     }
-    let more = total - out.len();
-    Ok((out, more))
+    let out = Arc::new(out);
+    let mut all = SELECTIONS.lock().expect("not poisoned");
+    if all.len() >= INDEXES_KEPT {
+        all.pop_first();
+    }
+    all.insert(key, out.clone());
+    Ok(out)
 }
 
 /// `GET /draws/{batch}`.
 pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> PageResult<Response> {
     let draw = find(&s, &batch).await?;
     let (selected, more) = if draw.revealed() {
-        let bundle = Bundle::new(s.bundles.join(&batch));
-        blocking(move || selections(&bundle)).await?
+        let (state, found) = (s.clone(), draw.clone());
+        let all = blocking(move || selections(&state, &found)).await?;
+        let shown = all.rows.iter().take(SHOWN).cloned().collect::<Vec<_>>();
+        let more = all.rows.len() - shown.len();
+        (shown, more)
     } else {
         (Vec::new(), 0)
     };
@@ -327,14 +422,14 @@ pub async fn proof(
         PageError::BadRequest(m) => Error::BadRequest(m),
         PageError::Internal(e) => Error::Internal(e),
     })?;
-    let bundle = Bundle::new(s.bundles.join(&batch));
     let revealed = draw.revealed();
-    let out = tokio::task::spawn_blocking(move || crate::draw::proof::proof(&bundle, &uscc))
+    let (state, found) = (s.clone(), draw.clone());
+    let out = tokio::task::spawn_blocking(move || proof_of(&state, &found, &uscc))
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("proof task: {e}")))?;
     let mut body = match out {
         Ok(v) => v,
-        Err(crate::draw::run::StepError::Input(m)) => return Err(Error::NotFound(m)),
+        Err(StepError::Input(m)) => return Err(Error::NotFound(m)),
         Err(e) => return Err(Error::Internal(anyhow::anyhow!("proof: {e}"))),
     };
     if revealed {

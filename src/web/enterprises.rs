@@ -6,7 +6,6 @@
 use super::draws::{self, Draw};
 use super::error::{PageError, PageResult};
 use super::{render, Chrome};
-use crate::draw::bundle::Bundle;
 use crate::http::AppState;
 use crate::registry::model::Enterprise;
 use askama::Template;
@@ -169,31 +168,23 @@ struct EnterprisePage {
 }
 
 /// The rows of the revealed draws' `plan/selections.csv` of one enterprise.
-fn inspections_of(
-    bundles: &std::path::Path,
-    draws: &[Draw],
-    uscc: &str,
-) -> PageResult<Vec<Inspection>> {
+fn inspections_of(s: &AppState, draws: &[Draw], uscc: &str) -> PageResult<Vec<Inspection>> {
     let mut out = Vec::new();
     for d in draws {
-        let text = Bundle::new(bundles.join(&d.batch)).read("plan/selections.csv")?;
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
-            if let [task, u, _tier, _xi, basis, inclusion] = f[..] {
-                if u == uscc {
-                    out.push(Inspection {
-                        batch: d.batch.clone(),
-                        year: d.year.clone(),
-                        task: task.to_string(),
-                        basis: if basis == "key" {
-                            "重点监管（全覆盖）".into()
-                        } else {
-                            "随机抽取".into()
-                        },
-                        inclusion: inclusion.to_string(),
-                    });
-                }
-            }
+        let all = draws::selections(s, d)?;
+        for &i in all.by_uscc.get(uscc).map(Vec::as_slice).unwrap_or(&[]) {
+            let row = &all.rows[i];
+            out.push(Inspection {
+                batch: d.batch.clone(),
+                year: d.year.clone(),
+                task: row.task.clone(),
+                basis: if row.basis == "key" {
+                    "重点监管（全覆盖）".into()
+                } else {
+                    "随机抽取".into()
+                },
+                inclusion: row.inclusion.clone(),
+            });
         }
     }
     Ok(out)
@@ -234,9 +225,8 @@ pub async fn one(State(s): State<AppState>, Path(uscc): Path<String>) -> PageRes
         .into_iter()
         .filter(|d| d.revealed())
         .collect();
-    let bundles = s.bundles.clone();
-    let (code, list) = (uscc.to_string(), revealed.clone());
-    let inspections = tokio::task::spawn_blocking(move || inspections_of(&bundles, &list, &code))
+    let (state, code, list) = (s.clone(), uscc.to_string(), revealed.clone());
+    let inspections = tokio::task::spawn_blocking(move || inspections_of(&state, &list, &code))
         .await
         .map_err(|e| anyhow::anyhow!("inspections task: {e}"))??;
     let tier_reason = match decision.reasons.first() {

@@ -9,7 +9,6 @@ use super::draws::{self, Draw};
 use super::enterprises::parse_uscc;
 use super::error::{PageError, PageResult};
 use super::{render, Chrome};
-use crate::draw::bundle::Bundle;
 use crate::http::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -59,7 +58,8 @@ pub struct Check {
 #[template(path = "fair.html")]
 struct FairPage {
     chrome: Chrome,
-    revealed: Vec<Draw>,
+    /// The draws one can check (all but abandoned ones), for the form.
+    draws: Vec<Draw>,
     batch: String,
     uscc: String,
     draw: Option<Draw>,
@@ -121,7 +121,7 @@ fn stratum_view(s: &Value) -> StratumView {
 
 /// `GET /fair`: the form, and with `batch` and `uscc` the check.
 pub async fn page(State(s): State<AppState>, Query(q): Query<FairQuery>) -> PageResult<Response> {
-    let revealed: Vec<Draw> = draws::all(&s)
+    let choices: Vec<Draw> = draws::all(&s)
         .await?
         .into_iter()
         .filter(|d| d.state != "abandoned")
@@ -129,7 +129,7 @@ pub async fn page(State(s): State<AppState>, Query(q): Query<FairQuery>) -> Page
     let (batch, uscc_text) = (q.batch.trim().to_string(), q.uscc.trim().to_string());
     let mut page = FairPage {
         chrome: Chrome::new("fair"),
-        revealed,
+        draws: choices,
         batch: batch.clone(),
         uscc: uscc_text.clone(),
         draw: None,
@@ -155,9 +155,8 @@ pub async fn page(State(s): State<AppState>, Query(q): Query<FairQuery>) -> Page
             .await?
             .map(|e| e.name)
     };
-    let bundle = Bundle::new(s.bundles.join(&batch));
-    let code = uscc;
-    let proof = tokio::task::spawn_blocking(move || crate::draw::proof::proof(&bundle, &code))
+    let (state, found) = (s.clone(), draw.clone());
+    let proof = tokio::task::spawn_blocking(move || draws::proof_of(&state, &found, &uscc))
         .await
         .map_err(|e| anyhow::anyhow!("proof task: {e}"))?;
     match proof {
