@@ -260,8 +260,15 @@ mod tests {
             }
             // The router takes every step of a repair or a draw on one `{action}` route.
             let (head, last) = path.rsplit_once('/').unwrap();
-            let pattern = match head {
-                "/api/v1/repairs/{id}" | "/api/v1/draws/{batch}" => format!("{head}/{{action}}"),
+            let pattern = match (head, last) {
+                ("/api/v1/inspection-jobs/{id}", "result") => path.to_string(),
+                (
+                    "/api/v1/repairs/{id}"
+                    | "/api/v1/draws/{batch}"
+                    | "/api/v1/inspection-jobs/{id}"
+                    | "/api/v1/credit-proposals/{id}",
+                    _,
+                ) => format!("{head}/{{action}}"),
                 _ => path.to_string(),
             };
             let real = format!("{head}/{last}").replace("{kind}", "enterprises");

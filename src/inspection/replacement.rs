@@ -225,3 +225,108 @@ pub async fn replace(
     tx.commit().await?;
     Ok(member)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> jobs::Job {
+        jobs::Job {
+            id: 1,
+            batch: "B".into(),
+            visit: "g/91440300192185379H".into(),
+            department: "D".into(),
+            uscc: "91440300192185379H".into(),
+            region: "440305".into(),
+            period: 1,
+            period_from: "2026-01-01".into(),
+            period_to: "2026-03-31".into(),
+            tasks: "T".into(),
+            items: "I".into(),
+            state: "planned".into(),
+            notified_on: None,
+            reason: None,
+            note: String::new(),
+            approved_by: None,
+            approved_on: None,
+            code: None,
+        }
+    }
+
+    fn candidate(id: &str, region: &str, until: &str, specialties: &str) -> Candidate {
+        Candidate {
+            id: id.into(),
+            region: region.into(),
+            valid_from: "2024-01-01".into(),
+            valid_until: until.into(),
+            specialties: list(specialties),
+        }
+    }
+
+    fn member(id: &str) -> Member {
+        Member {
+            inspector: id.into(),
+            source: "drawn".into(),
+            priority: "0".into(),
+            active: 1,
+            replaces: None,
+            reason: None,
+            recorded_on: None,
+        }
+    }
+
+    #[test]
+    fn takes_the_eligible_inspector_with_the_smallest_seeded_priority() {
+        let f = Frame {
+            method: "dr1".into(),
+            seed: [7; 32],
+            inspectors: vec![
+                candidate("A", "440305", "2028-12-31", "食品"),
+                candidate("B", "440305", "2028-12-31", "食品"),
+                candidate("C", "440305", "2028-12-31", "食品"),
+                candidate("D", "440305", "2028-12-31", "食品"),
+                candidate("E", "440306", "2028-12-31", "食品"),
+                candidate("F", "440305", "2026-02-01", "食品"),
+                candidate("G", "440305", "2028-12-31", ""),
+                candidate("H", "440305", "2028-12-31", "食品"),
+            ],
+            conflicts: [("H".to_string(), job().uscc)].into_iter().collect(),
+            last_team: ["D".to_string()].into_iter().collect(),
+            required: ["食品".to_string()].into_iter().collect(),
+        };
+        let team = [member("A"), member("X")];
+        let (chosen, priority) = choose(&f, &job(), &team, "A").unwrap();
+        // Eligible: B and C (A was on the team, D in the last team, E in another region, F's
+        // certificate ends in the period, G lacks the specialty, H has a conflict).
+        let rho =
+            |i: &str| dualdraw_solver::dr1::seed::inspector_priority(&f.seed, &job().visit, "D", i);
+        let expected = if (rho("B"), "B") < (rho("C"), "C") {
+            "B"
+        } else {
+            "C"
+        };
+        assert_eq!(chosen, expected);
+        assert_eq!(priority, rho(expected));
+        let f2 = Frame {
+            method: "dr2".into(),
+            ..f
+        };
+        let (chosen2, _) = choose(&f2, &job(), &team, "A").unwrap();
+        let rho2 = |i: &str| dualdraw_solver::dr2::teams::priority(&f2.seed, &job().visit, "D", i);
+        let expected2 = if (rho2("B"), "B") < (rho2("C"), "C") {
+            "B"
+        } else {
+            "C"
+        };
+        assert_eq!(chosen2, expected2, "dr2 uses its own priority");
+        // With B and C on the team the specialty stays covered without A: G, who lacks it,
+        // now qualifies, and is the only one left.
+        let team3 = [member("A"), member("B"), member("C")];
+        assert_eq!(
+            choose(&f2, &job(), &team3, "A").map(|c| c.0),
+            Some("G".to_string())
+        );
+        let team4 = [member("A"), member("B"), member("C"), member("G")];
+        assert!(choose(&f2, &job(), &team4, "A").is_none(), "nobody is left");
+    }
+}
