@@ -579,3 +579,92 @@ both!(
         assert_eq!(page.status, 403, "{}", page.body);
     }
 );
+
+both!(
+    the_credit_office_rejects_with_a_reason_and_confirms_a_proposal,
+    |app| {
+        let job = run_and_pick_job(app).await;
+        let id = job["id"].as_i64().unwrap();
+        let item = job["items"][0].as_str().unwrap().to_string();
+        let member = job["team"][0]["inspector"].as_str().unwrap().to_string();
+        let from = job["period_from"].as_str().unwrap().to_string();
+        // 无法联系 raises a proposal (docs/results.md §7), entered in the workspace.
+        let token = app.token(Role::Inspector, Some(&member)).await;
+        let mut b = Browser::new(app);
+        b.login(&token).await;
+        let csrf = b.get(&format!("/workspace/jobs/{id}")).await.csrf();
+        let page = b
+            .post(
+                &format!("/workspace/jobs/{id}/result"),
+                &[
+                    ("csrf", &csrf),
+                    ("checked_on", &from),
+                    ("method", "on-site"),
+                    (&format!("item.{item}"), "unreachable"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let proposed = "SELECT COUNT(*) FROM credit_proposals WHERE state = 'proposed'";
+        assert_eq!(count(app, proposed).await, 1);
+        let pid: i64 = count(app, "SELECT MAX(id) FROM credit_proposals").await;
+
+        let credit = app.token(Role::Credit, None).await;
+        let mut c = Browser::new(app);
+        c.login(&credit).await;
+        let page = c.get("/workspace/proposals").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("通过登记的住所（经营场所）无法联系"),
+            "{}",
+            page.body
+        );
+        let csrf = page.csrf();
+        // No reason: refused, still proposed.
+        let page = c
+            .post(
+                &format!("/workspace/proposals/{pid}/reject"),
+                &[("csrf", &csrf), ("reason", " ")],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(page.body.contains("reason_required"), "{}", page.body);
+        assert_eq!(count(app, proposed).await, 1);
+        // A bad decision date: refused, no credit record.
+        let records = "SELECT COUNT(*) FROM credit_records";
+        let before = count(app, records).await;
+        let page = c
+            .post(
+                &format!("/workspace/proposals/{pid}/confirm"),
+                &[
+                    ("csrf", &csrf),
+                    ("document_no", "深南市监异〔2026〕1号"),
+                    ("decided_on", "2026-13-01"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert_eq!(count(app, records).await, before);
+        // Confirmed: a credit record, the queue empty.
+        let page = c
+            .post(
+                &format!("/workspace/proposals/{pid}/confirm"),
+                &[
+                    ("csrf", &csrf),
+                    ("document_no", "深南市监异〔2026〕1号"),
+                    ("decided_on", &from),
+                    ("summary", "住所无法联系"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("已确认"), "{}", page.body);
+        assert!(
+            page.body.contains("没有待处理的信用处置建议"),
+            "{}",
+            page.body
+        );
+        assert_eq!(count(app, records).await, before + 1);
+        assert_eq!(count(app, proposed).await, 0);
+    }
+);
