@@ -22,6 +22,7 @@ pub mod plan;
 pub mod progress;
 pub mod registry;
 pub mod settings;
+pub mod web;
 
 /// Serializes a value through its `Display` form (codes, tiers).
 pub fn serde_display<T: std::fmt::Display, S: serde::Serializer>(

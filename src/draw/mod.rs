@@ -4,6 +4,7 @@
 pub mod annual;
 pub mod bundle;
 pub mod from_db;
+pub mod population_index;
 pub mod prepare;
 pub mod private;
 pub mod proof;

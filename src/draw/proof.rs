@@ -4,12 +4,17 @@
 //! stratum it belongs to, the published start and cut-off with its own ξ.
 
 use super::bundle::{Bundle, BundleError};
+use super::population_index::PopulationIndex;
 use super::run::StepError;
 use crate::plan::rows;
+use dualdraw_solver::dr1::inputs::{Inputs, Quota, FILES, POPULATION_HEADER};
 use dualdraw_solver::dr1::output::{hex64, PLAN_FILES};
+use dualdraw_solver::dr1::population_csv::PopulationReader;
+use dualdraw_solver::dr1::select;
+use dualdraw_solver::Tier;
 use dualdraw_solver::{merkle, Uscc};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn input(s: impl Into<String>) -> StepError {
     StepError::Input(s.into())
@@ -17,17 +22,23 @@ fn input(s: impl Into<String>) -> StepError {
 
 /// The proof as JSON.
 pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
-    let population = bundle.read("inputs/population.csv")?;
-    let rows: Vec<&str> = population.lines().skip(1).collect();
-    let index = rows
-        .iter()
-        .position(|r| r.split(',').next() == Some(uscc.as_str()))
-        .ok_or_else(|| input(format!("{uscc} is not in the committed population (not operating, or not in this jurisdiction)")))?;
-    let leaves: Vec<merkle::Hash> = rows
-        .iter()
-        .map(|r| merkle::leaf_hash(r.as_bytes()))
-        .collect();
-    let path = merkle::inclusion_proof(&leaves, index);
+    let rules = TaskRules::build(bundle)?;
+    proof_with(bundle, &PopulationIndex::build(bundle)?, &rules, uscc)
+}
+
+/// The proof as JSON, with the population's index already built (the service keeps one per
+/// draw: the committed population never changes).
+pub fn proof_with(
+    bundle: &Bundle,
+    population: &PopulationIndex,
+    rules: &TaskRules,
+    uscc: &Uscc,
+) -> Result<Value, StepError> {
+    let found = population.find(uscc.as_str())?.ok_or_else(|| {
+        input(format!(
+            "{uscc} is not in the committed population (not operating, or not in this jurisdiction)"
+        ))
+    })?;
     let commitment = bundle.read_json("commitment.json")?;
     let root = commitment["population_root"].as_str().unwrap_or("");
     let root_bytes: merkle::Hash = hex::decode(root)
@@ -35,19 +46,19 @@ pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| input("commitment.json: bad population_root"))?;
     let verified = merkle::verify_inclusion(
-        &leaves[index],
-        index as u64,
-        leaves.len() as u64,
-        &path,
+        &found.leaf,
+        found.index as u64,
+        population.size as u64,
+        &found.path,
         &root_bytes,
     );
     let mut out = json!({
         "uscc": uscc.as_str(),
-        "row": rows[index],
-        "leaf_index": index,
-        "tree_size": leaves.len(),
+        "row": found.row,
+        "leaf_index": found.index,
+        "tree_size": population.size,
         "population_root": root,
-        "inclusion_proof": path.iter().map(hex::encode).collect::<Vec<_>>(),
+        "inclusion_proof": found.path.iter().map(hex::encode).collect::<Vec<_>>(),
         "proof_verifies": verified,
     });
     let manifest = bundle.read_json("manifest.json")?;
@@ -58,13 +69,22 @@ pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
             .ok_or_else(|| input("manifest.json: bad seed"))?;
         let u = dualdraw_solver::dr1::seed::prn(&seed, uscc);
         out["number"] = json!(hex64(u));
-        out["strata"] = json!(strata_of(bundle, rows[index], u)?);
+        out["strata"] = json!(strata_of(bundle, rules, &found.row, u)?);
     }
     Ok(out)
 }
 
-/// The strata of the enterprise's tier with its ξ and whether it falls under the cut-off.
-fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError> {
+/// The strata of the enterprise's tier with its ξ, whether it falls under the cut-off, and what
+/// the plan did with it there: `selected` with its `basis` and `inclusion` (`key` 1/1, `sample`
+/// n/N), or `passed_over` with its visits so far (the tier's cap was reached), or neither (under
+/// the cut-off but not eligible for the task, or above it). `eligible` (N), `quota` (n), `key`
+/// and `taken` are the stratum's row of `plan/strata.csv`.
+fn strata_of(
+    bundle: &Bundle,
+    rules: &TaskRules,
+    row: &str,
+    u: u64,
+) -> Result<Vec<Value>, StepError> {
     let tier = row.split(',').nth(3).unwrap_or("");
     let uscc = row.split(',').next().unwrap_or("");
     let strata = rows::read(bundle, "plan/strata.csv", header("strata.csv"), |f| {
@@ -76,39 +96,152 @@ fn strata_of(bundle: &Bundle, row: &str, u: u64) -> Result<Vec<Value>, StepError
                     .map_err(|_| f.error(column, format!("'{s}' is not 16 hex digits"))),
             }
         };
+        let count = |column: &str| -> Result<u64, BundleError> {
+            f.text(column)
+                .parse()
+                .map_err(|_| f.error(column, format!("'{}' is not a count", f.text(column))))
+        };
         let start = hex("start")?.ok_or_else(|| f.error("start", "empty"))?;
-        Ok((
-            f.text("task").to_string(),
-            f.text("tier").to_string(),
-            (start, f.text("start").to_string()),
-            (hex("cutoff")?, f.text("cutoff").to_string()),
-        ))
+        Ok(Stratum {
+            task: f.text("task").to_string(),
+            tier: f.text("tier").to_string(),
+            start: (start, f.text("start").to_string()),
+            cutoff: (hex("cutoff")?, f.text("cutoff").to_string()),
+            counts: [
+                count("eligible")?,
+                count("quota")?,
+                count("key")?,
+                count("taken")?,
+            ],
+        })
     })?;
-    let selected: BTreeSet<String> = rows::read(
+    let selected: BTreeMap<String, (String, String)> = rows::read(
         bundle,
         "plan/selections.csv",
         header("selections.csv"),
-        |f| Ok((f.text("uscc") == uscc).then(|| f.text("task").to_string())),
+        |f| {
+            Ok((f.text("uscc") == uscc).then(|| {
+                (
+                    f.text("task").to_string(),
+                    (f.text("basis").to_string(), f.text("inclusion").to_string()),
+                )
+            }))
+        },
     )?
     .into_iter()
     .flatten()
     .collect();
+    let passed: BTreeMap<String, String> = rows::read(
+        bundle,
+        "plan/passed-over.csv",
+        header("passed-over.csv"),
+        |f| {
+            Ok((f.text("uscc") == uscc)
+                .then(|| (f.text("task").to_string(), f.text("visits").to_string())))
+        },
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
+    let eligible_for = rules.eligibility(row);
     let mut out = Vec::new();
-    for (task, stratum_tier, (start, start_text), (cutoff, cutoff_text)) in strata {
-        if stratum_tier != tier {
+    for s in strata {
+        if s.tier != tier {
             continue;
         }
-        let xi = u.wrapping_sub(start);
-        out.push(json!({
-            "task": task,
-            "start": start_text,
-            "cutoff": cutoff_text,
+        let xi = u.wrapping_sub(s.start.0);
+        let [eligible, quota, key, taken] = s.counts;
+        let mut v = json!({
+            "task": s.task,
+            "start": s.start.1,
+            "cutoff": s.cutoff.1,
             "xi": hex64(xi),
-            "under_cutoff": cutoff.is_some_and(|c| xi <= c),
-            "selected": selected.contains(&task),
-        }));
+            "under_cutoff": s.cutoff.0.is_some_and(|c| xi <= c),
+            "selected": selected.contains_key(&s.task),
+            "eligible": eligible,
+            "quota": quota,
+            "key": key,
+            "taken": taken,
+            "eligible_for_task": eligible_for.get(&s.task).copied().unwrap_or(false),
+        });
+        if let Some((basis, inclusion)) = selected.get(&s.task) {
+            v["basis"] = json!(basis);
+            v["inclusion"] = json!(inclusion);
+        }
+        if let Some(visits) = passed.get(&s.task) {
+            v["passed_over_visits"] = json!(visits);
+        }
+        out.push(v);
     }
     Ok(out)
+}
+
+/// The committed inputs without the population, parsed once, to say for one enterprise at a time
+/// which tasks may draw it (`docs/draw-protocol.md` §7, "Eligibility"), with the solver's own
+/// rule for regions, industries and items.
+pub struct TaskRules {
+    inputs: Inputs,
+    /// (USCC, department) pairs with a visit in the exclusion window.
+    excluded: BTreeSet<(String, String)>,
+}
+
+impl TaskRules {
+    pub fn build(bundle: &Bundle) -> Result<TaskRules, StepError> {
+        let mut files = BTreeMap::new();
+        for name in FILES.iter().filter(|n| **n != "population.csv") {
+            files.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
+        }
+        let mut reader = PopulationReader::new();
+        reader.feed(format!("{}\n", POPULATION_HEADER.join(",")).as_bytes());
+        let none = reader.finish();
+        let inputs =
+            Inputs::parse_with(&files, Some((none.population, none.errors))).map_err(|e| {
+                let first = e.first().map(ToString::to_string).unwrap_or_default();
+                input(format!("inputs/{first}"))
+            })?;
+        let (from, to) = (inputs.policy.exclusion_start(), inputs.policy.as_of);
+        let excluded = inputs
+            .history
+            .iter()
+            .filter(|h| h.visited_on >= from && h.visited_on < to)
+            .map(|h| (h.uscc.as_str().to_string(), h.department.clone()))
+            .collect();
+        Ok(TaskRules { inputs, excluded })
+    }
+
+    /// Task id → whether the enterprise of population row `row` may be drawn by the task:
+    /// the task targets its region and industry and one of its items applies, the task has a
+    /// quota for its tier, and its department did not visit it in the exclusion window.
+    pub fn eligibility(&self, row: &str) -> BTreeMap<String, bool> {
+        let f: Vec<&str> = row.split(',').collect();
+        let (uscc, region, industry) = (
+            f[0],
+            f.get(1).copied().unwrap_or(""),
+            f.get(2).copied().unwrap_or(""),
+        );
+        let tier = f.get(3).and_then(|t| t.parse::<Tier>().ok());
+        self.inputs
+            .tasks
+            .iter()
+            .map(|t| {
+                let ok = tier.is_some_and(|tier| t.quota(tier) != Quota::None)
+                    && select::targets(&self.inputs, t, region, industry)
+                    && !self
+                        .excluded
+                        .contains(&(uscc.to_string(), t.department.clone()));
+                (t.id.clone(), ok)
+            })
+            .collect()
+    }
+}
+
+/// One row of `plan/strata.csv`: start and cut-off as (value, text); eligible, quota, key, taken.
+struct Stratum {
+    task: String,
+    tier: String,
+    start: (u64, String),
+    cutoff: (Option<u64>, String),
+    counts: [u64; 4],
 }
 
 /// The header of a plan file as the solver writes it.
@@ -118,4 +251,43 @@ fn header(name: &str) -> &'static [&'static str] {
         .find(|(n, _)| *n == name)
         .map(|(_, h)| *h)
         .unwrap_or_else(|| panic!("{name} is not a plan file"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`TaskRules`] says what the solver's own eligibility says, for every enterprise and task
+    /// of the vectors that exercise exclusions, filters and key supervision.
+    #[test]
+    fn task_rules_agree_with_the_solver_for_every_enterprise() {
+        for vector in ["demo-drand-history", "exclusion-window", "quotas-filters"] {
+            let bundle = Bundle::new(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("seeds/vectors/dr1")
+                    .join(vector),
+            );
+            let rules = TaskRules::build(&bundle).unwrap();
+            let mut files = BTreeMap::new();
+            for name in FILES {
+                files.insert(
+                    name.to_string(),
+                    bundle.read(&format!("inputs/{name}")).unwrap(),
+                );
+            }
+            let inputs = Inputs::parse(&files).unwrap();
+            let excluded = select::exclusions(&inputs);
+            let rows: Vec<&str> = files["population.csv"].lines().skip(1).collect();
+            let mut eligible = 0;
+            for (i, (entry, row)) in inputs.population.entries().iter().zip(&rows).enumerate() {
+                let ours = rules.eligibility(row);
+                for t in &inputs.tasks {
+                    let solver = select::eligible(&inputs, &excluded, t, i, entry);
+                    assert_eq!(ours[&t.id], solver, "{vector}: {row}, task {}", t.id);
+                    eligible += solver as usize;
+                }
+            }
+            assert!(eligible > 0, "{vector}: someone is eligible");
+        }
+    }
 }

@@ -15,8 +15,8 @@ mod inspections;
 pub mod limits;
 mod openapi;
 mod public;
-mod transfer;
-mod upload;
+pub(crate) mod transfer;
+pub(crate) mod upload;
 
 use crate::credit::rules::RuleTable;
 use crate::db::Db;
@@ -215,6 +215,9 @@ pub fn app(state: AppState) -> Router {
         )
         .nest("/api/v1", api)
         .merge(crate::log::http::routes())
+        // The public portal's pages, `/public/…` JSON and embedded files; its fallback is the
+        // HTML 404 page for every path no other route takes.
+        .merge(crate::web::routes())
         .method_not_allowed_fallback(method_not_allowed)
         // `limits::guard` caps every API route's body at the route's own limit; the other
         // paths read no body.

@@ -29,7 +29,7 @@ pub(super) fn kind(s: &str) -> Result<Kind> {
 }
 
 /// Who may import or export a kind.
-pub(super) fn roles(kind: Kind) -> &'static [Role] {
+pub(crate) fn roles(kind: Kind) -> &'static [Role] {
     match kind {
         Kind::CreditRecords => &[Role::Admin, Role::Credit],
         _ => &[Role::Admin, Role::Planner],

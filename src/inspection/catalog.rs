@@ -65,6 +65,16 @@ impl Method {
     }
 }
 
+/// Every method as (code, Chinese name), in the published order (for forms).
+pub fn methods() -> impl Iterator<Item = (&'static str, &'static str)> {
+    METHODS.iter().map(|(_, c, n)| (*c, *n))
+}
+
+/// Every not-carried-out reason as (code, Chinese name) (for forms).
+pub fn not_done_reasons() -> impl Iterator<Item = (&'static str, &'static str)> {
+    NOT_DONE.iter().copied()
+}
+
 /// Why a job was not carried out (未实施原因).
 const NOT_DONE: &[(&str, &str)] = &[
     ("deregistered", "企业已注销"),

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Figures of the public portal (docs/portal.md, "Figures"): p50/p99 and req/s of each public
+# page at 64 connections on a database of $N enterprises (default 1,000,000, made by
+# `dualdraw gen` and imported as benches/foundation.sh does) with a revealed dr1 draw over the
+# whole population, and the page weight of the home and lookup pages (HTML and every file they
+# load). Needs wrk (apt-get install wrk), curl and jq.
+#
+#   benches/portal.sh                 # 1,000,000 enterprises, SQLite, 20 s per page
+#   N=20000 SECONDS_PER_PAGE=3 benches/portal.sh   # a quick run that proves the script works
+#
+# Every figure depends on a quiet machine: the load average is printed with each page.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000000}
+SECONDS_PER_PAGE=${SECONDS_PER_PAGE:-20}
+PORT=${PORT:-18090}
+OUT=bench-data/portal-$N
+if [ -z "${BIN:-}" ]; then
+    BIN=target/release/dualdraw
+    cargo build --release --quiet
+fi
+BIN=$(realpath "$BIN")
+mkdir -p "$OUT"
+[ -f "$OUT/city/enterprises.csv" ] || $BIN gen --enterprises "$N" --seed 1 --out "$OUT/city" 2>/dev/null
+cut -d, -f1 "$OUT/city/enterprises.csv" | tail -n +2 | awk 'NR % 97 == 0' > "$OUT/codes.txt"
+load_average() { cut -d' ' -f1 /proc/loadavg; }
+
+DB="sqlite://$PWD/$OUT/portal.db"
+if [ ! -f "$OUT/portal.db" ]; then
+    echo "importing $N enterprises into $OUT/portal.db"
+    for kind in departments enterprises items inspectors conflicts credit-records; do
+        DATABASE_URL=$DB $BIN import "$kind" "$OUT/city/$kind.csv" >/dev/null 2>&1
+    done
+fi
+cd "$OUT"
+DATABASE_URL=$DB $BIN serve --bind "127.0.0.1:$PORT" --no-demo >serve.log 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+base="http://127.0.0.1:$PORT"
+for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+if [ "$(curl -s "$base/api/v1/draws" | jq length)" = 0 ]; then
+    echo "preparing, running and revealing draw bench-q1 over the whole population"
+    token=$(DATABASE_URL=$DB $BIN token create --role planner --label portal-bench 2>/dev/null)
+    body=$(jq -n --rawfile tasks city/tasks.csv --rawfile policy city/policy.csv --rawfile history city/history.csv \
+        '{batch: "bench-q1", sources: ["lottery:bench:1:2026-01-01"], allow_past_entropy: true, tasks_csv: $tasks, policy_csv: $policy, history_csv: $history}')
+    curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$body" "$base/api/v1/draws" >/dev/null
+    curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{"entropy":["1 2 3"]}' "$base/api/v1/draws/bench-q1/run" >/dev/null
+    curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{}' "$base/api/v1/draws/bench-q1/reveal" >/dev/null
+fi
+code=$(head -1 codes.txt)
+name=$(grep "^$code," city/enterprises.csv | cut -d, -f2)
+fragment=${name: -6:3}
+
+echo "page weight (bytes, uncompressed):"
+weight() { # PATH...
+    local total=0 b
+    for p in "$@"; do
+        b=$(curl -s -o /dev/null -w '%{size_download}' "$base$p")
+        printf '  %-46s %8d\n' "$p" "$b"
+        total=$((total + b))
+    done
+    printf '  %-46s %8d\n' "total" "$total"
+}
+echo " home:"; weight / /assets/portal.css /assets/icon.svg
+echo " lookup by USCC (enterprise page):"; weight "/enterprises/$code" /assets/portal.css /assets/icon.svg
+echo " lookup by name:"; weight "/enterprises?q=$(jq -rn --arg s "$fragment" '$s|@uri')" /assets/portal.css /assets/icon.svg
+
+echo "public pages, 64 connections, ${SECONDS_PER_PAGE} s each (N = $N):"
+for page in / /items /draws /draws/bench-q1 "/enterprises/{uscc}" /log "/fair?batch=bench-q1&uscc={uscc}" \
+    "/enterprises?q=$(jq -rn --arg s "$fragment" '$s|@uri')"; do
+    printf '  %-40s load %s: ' "$page" "$(load_average)"
+    PAGE=$page CODES=codes.txt wrk -t2 -c64 -d"${SECONDS_PER_PAGE}s" -s ../../benches/portal_page.lua "$base" | tail -1
+done

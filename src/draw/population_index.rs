@@ -1,0 +1,152 @@
+//! An index of a bundle's committed population (`inputs/population.csv`) that answers one
+//! enterprise's row and RFC 6962 inclusion proof (`docs/draw-protocol.md` §3) without hashing
+//! the whole file again: the roots of aligned chunks of [`CHUNK`] leaves, the byte offset and
+//! first USCC of each chunk. A proof hashes one chunk and walks the tree of chunk roots.
+//!
+//! Why this is the same tree: RFC 6962 splits n leaves at the largest power of two below n. For
+//! n > CHUNK that split is a multiple of CHUNK, so every split above the chunks falls on a chunk
+//! boundary and each aligned chunk (the last one possibly short) is a subtree; the tree over
+//! the chunk roots, split by the same rule on their count, is the tree over the leaves.
+
+use super::bundle::{io, Bundle, BundleError};
+use dualdraw_solver::merkle::{self, Hash};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+
+/// Leaves per chunk: a power of two.
+pub const CHUNK: usize = 1024;
+
+/// One enterprise's row and its proof.
+pub struct RowProof {
+    pub row: String,
+    pub index: usize,
+    pub path: Vec<Hash>,
+    pub leaf: Hash,
+}
+
+pub struct PopulationIndex {
+    path: PathBuf,
+    /// Byte offset of each chunk's first line, and the end of the file.
+    offsets: Vec<u64>,
+    /// The USCC of each chunk's first row.
+    firsts: Vec<String>,
+    roots: Vec<Hash>,
+    pub size: usize,
+    pub root: Hash,
+}
+
+impl PopulationIndex {
+    /// Reads the population once.
+    pub fn build(bundle: &Bundle) -> Result<PopulationIndex, BundleError> {
+        let path = bundle.path("inputs/population.csv");
+        let text = bundle.read("inputs/population.csv")?;
+        let mut offset = text.find('\n').map_or(text.len(), |i| i + 1) as u64;
+        let (mut offsets, mut firsts, mut roots) = (Vec::new(), Vec::new(), Vec::new());
+        let mut leaves = Vec::with_capacity(CHUNK);
+        let mut size = 0;
+        for line in text[offset as usize..].lines() {
+            if leaves.is_empty() {
+                offsets.push(offset);
+                firsts.push(line.split(',').next().unwrap_or("").to_string());
+            }
+            leaves.push(merkle::leaf_hash(line.as_bytes()));
+            size += 1;
+            offset += line.len() as u64 + 1;
+            if leaves.len() == CHUNK {
+                roots.push(merkle::root(&leaves));
+                leaves.clear();
+            }
+        }
+        if !leaves.is_empty() {
+            roots.push(merkle::root(&leaves));
+        }
+        offsets.push(offset);
+        let root = merkle::root(&roots);
+        Ok(PopulationIndex {
+            path,
+            offsets,
+            firsts,
+            roots,
+            size,
+            root,
+        })
+    }
+
+    /// The row of `uscc` with its inclusion proof, or `None` if it is not in the population.
+    pub fn find(&self, uscc: &str) -> Result<Option<RowProof>, BundleError> {
+        let chunk = self.firsts.partition_point(|f| f.as_str() <= uscc);
+        let Some(c) = chunk.checked_sub(1) else {
+            return Ok(None);
+        };
+        let (from, to) = (self.offsets[c], self.offsets[c + 1]);
+        let mut bytes = vec![0; (to - from) as usize];
+        let mut f = std::fs::File::open(&self.path).map_err(|e| io(&self.path, e))?;
+        f.seek(SeekFrom::Start(from))
+            .and_then(|_| f.read_exact(&mut bytes))
+            .map_err(|e| io(&self.path, e))?;
+        let text = String::from_utf8(bytes).map_err(|e| io(&self.path, e))?;
+        let rows: Vec<&str> = text.lines().collect();
+        let Some(j) = rows.iter().position(|r| r.split(',').next() == Some(uscc)) else {
+            return Ok(None);
+        };
+        let leaves: Vec<Hash> = rows
+            .iter()
+            .map(|r| merkle::leaf_hash(r.as_bytes()))
+            .collect();
+        let mut path = merkle::inclusion_proof(&leaves, j);
+        path.extend(merkle::inclusion_proof(&self.roots, c));
+        Ok(Some(RowProof {
+            row: rows[j].to_string(),
+            index: c * CHUNK + j,
+            path,
+            leaf: leaves[j],
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A population of `n` made-up rows in USCC order (codes need not be valid here).
+    fn bundle(n: usize) -> (tempfile::TempDir, Bundle, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<String> = (0..n)
+            .map(|i| format!("9144{i:014},440305,C1391,B,false"))
+            .collect();
+        let b = Bundle::new(dir.path());
+        let mut text = "uscc,region,industry,tier,key_supervision\n".to_string();
+        for r in &rows {
+            text.push_str(r);
+            text.push('\n');
+        }
+        b.write("inputs/population.csv", &text).unwrap();
+        (dir, b, rows)
+    }
+
+    #[test]
+    fn chunked_proofs_are_the_proofs_of_the_whole_tree() {
+        for n in [1, 2, 1023, 1024, 1025, 2048, 3000, 5121] {
+            let (_dir, b, rows) = bundle(n);
+            let index = PopulationIndex::build(&b).unwrap();
+            let leaves: Vec<Hash> = rows
+                .iter()
+                .map(|r| merkle::leaf_hash(r.as_bytes()))
+                .collect();
+            assert_eq!(index.root, merkle::root(&leaves), "n = {n}");
+            assert_eq!(index.size, n);
+            for i in [0, n / 2, n - 1, 1023.min(n - 1), 1024.min(n - 1)] {
+                let code = rows[i].split(',').next().unwrap();
+                let p = index.find(code).unwrap().expect("a row of the population");
+                assert_eq!((p.index, p.row.as_str()), (i, rows[i].as_str()));
+                assert_eq!(
+                    p.path,
+                    merkle::inclusion_proof(&leaves, i),
+                    "n = {n}, i = {i}"
+                );
+            }
+            assert!(index.find("0").unwrap().is_none());
+            assert!(index.find("9144999").unwrap().is_none());
+        }
+    }
+}

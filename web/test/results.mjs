@@ -1,0 +1,112 @@
+// Browser test of the results pages (run by web/test/results.sh, which starts the service and
+// runs a draw): headless Chromium logs in as a member of a job's drawn team, enters a result on
+// the job page (a refused date first: the page says why and keeps the form), the department
+// publishes it, and the public 抽查结果公告 and enterprise page show it — asserting what a person
+// reads. Screenshots go to target/screenshots/results-*.png.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch, waitFor } from '../verifier/test/cdp.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const SHOTS = join(ROOT, 'target/screenshots');
+const { RS_BASE: BASE, RS_INSPECTOR: INSPECTOR, RS_DEPARTMENT: DEPARTMENT, RS_JOB: JOB, RS_USCC: USCC, RS_FROM: FROM } = process.env;
+assert.ok(BASE && INSPECTOR && DEPARTMENT && JOB && USCC && FROM, 'run by web/test/results.sh');
+
+async function shot(page, name) {
+  const { data } = await page.cmd('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
+  mkdirSync(SHOTS, { recursive: true });
+  writeFileSync(join(SHOTS, `results-${name}.png`), Buffer.from(data, 'base64'));
+}
+
+/** Navigates and waits until the page at `path` (after redirects) has loaded. */
+async function go(page, path) {
+  await page.cmd('Page.navigate', { url: `${BASE}${path}` });
+  await settle(page);
+}
+
+/** Waits for a new document to finish loading after a navigation or a form submission. */
+async function settle(page) {
+  await new Promise((r) => setTimeout(r, 150));
+  await waitFor(page, "document.readyState === 'complete' && !!document.querySelector('h1')", 30);
+}
+
+const text = (page, selector) =>
+  page.evaluate(`(document.querySelector(${JSON.stringify(selector)}) || {}).innerText || ''`);
+
+/** Sets form fields by id and submits the form (a plain submission, as without JavaScript). */
+async function submit(page, formSelector, fields) {
+  const set = Object.entries(fields)
+    .map(([id, v]) => `document.getElementById(${JSON.stringify(id)}).value = ${JSON.stringify(v)};`)
+    .join('');
+  await page.evaluate(`${set} document.querySelector(${JSON.stringify(formSelector)}).submit(); true`);
+  await settle(page);
+}
+
+async function chooseFile(page, selector, path) {
+  const { root } = await page.cmd('DOM.getDocument');
+  const { nodeId } = await page.cmd('DOM.querySelector', { nodeId: root.nodeId, selector });
+  await page.cmd('DOM.setFileInputFiles', { nodeId, files: [path] });
+}
+
+async function login(page, token) {
+  await go(page, '/workspace/login');
+  await submit(page, 'form.ws', { token });
+  assert.match(await text(page, 'h1'), /^您好/);
+}
+
+const browser = await launch();
+try {
+  const page = await browser.page();
+  await page.cmd('Page.enable');
+
+  await login(page, INSPECTOR);
+  const menu = await text(page, '.ws-bar nav');
+  assert.ok(menu.includes('检查任务与结果'), menu);
+  await go(page, '/workspace/jobs');
+  assert.match(await text(page, '#jobs'), new RegExp(USCC));
+  await go(page, `/workspace/jobs/${JOB}`);
+  assert.match(await text(page, 'h1'), new RegExp(`检查任务 ${JOB}`));
+  assert.match(await text(page, '#no-result'), /尚未录入/);
+
+  // A date in the future: refused, the form keeps what was typed, nothing written.
+  await submit(page, '#result-form', { checked_on: '2099-01-01' });
+  assert.match(await text(page, '.error'), /没有做任何更改.*(outside_period|in_future)/);
+  assert.equal(await page.evaluate("document.getElementById('checked_on').value"), '2099-01-01');
+  await shot(page, 'refused');
+
+  // The good result.
+  await submit(page, '#result-form', { checked_on: FROM, follow_up: '当场告知企业按时公示年报' });
+  assert.match(await text(page, '.notice'), /已录入检查结果（第 1 版）/);
+  assert.match(await text(page, '#versions'), /未发现问题/);
+  await shot(page, 'entered');
+
+  // Not public before it is published.
+  await go(page, '/draws/B1/results');
+  assert.match(await text(page, '#no-results'), /尚无已公示/);
+
+  // The department publishes it.
+  await login(page, DEPARTMENT); // a new login replaces the inspector's session
+  await go(page, `/workspace/jobs/${JOB}`);
+  await page.evaluate("document.querySelector('#versions form').submit(); true");
+  await settle(page);
+  assert.match(await text(page, '.notice'), /第 1 版已公示/);
+  await shot(page, 'published');
+
+  // The public sees it, on a phone too.
+  await go(page, '/draws/B1/results');
+  const table = await text(page, 'table.results');
+  assert.match(table, new RegExp(USCC));
+  assert.match(table, /未发现问题/);
+  assert.match(table, /当场告知企业按时公示年报/);
+  await shot(page, 'public-desktop');
+  await page.cmd('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 1, mobile: true });
+  await go(page, `/enterprises/${USCC}`);
+  assert.match(await text(page, '#results'), /未发现问题/);
+  await shot(page, 'enterprise-phone');
+  console.log('results browser test: refused entry, entry, publication, public pages: all passed');
+} finally {
+  await browser.close();
+}
