@@ -88,7 +88,9 @@ async fn key_or_create(conn: &mut AnyConnection, at: &str) -> Result<PrivateKey,
 }
 
 /// The published verifier key (`name+hash+base64`), if a code was ever issued.
-pub async fn verifier_key(conn: &mut AnyConnection) -> Result<Option<VerifierKey>, InspectionError> {
+pub async fn verifier_key(
+    conn: &mut AnyConnection,
+) -> Result<Option<VerifierKey>, InspectionError> {
     Ok(key(conn).await?.map(|k| k.verifier()))
 }
 
@@ -272,7 +274,13 @@ pub async fn facts(conn: &mut AnyConnection, job: &Job) -> Result<Option<Facts>,
 /// A field before the last of a line: no space, no control character.
 fn word(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_whitespace() || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c.is_whitespace() || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
