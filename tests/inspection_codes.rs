@@ -1,4 +1,4 @@
-//! Inspection codes (亮码检查, 扫码入企; docs/results.md §10) over real HTTP, on both databases:
+//! Inspection codes (亮码检查, 扫码入企; docs/results.md §12) over real HTTP, on both databases:
 //! only the head of the job's department (or an admin) approves; the approved job gets a code
 //! whose signed statement names the plan, the visit, the enterprise, the period and the team and
 //! verifies with the published key; a forged statement does not; an unknown code is a 404 page
@@ -74,7 +74,7 @@ fn approve(app: &common::TestApp, id: i64, token: &str, on: &str) -> reqwest::Re
         .json(&json!({ "on": on }))
 }
 
-/// Verifies a signed statement with a verifier key, as anyone can (docs/results.md §10.3).
+/// Verifies a signed statement with a verifier key, as anyone can (docs/results.md §12.3).
 fn verifies(statement: &str, vkey: &str) -> bool {
     let Ok(key) = VerifierKey::parse(vkey.trim()) else {
         return false;

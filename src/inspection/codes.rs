@@ -1,4 +1,4 @@
-//! Inspection codes (亮码检查, 扫码入企; `docs/results.md` §10). The head of the enforcement
+//! Inspection codes (亮码检查, 扫码入企; `docs/results.md` §12). The head of the enforcement
 //! body approves a job; the approved job gets a short random code, and anyone who scans it gets
 //! a C2SP signed note — the **code statement** — naming the plan, the visit, the enterprise, the
 //! period and the inspectors, signed with the service's code key (published at
@@ -291,7 +291,7 @@ fn rest(s: &str) -> String {
         .collect()
 }
 
-/// The statement's text (`docs/results.md` §10.3): the bytes the signature covers.
+/// The statement's text (`docs/results.md` §12.3): the bytes the signature covers.
 pub fn statement_text(f: &Facts) -> String {
     let mut t = format!(
         "{HEADER}\ncode {}\njurisdiction {}\nbatch {}\ncommitment-sha256 {}\nvisit {}\nuscc {}\nenterprise {}\ndepartment {}\nperiod {} {}\napproved {}\n",

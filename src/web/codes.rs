@@ -1,4 +1,4 @@
-//! 扫码入企: the public page of an inspection code (`GET /code/{CODE}`, `docs/results.md` §10)
+//! 扫码入企: the public page of an inspection code (`GET /code/{CODE}`, `docs/results.md` §12)
 //! and its JSON companions — the signed code statement (`GET /public/codes/{CODE}`, text) and
 //! the code key (`GET /public/codes/key`). The page shows what the code stands for, and
 //! `web/assets/code.js` checks the statement's signature in the browser with the published

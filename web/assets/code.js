@@ -1,4 +1,4 @@
-// 扫码入企 (docs/results.md §10): the browser fetches the code's signed statement and the
+// 扫码入企 (docs/results.md §12): the browser fetches the code's signed statement and the
 // published code key and checks the Ed25519 signature itself (web/verifier/codes.js), then
 // compares the statement with what the page shows.
 

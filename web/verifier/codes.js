@@ -1,4 +1,4 @@
-// Inspection codes (docs/results.md §10): checks a code statement — a C2SP signed note — with
+// Inspection codes (docs/results.md §12): checks a code statement — a C2SP signed note — with
 // the published code key, and reads its fields. Used by the scan page (web/assets/code.js) and
 // by anyone who downloads a statement and the key.
 
