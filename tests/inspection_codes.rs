@@ -2,7 +2,8 @@
 //! only the head of the job's department (or an admin) approves; the approved job gets a code
 //! whose signed statement names the plan, the visit, the enterprise, the period and the team and
 //! verifies with the published key; a forged statement does not; an unknown code is a 404 page
-//! saying it is not the plan's; the QR image and the approval form of the workspace.
+//! saying it is not the plan's; the QR image and the approval form of the workspace; two
+//! approvals at once (one wins; the first code key is created once).
 
 mod common;
 use dualdraw::auth::Role;
@@ -453,3 +454,56 @@ both!(
         assert!(status == 303 || status == 401 || status == 403, "{status}");
     }
 );
+
+both!(two_approvals_at_once_give_one_code_and_one_key, |app| {
+    let admin = app.load_fixtures().await;
+    run_draw(app).await;
+    let jobs = staffed(app, &admin).await;
+    let scjg = app.token(Role::Department, Some("SCJG")).await;
+    let (a, b) = (&jobs[0], &jobs[1]);
+    let on = |j: &Value| j["period_from"].as_str().unwrap().to_string();
+    let id = |j: &Value| j["id"].as_i64().unwrap();
+    // The same job twice, and another job, at once, on a database without a code key yet.
+    let (r1, r2, r3) = tokio::join!(
+        send(approve(app, id(a), &scjg, &on(a))),
+        send(approve(app, id(a), &admin, &on(a))),
+        send(approve(app, id(b), &scjg, &on(b))),
+    );
+    let mut same = [r1.0, r2.0];
+    same.sort();
+    assert_eq!(same, [200, 409], "{} / {}", r1.1, r2.1);
+    let loser = if r1.0 == 409 { &r1.1 } else { &r2.1 };
+    assert_eq!(loser["code"], "already_approved", "{loser}");
+    assert_eq!(r3.0, 200, "{}", r3.1);
+    let (n, keys): (i64, i64) = {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        (
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'inspection.approve'",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap(),
+            sqlx::query_scalar("SELECT COUNT(*) FROM code_keys")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+        )
+    };
+    assert_eq!((n, keys), (2, 1));
+    let (_, _, vkey) = text(app, "/public/codes/key").await;
+    for j in [a, b] {
+        let (_, job) = send(
+            app.get(&format!("/api/v1/inspection-jobs/{}", id(j)))
+                .bearer_auth(&admin),
+        )
+        .await;
+        let (status, _, statement) = text(
+            app,
+            &format!("/public/codes/{}", job["code"].as_str().unwrap()),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(verifies(&statement, &vkey), "{statement}");
+    }
+});
