@@ -112,7 +112,7 @@ pub struct StepBody {
     inspector: Option<String>,
 }
 
-/// `POST /inspection-jobs/{id}/{action}`: `notify` or `not-carried-out`.
+/// `POST /inspection-jobs/{id}/{action}`: `approve`, `notify`, `not-carried-out` or `replace`.
 pub async fn job_step(
     State(s): State<AppState>,
     caller: Caller,
@@ -132,6 +132,7 @@ pub async fn job_step(
             let reason = body.reason.unwrap_or_default();
             jobs::not_carried_out(&s.db, p, id, &reason, &act).await?
         }
+        "approve" => crate::inspection::codes::approve(&s.db, p, id, &act).await?,
         "replace" => {
             let who = body.inspector.unwrap_or_default();
             let reason = body.reason.unwrap_or_default();
@@ -142,7 +143,7 @@ pub async fn job_step(
         }
         other => {
             return Err(Error::NotFound(format!(
-                "no job action '{other}'; use notify, not-carried-out or replace"
+                "no job action '{other}'; use approve, notify, not-carried-out or replace"
             )))
         }
     };

@@ -102,6 +102,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/audit/verify"),
     ("get", "/api/v1/inspection-jobs"),
     ("get", "/api/v1/inspection-jobs/{id}"),
+    ("post", "/api/v1/inspection-jobs/{id}/approve"),
     ("post", "/api/v1/inspection-jobs/{id}/notify"),
     ("post", "/api/v1/inspection-jobs/{id}/not-carried-out"),
     ("post", "/api/v1/inspection-jobs/{id}/result"),

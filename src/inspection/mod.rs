@@ -6,6 +6,7 @@
 //! rule table ties to a credit consequence raise **proposals** the credit office decides.
 
 pub mod catalog;
+pub mod codes;
 pub mod jobs;
 pub mod plan;
 pub mod proposals;

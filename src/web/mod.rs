@@ -6,6 +6,7 @@
 //! (login, session, forms) lives beside these modules and adds its own routes there.
 
 mod assets;
+mod codes;
 pub mod csrf;
 mod draws;
 mod enterprises;
@@ -41,6 +42,9 @@ pub fn routes() -> Router<AppState> {
         .route("/plan/{batch}/{chart}", get(plan::chart))
         .route("/log", get(log::page))
         .route("/public/draws/{batch}/proof/{uscc}", get(draws::proof))
+        .route("/code/{code}", get(codes::page))
+        .route("/public/codes/key", get(codes::key))
+        .route("/public/codes/{code}", get(codes::statement))
         .merge(assets::routes())
         .merge(workspace::routes())
         .fallback(error::not_found)

@@ -1,5 +1,7 @@
 // Browser test of the results pages (run by web/test/results.sh, which starts the service and
-// runs a draw): headless Chromium logs in as a member of a job's drawn team, enters a result on
+// runs a draw): headless Chromium logs in as the job's department, approves the job and checks
+// its public scan page (the signature verified in the browser) and an unknown code's; then as a
+// member of a job's drawn team it enters a result on
 // the job page (a refused date first: the page says why and keeps the form), the department
 // publishes it, and the public 抽查结果公告 and enterprise page show it — asserting what a person
 // reads. Screenshots go to target/screenshots/results-*.png.
@@ -62,6 +64,26 @@ try {
   const page = await browser.page();
   await page.cmd('Page.enable');
 
+  // 亮码检查: the department approves the job before the check; the page shows the code and
+  // its QR image; the public scan page verifies the signed statement in this browser.
+  await login(page, DEPARTMENT);
+  await go(page, `/workspace/jobs/${JOB}`);
+  assert.match(await text(page, '#no-code'), /尚未批准/);
+  await submit(page, '#approve-form', { 'approve-on': FROM });
+  assert.match(await text(page, '.notice'), /已批准/);
+  const code = await text(page, '#code-text');
+  assert.match(code, /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{12}$/);
+  await waitFor(page, "document.getElementById('code-qr').complete && document.getElementById('code-qr').naturalWidth > 0", 30);
+  await shot(page, 'approved');
+  await go(page, `/code/${code}`);
+  await waitFor(page, "document.getElementById('code-check').classList.contains('ok') || document.getElementById('code-check').classList.contains('bad')", 30);
+  assert.match(await text(page, '#code-verdict'), /^✔ 本次检查属于已承诺的抽查计划/);
+  assert.match(await text(page, '#code-facts'), new RegExp(USCC));
+  await shot(page, 'code-valid');
+  await go(page, '/code/ZZZZZZZZZZZZ');
+  assert.match(await text(page, '#code-check'), /✘ 不是本计划的检查/);
+  await shot(page, 'code-unknown');
+
   await login(page, INSPECTOR);
   const menu = await text(page, '.ws-bar nav');
   assert.ok(menu.includes('检查任务与结果'), menu);
@@ -106,7 +128,7 @@ try {
   await go(page, `/enterprises/${USCC}`);
   assert.match(await text(page, '#results'), /未发现问题/);
   await shot(page, 'enterprise-phone');
-  console.log('results browser test: refused entry, entry, publication, public pages: all passed');
+  console.log('results browser test: approval and scan page, refused entry, entry, publication, public pages: all passed');
 } finally {
   await browser.close();
 }

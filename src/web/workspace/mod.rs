@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/workspace/jobs", get(results::list))
         .route("/workspace/jobs/{id}", get(results::one))
         .route("/workspace/jobs/{id}/{action}", post(results::job_step))
+        .route("/workspace/jobs/{id}/code.svg", get(results::code_svg))
         .route(
             "/workspace/results/{id}/{action}",
             post(results::result_step),

@@ -249,6 +249,8 @@ pub struct JobPage {
     pub methods: Vec<(&'static str, &'static str)>,
     pub reasons: Vec<(&'static str, &'static str)>,
     pub today: String,
+    /// The caller may approve the job (its department officer or an admin).
+    pub approver: bool,
     /// The caller may notify, end and publish (its department's job, or an admin).
     pub steps: bool,
     /// The caller may enter a result or a correction.
@@ -372,6 +374,7 @@ async fn job_page(
             methods: catalog::methods().collect(),
             reasons: catalog::not_done_reasons().collect(),
             today,
+            approver: steps && matches!(p.role, Role::Admin | Role::Department),
             steps,
             entry,
             as_self,
@@ -466,6 +469,15 @@ pub async fn job_step(
     }
     let mut entered = None;
     let done = match action.as_str() {
+        "approve" => crate::inspection::codes::approve(&s.db, &p, id, &act)
+            .await
+            .map(|j| {
+                format!(
+                    "已批准（{}），检查码 {}。",
+                    j.approved_on.unwrap_or_default(),
+                    j.code.unwrap_or_default()
+                )
+            }),
         "notify" => jobs::notify(&s.db, &p, id, &act)
             .await
             .map(|j| format!("已登记告知（{}）。", j.notified_on.unwrap_or_default())),
@@ -494,7 +506,7 @@ pub async fn job_step(
             return Problem::new(
                 StatusCode::NOT_FOUND,
                 "没有这个操作",
-                "检查任务的操作只有告知、未实施和录入结果。",
+                "检查任务的操作只有批准、告知、未实施和录入结果。",
             )
             .with(officer.frame())
             .into_response()
@@ -807,5 +819,63 @@ pub async fn decide(
             let (status, m) = refused(e);
             proposals_page(&s, &officer, status, None, Some(format!("建议 {id}：{m}"))).await
         }
+    }
+}
+
+/// The scan URL of a code: `DUALDRAW_PUBLIC_URL` (e.g. `https://sjs.example.gov.cn`), else the
+/// address this request came to.
+fn scan_url(headers: &axum::http::HeaderMap, code: &str) -> String {
+    let base = std::env::var("DUALDRAW_PUBLIC_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .unwrap_or_else(|| {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            format!("http://{host}")
+        });
+    format!("{base}/code/{code}")
+}
+
+/// `GET /workspace/jobs/{id}/code.svg`: the QR image of the approved job's scan URL.
+pub async fn code_svg(
+    State(s): State<AppState>,
+    officer: Officer,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Err(p) = officer.require(JOB_ROLES) {
+        return p.into_response();
+    }
+    let job = match s.db.pool.acquire().await {
+        Ok(mut conn) => jobs::find(&mut conn, id).await,
+        Err(e) => Err(e),
+    };
+    let code = match job {
+        Ok(Some(j)) => j.code,
+        Ok(None) => None,
+        Err(e) => return Problem::from(e).with(officer.frame()).into_response(),
+    };
+    let Some(code) = code else {
+        return Problem::new(
+            StatusCode::NOT_FOUND,
+            "没有检查码",
+            format!("检查任务 {id} 不存在或尚未批准，没有检查码。"),
+        )
+        .with(officer.frame())
+        .into_response();
+    };
+    match crate::inspection::codes::qr_svg(&scan_url(&headers, &code)) {
+        Ok(svg) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+            ],
+            svg,
+        )
+            .into_response(),
+        Err(e) => Problem::internal(e).with(officer.frame()).into_response(),
     }
 }
