@@ -41,7 +41,7 @@ copy_bundle() {
 echo "templates: prepare, run and reveal of $N generated enterprises (uninterrupted)"
 T=$W/tpl
 rm -rf "$T" && mkdir -p "$T"
-"$BIN" draw prepare --from "$W/city" --out "$T/committed" --batch crash \
+"$BIN" draw prepare --from "$W/city" --out "$T/committed" --batch crash --allow-past-entropy \
     --source lottery:crash:1:2026-01-01 >/dev/null 2>&1 || { echo "prepare failed"; exit 1; }
 copy_bundle "$T/committed" "$T/r/run"
 t0=$(ms); "$BIN" draw run "$T/r/run" --entropy "1 2 3" 2>/dev/null || { echo "run failed"; exit 1; }
