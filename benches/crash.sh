@@ -109,7 +109,7 @@ http_step() {
     case $2 in
     prepare)
         jq -n --arg b "$1" --rawfile t "$W/city/tasks.csv" --rawfile p "$W/city/policy.csv" \
-            '{batch: $b, sources: ["lottery:crash:1:2026-01-01"], tasks_csv: $t, policy_csv: $p}' |
+            '{batch: $b, sources: ["lottery:crash:1:2026-01-01"], allow_past_entropy: true, tasks_csv: $t, policy_csv: $p}' |
             curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
                 -H 'Content-Type: application/json' --data-binary @- "$BASE/draws" ;;
     run)
