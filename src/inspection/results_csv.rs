@@ -95,6 +95,9 @@ struct Stretch {
     errors: Vec<FieldError>,
 }
 
+/// Imports of at least this many results refresh PostgreSQL's planner statistics.
+const ANALYZE_AFTER: u64 = 10_000;
+
 /// Imports a results file for `p` (a department officer for its own department, or an admin).
 pub async fn import(
     db: &Db,
@@ -217,6 +220,16 @@ pub async fn import(
         errors.sort_by_key(|e| e.line);
         errors.truncate(MAX_ERRORS);
         return Err(InspectionError::File(errors));
+    }
+    if db.backend == crate::db::Backend::Postgres && results >= ANALYZE_AFTER {
+        // Fresh statistics, committed with the rows: with the planner's old ones a lookup by
+        // USCC was estimated at thousands of rows and ran as a parallel scan (p99 173 ms at
+        // 1,000,000 results; docs/benchmarks.md). Autovacuum may be off, or late.
+        for table in ["inspection_results", "inspection_jobs"] {
+            sqlx::query(&format!("ANALYZE {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
     }
     let detail = serde_json::json!({ "file": file, "results": results, "proposals": proposals });
     crate::audit::append(&mut tx, &p.actor(), "inspection.import", file, &detail, &at).await?;
