@@ -51,9 +51,17 @@ export async function launch() {
     if (msg.error) p.err(new Error(`${p.method}: ${msg.error.message}`));
     else p.ok(msg.result);
   };
+  // A command Chromium never answers fails after CDP_TIMEOUT_MS (default 120 s) with its name,
+  // instead of hanging the test run.
+  const limit = Number(process.env.CDP_TIMEOUT_MS ?? 120000);
   const send = (method, params = {}, sessionId = undefined) => new Promise((ok, err) => {
     const id = nextId++;
-    pending.set(id, { ok, err, method });
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      err(new CdpTimeout(`${method}: no answer from Chromium within ${limit} ms`));
+    }, limit);
+    const done = (f) => (v) => { clearTimeout(timer); f(v); };
+    pending.set(id, { ok: done(ok), err: done(err), method });
     ws.send(JSON.stringify({ id, method, params, sessionId }));
   });
   return {
@@ -114,8 +122,22 @@ export async function verifyInPage(browser, url, dir, seconds = 600) {
 }
 
 /** Saves a PNG screenshot of the page. */
+/** A command that Chromium did not answer in time. */
+export class CdpTimeout extends Error {}
+
+/**
+ * Saves a PNG of the page. Headless Chromium now and then never answers a capture; a screenshot
+ * is evidence for a person, not an assertion, so that case is reported and the test goes on.
+ */
 export async function screenshot(page, path) {
-  const { data } = await page.cmd('Page.captureScreenshot', { format: 'png' });
+  let data;
+  try {
+    ({ data } = await page.cmd('Page.captureScreenshot', { format: 'png' }));
+  } catch (e) {
+    if (!(e instanceof CdpTimeout)) throw e;
+    console.warn(`screenshot ${path} not saved: ${e.message}`);
+    return;
+  }
   const { writeFileSync, mkdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   mkdirSync(dirname(path), { recursive: true });
