@@ -23,14 +23,8 @@ fn input(s: impl Into<String>) -> StepError {
 /// The proof as JSON.
 pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
     let rules = TaskRules::build(bundle)?;
-    let plan = std::sync::OnceLock::new();
-    proof_with(
-        bundle,
-        &PopulationIndex::build(bundle)?,
-        &rules,
-        &plan,
-        uscc,
-    )
+    let population = PopulationIndex::build(bundle)?;
+    proof_with(bundle, &population, &rules, &PlanCell::default(), uscc)
 }
 
 /// The proof as JSON, with the population's index already built (the service keeps one per
@@ -40,7 +34,7 @@ pub fn proof_with(
     bundle: &Bundle,
     population: &PopulationIndex,
     rules: &TaskRules,
-    plan: &std::sync::OnceLock<PlanIndex>,
+    plan: &PlanCell,
     uscc: &Uscc,
 ) -> Result<Value, StepError> {
     let found = population.find(uscc.as_str())?.ok_or_else(|| {
@@ -78,14 +72,7 @@ pub fn proof_with(
             .ok_or_else(|| input("manifest.json: bad seed"))?;
         let u = dualdraw_solver::dr1::seed::prn(&seed, uscc);
         out["number"] = json!(hex64(u));
-        let plan = match plan.get() {
-            Some(plan) => plan,
-            None => {
-                let _ = plan.set(PlanIndex::build(bundle)?);
-                plan.get().expect("just set")
-            }
-        };
-        out["strata"] = json!(plan.strata_of(rules, &found.row, u));
+        out["strata"] = json!(plan.get(bundle)?.strata_of(rules, &found.row, u));
     }
     Ok(out)
 }
@@ -99,6 +86,23 @@ pub struct PlanIndex {
     selected: BTreeMap<String, BTreeMap<String, (String, String)>>,
     /// USCC → task → visits so far.
     passed: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// A draw's [`PlanIndex`], built by the first caller that needs it while the others wait (many
+/// requests at once for a fresh draw must not each read the whole plan).
+#[derive(Default)]
+pub struct PlanCell(std::sync::Mutex<Option<std::sync::Arc<PlanIndex>>>);
+
+impl PlanCell {
+    pub fn get(&self, bundle: &Bundle) -> Result<std::sync::Arc<PlanIndex>, StepError> {
+        let mut slot = self.0.lock().expect("not poisoned");
+        if let Some(plan) = &*slot {
+            return Ok(plan.clone());
+        }
+        let plan = std::sync::Arc::new(PlanIndex::build(bundle)?);
+        *slot = Some(plan.clone());
+        Ok(plan)
+    }
 }
 
 impl PlanIndex {

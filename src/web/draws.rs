@@ -7,7 +7,7 @@ use super::error::{PageError, PageResult};
 use super::{render, Chrome};
 use crate::draw::bundle::Bundle;
 use crate::draw::population_index::PopulationIndex;
-use crate::draw::proof::{PlanIndex, TaskRules};
+use crate::draw::proof::{PlanCell, TaskRules};
 use crate::draw::run::StepError;
 use crate::http::AppState;
 use askama::Template;
@@ -273,7 +273,7 @@ pub async fn find(s: &AppState, batch: &str) -> PageResult<Draw> {
 static INDEXES: Mutex<BTreeMap<(PathBuf, String), DrawIndex>> = Mutex::new(BTreeMap::new());
 
 /// A draw's population index, task rules and, once it is revealed, its plan's index.
-type DrawIndex = Arc<(PopulationIndex, TaskRules, std::sync::OnceLock<PlanIndex>)>;
+type DrawIndex = Arc<(PopulationIndex, TaskRules, PlanCell)>;
 
 /// Indexes kept at once; a further one replaces the oldest key.
 const INDEXES_KEPT: usize = 8;
@@ -289,7 +289,7 @@ pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepErr
             let index = Arc::new((
                 PopulationIndex::build(&bundle)?,
                 TaskRules::build(&bundle)?,
-                std::sync::OnceLock::new(),
+                PlanCell::default(),
             ));
             let mut all = INDEXES.lock().expect("not poisoned");
             if all.len() >= INDEXES_KEPT {
