@@ -23,18 +23,15 @@ fn input(s: impl Into<String>) -> StepError {
 /// The proof as JSON.
 pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
     let rules = TaskRules::build(bundle)?;
-    let population = PopulationIndex::build(bundle)?;
-    proof_with(bundle, &population, &rules, &PlanCell::default(), uscc)
+    proof_with(bundle, &PopulationIndex::build(bundle)?, &rules, uscc)
 }
 
 /// The proof as JSON, with the population's index already built (the service keeps one per
-/// draw: the committed population never changes) and the plan's index built on first use once
-/// the draw is revealed (`plan`, kept by the service beside the others).
+/// draw: the committed population never changes).
 pub fn proof_with(
     bundle: &Bundle,
     population: &PopulationIndex,
     rules: &TaskRules,
-    plan: &PlanCell,
     uscc: &Uscc,
 ) -> Result<Value, StepError> {
     let found = population.find(uscc.as_str())?.ok_or_else(|| {
@@ -72,151 +69,111 @@ pub fn proof_with(
             .ok_or_else(|| input("manifest.json: bad seed"))?;
         let u = dualdraw_solver::dr1::seed::prn(&seed, uscc);
         out["number"] = json!(hex64(u));
-        out["strata"] = json!(plan.get(bundle)?.strata_of(rules, &found.row, u));
+        out["strata"] = json!(strata_of(bundle, rules, &found.row, u)?);
     }
     Ok(out)
 }
 
-/// What `plan/` says of every enterprise: the strata, and each enterprise's selections and
-/// passed-over rows by USCC. Read once per revealed draw (the files never change after the
-/// reveal), so that one enterprise's proof does not scan the plan again.
-pub struct PlanIndex {
-    strata: Vec<Stratum>,
-    /// USCC → task → (basis, inclusion).
-    selected: BTreeMap<String, BTreeMap<String, (String, String)>>,
-    /// USCC → task → visits so far.
-    passed: BTreeMap<String, BTreeMap<String, String>>,
-}
-
-/// A draw's [`PlanIndex`], built by the first caller that needs it while the others wait (many
-/// requests at once for a fresh draw must not each read the whole plan).
-#[derive(Default)]
-pub struct PlanCell(std::sync::Mutex<Option<std::sync::Arc<PlanIndex>>>);
-
-impl PlanCell {
-    pub fn get(&self, bundle: &Bundle) -> Result<std::sync::Arc<PlanIndex>, StepError> {
-        let mut slot = self.0.lock().expect("not poisoned");
-        if let Some(plan) = &*slot {
-            return Ok(plan.clone());
-        }
-        let plan = std::sync::Arc::new(PlanIndex::build(bundle)?);
-        *slot = Some(plan.clone());
-        Ok(plan)
-    }
-}
-
-impl PlanIndex {
-    pub fn build(bundle: &Bundle) -> Result<PlanIndex, StepError> {
-        let strata = rows::read(bundle, "plan/strata.csv", header("strata.csv"), |f| {
-            let hex = |column: &str| -> Result<Option<u64>, BundleError> {
-                match f.text(column) {
-                    "" => Ok(None),
-                    s => u64::from_str_radix(s, 16)
-                        .map(Some)
-                        .map_err(|_| f.error(column, format!("'{s}' is not 16 hex digits"))),
-                }
-            };
-            let count = |column: &str| -> Result<u64, BundleError> {
-                f.text(column)
-                    .parse()
-                    .map_err(|_| f.error(column, format!("'{}' is not a count", f.text(column))))
-            };
-            let start = hex("start")?.ok_or_else(|| f.error("start", "empty"))?;
-            Ok(Stratum {
-                task: f.text("task").to_string(),
-                tier: f.text("tier").to_string(),
-                start: (start, f.text("start").to_string()),
-                cutoff: (hex("cutoff")?, f.text("cutoff").to_string()),
-                counts: [
-                    count("eligible")?,
-                    count("quota")?,
-                    count("key")?,
-                    count("taken")?,
-                ],
-            })
-        })?;
-        let mut selected: BTreeMap<String, BTreeMap<String, (String, String)>> = BTreeMap::new();
-        for (uscc, task, basis, inclusion) in rows::read(
-            bundle,
-            "plan/selections.csv",
-            header("selections.csv"),
-            |f| {
-                Ok((
-                    f.text("uscc").to_string(),
-                    f.text("task").to_string(),
-                    f.text("basis").to_string(),
-                    f.text("inclusion").to_string(),
-                ))
-            },
-        )? {
-            selected
-                .entry(uscc)
-                .or_default()
-                .insert(task, (basis, inclusion));
-        }
-        let mut passed: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-        for (uscc, task, visits) in rows::read(
-            bundle,
-            "plan/passed-over.csv",
-            header("passed-over.csv"),
-            |f| {
-                Ok((
-                    f.text("uscc").to_string(),
-                    f.text("task").to_string(),
-                    f.text("visits").to_string(),
-                ))
-            },
-        )? {
-            passed.entry(uscc).or_default().insert(task, visits);
-        }
-        Ok(PlanIndex {
-            strata,
-            selected,
-            passed,
+/// The strata of the enterprise's tier with its ξ, whether it falls under the cut-off, and what
+/// the plan did with it there: `selected` with its `basis` and `inclusion` (`key` 1/1, `sample`
+/// n/N), or `passed_over` with its visits so far (the tier's cap was reached), or neither (under
+/// the cut-off but not eligible for the task, or above it). `eligible` (N), `quota` (n), `key`
+/// and `taken` are the stratum's row of `plan/strata.csv`.
+fn strata_of(
+    bundle: &Bundle,
+    rules: &TaskRules,
+    row: &str,
+    u: u64,
+) -> Result<Vec<Value>, StepError> {
+    let tier = row.split(',').nth(3).unwrap_or("");
+    let uscc = row.split(',').next().unwrap_or("");
+    let strata = rows::read(bundle, "plan/strata.csv", header("strata.csv"), |f| {
+        let hex = |column: &str| -> Result<Option<u64>, BundleError> {
+            match f.text(column) {
+                "" => Ok(None),
+                s => u64::from_str_radix(s, 16)
+                    .map(Some)
+                    .map_err(|_| f.error(column, format!("'{s}' is not 16 hex digits"))),
+            }
+        };
+        let count = |column: &str| -> Result<u64, BundleError> {
+            f.text(column)
+                .parse()
+                .map_err(|_| f.error(column, format!("'{}' is not a count", f.text(column))))
+        };
+        let start = hex("start")?.ok_or_else(|| f.error("start", "empty"))?;
+        Ok(Stratum {
+            task: f.text("task").to_string(),
+            tier: f.text("tier").to_string(),
+            start: (start, f.text("start").to_string()),
+            cutoff: (hex("cutoff")?, f.text("cutoff").to_string()),
+            counts: [
+                count("eligible")?,
+                count("quota")?,
+                count("key")?,
+                count("taken")?,
+            ],
         })
-    }
-
-    /// The strata of the enterprise's tier with its ξ, whether it falls under the cut-off, and
-    /// what the plan did with it there: `selected` with its `basis` and `inclusion` (`key` 1/1,
-    /// `sample` n/N), or `passed_over` with its visits so far (the tier's cap was reached), or
-    /// neither (under the cut-off but not eligible for the task, or above it). `eligible` (N),
-    /// `quota` (n), `key` and `taken` are the stratum's row of `plan/strata.csv`.
-    fn strata_of(&self, rules: &TaskRules, row: &str, u: u64) -> Vec<Value> {
-        let tier = row.split(',').nth(3).unwrap_or("");
-        let uscc = row.split(',').next().unwrap_or("");
-        let none = BTreeMap::new();
-        let selected = self.selected.get(uscc).unwrap_or(&none);
-        let no_visits = BTreeMap::new();
-        let passed = self.passed.get(uscc).unwrap_or(&no_visits);
-        let eligible_for = rules.eligibility(row);
-        let mut out = Vec::new();
-        for s in self.strata.iter().filter(|s| s.tier == tier) {
-            let xi = u.wrapping_sub(s.start.0);
-            let [eligible, quota, key, taken] = s.counts;
-            let mut v = json!({
-                "task": s.task,
-                "start": s.start.1,
-                "cutoff": s.cutoff.1,
-                "xi": hex64(xi),
-                "under_cutoff": s.cutoff.0.is_some_and(|c| xi <= c),
-                "selected": selected.contains_key(&s.task),
-                "eligible": eligible,
-                "quota": quota,
-                "key": key,
-                "taken": taken,
-                "eligible_for_task": eligible_for.get(&s.task).copied().unwrap_or(false),
-            });
-            if let Some((basis, inclusion)) = selected.get(&s.task) {
-                v["basis"] = json!(basis);
-                v["inclusion"] = json!(inclusion);
-            }
-            if let Some(visits) = passed.get(&s.task) {
-                v["passed_over_visits"] = json!(visits);
-            }
-            out.push(v);
+    })?;
+    let selected: BTreeMap<String, (String, String)> = rows::read(
+        bundle,
+        "plan/selections.csv",
+        header("selections.csv"),
+        |f| {
+            Ok((f.text("uscc") == uscc).then(|| {
+                (
+                    f.text("task").to_string(),
+                    (f.text("basis").to_string(), f.text("inclusion").to_string()),
+                )
+            }))
+        },
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
+    let passed: BTreeMap<String, String> = rows::read(
+        bundle,
+        "plan/passed-over.csv",
+        header("passed-over.csv"),
+        |f| {
+            Ok((f.text("uscc") == uscc)
+                .then(|| (f.text("task").to_string(), f.text("visits").to_string())))
+        },
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
+    let eligible_for = rules.eligibility(row);
+    let mut out = Vec::new();
+    for s in strata {
+        if s.tier != tier {
+            continue;
         }
-        out
+        let xi = u.wrapping_sub(s.start.0);
+        let [eligible, quota, key, taken] = s.counts;
+        let mut v = json!({
+            "task": s.task,
+            "start": s.start.1,
+            "cutoff": s.cutoff.1,
+            "xi": hex64(xi),
+            "under_cutoff": s.cutoff.0.is_some_and(|c| xi <= c),
+            "selected": selected.contains_key(&s.task),
+            "eligible": eligible,
+            "quota": quota,
+            "key": key,
+            "taken": taken,
+            "eligible_for_task": eligible_for.get(&s.task).copied().unwrap_or(false),
+        });
+        if let Some((basis, inclusion)) = selected.get(&s.task) {
+            v["basis"] = json!(basis);
+            v["inclusion"] = json!(inclusion);
+        }
+        if let Some(visits) = passed.get(&s.task) {
+            v["passed_over_visits"] = json!(visits);
+        }
+        out.push(v);
     }
+    Ok(out)
 }
 
 /// The committed inputs without the population, parsed once, to say for one enterprise at a time

@@ -7,7 +7,7 @@ use super::error::{PageError, PageResult};
 use super::{render, Chrome};
 use crate::draw::bundle::Bundle;
 use crate::draw::population_index::PopulationIndex;
-use crate::draw::proof::{PlanCell, TaskRules};
+use crate::draw::proof::TaskRules;
 use crate::draw::run::StepError;
 use crate::http::AppState;
 use askama::Template;
@@ -272,8 +272,8 @@ pub async fn find(s: &AppState, batch: &str) -> PageResult<Draw> {
 /// rows takes a second that a page must not spend on every request.
 static INDEXES: Mutex<BTreeMap<(PathBuf, String), DrawIndex>> = Mutex::new(BTreeMap::new());
 
-/// A draw's population index, task rules and, once it is revealed, its plan's index.
-type DrawIndex = Arc<(PopulationIndex, TaskRules, PlanCell)>;
+/// A draw's population index and task rules.
+type DrawIndex = Arc<(PopulationIndex, TaskRules)>;
 
 /// Indexes kept at once; a further one replaces the oldest key.
 const INDEXES_KEPT: usize = 8;
@@ -286,11 +286,7 @@ pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepErr
     let index = match cached {
         Some(index) => index,
         None => {
-            let index = Arc::new((
-                PopulationIndex::build(&bundle)?,
-                TaskRules::build(&bundle)?,
-                PlanCell::default(),
-            ));
+            let index = Arc::new((PopulationIndex::build(&bundle)?, TaskRules::build(&bundle)?));
             let mut all = INDEXES.lock().expect("not poisoned");
             if all.len() >= INDEXES_KEPT {
                 all.pop_first();
@@ -299,7 +295,7 @@ pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepErr
             index
         }
     };
-    crate::draw::proof::proof_with(&bundle, &index.0, &index.1, &index.2, uscc)
+    crate::draw::proof::proof_with(&bundle, &index.0, &index.1, uscc)
 }
 
 #[derive(Template)]
