@@ -7,13 +7,12 @@
 //     node --experimental-websocket web/test/workspace.mjs
 
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, waitFor } from '../verifier/test/cdp.mjs';
+import { pageHelpers } from './workspace-page.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const SHOTS = join(ROOT, 'target/screenshots');
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const { WS_BASE: BASE, WS_ADMIN: ADMIN, WS_PLANNER: PLANNER } = process.env;
 assert.ok(BASE && ADMIN && PLANNER, 'set WS_BASE, WS_ADMIN and WS_PLANNER (web/test/workspace.sh does)');
@@ -34,47 +33,7 @@ inspectors_per_department,2
 exclusion_months,12
 `;
 
-async function shot(page, name) {
-  const { data } = await page.cmd('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `workspace-${name}.png`), Buffer.from(data, 'base64'));
-}
-
-/** Navigates and waits until the page at `path` (after redirects) has loaded. */
-async function go(page, path) {
-  await page.cmd('Page.navigate', { url: `${BASE}${path}` });
-  await settle(page);
-}
-
-/** Waits for a new document to finish loading after a navigation or a form submission. */
-async function settle(page) {
-  await new Promise((r) => setTimeout(r, 150));
-  await waitFor(page, "document.readyState === 'complete' && !!document.querySelector('h1')", 30);
-}
-
-const text = (page, selector) =>
-  page.evaluate(`(document.querySelector(${JSON.stringify(selector)}) || {}).innerText || ''`);
-
-/** Sets form fields by id and submits the form (a plain submission, as without JavaScript). */
-async function submit(page, formSelector, fields) {
-  const set = Object.entries(fields)
-    .map(([id, v]) => `document.getElementById(${JSON.stringify(id)}).value = ${JSON.stringify(v)};`)
-    .join('');
-  await page.evaluate(`${set} document.querySelector(${JSON.stringify(formSelector)}).submit(); true`);
-  await settle(page);
-}
-
-async function chooseFile(page, selector, path) {
-  const { root } = await page.cmd('DOM.getDocument');
-  const { nodeId } = await page.cmd('DOM.querySelector', { nodeId: root.nodeId, selector });
-  await page.cmd('DOM.setFileInputFiles', { nodeId, files: [path] });
-}
-
-async function login(page, token) {
-  await go(page, '/workspace/login');
-  await submit(page, 'form.ws', { token });
-  assert.match(await text(page, 'h1'), /^您好/);
-}
+const { shot, go, settle, text, submit, chooseFile, login } = pageHelpers(BASE, 'workspace');
 
 const browser = await launch();
 try {
