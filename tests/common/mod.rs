@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use dualdraw::auth::{self, Role};
 use dualdraw::db::Db;
 use sqlx::Connection;
