@@ -822,8 +822,15 @@ both!(
         )
         .await;
         assert_eq!(status, 200, "{b}");
-        run_draw(app).await;
-        let job = staffed(app, &admin).await.remove(0);
+        // Every A and B enterprise SCJG can staff is drawn; take one on which no inspector
+        // declared a conflict (0001 declared one on 91440305MA5DA0001T, so a team there is
+        // 0002 and 0004 and nobody could replace either).
+        run_draw_of(app, TASKS_ALL_A_B).await;
+        let job = staffed(app, &admin)
+            .await
+            .into_iter()
+            .find(|j| j["uscc"] != "91440305MA5DA0001T")
+            .expect("a staffed job on an enterprise without a declared conflict");
         let id = job["id"].as_i64().unwrap();
         let team: Vec<String> = job["team"]
             .as_array()
