@@ -8,15 +8,13 @@
 
 use super::bundle::{json_text, sha256_hex, Bundle};
 use super::prepare::{self, PrepareError};
-use super::run::{self, public_entropy, read_inputs, read_secret, RunSummary, StepError};
-use super::verify::{self, check_committed, check_entropy, differ, Committed, Difference};
-use dualdraw_solver::dr1::seed::{secret_commitment, seed, sha256};
+use super::run::{public_entropy, read_inputs, read_secret, RunSummary, StepError};
+use dualdraw_solver::dr1::seed::{secret_commitment, seed};
 use dualdraw_solver::dr1::Inputs;
-use dualdraw_solver::dr2::annual::{self as files, Annual, Complaint};
-use dualdraw_solver::dr2::{self, check::check};
+use dualdraw_solver::dr2;
+use dualdraw_solver::dr2::annual::{Annual, Complaint};
 use dualdraw_solver::Uscc;
 use serde_json::{json, Value as Json};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 fn input(s: impl Into<String>) -> StepError {
@@ -201,34 +199,12 @@ pub fn parse_complaints(
 /// The commitment digest that enters the seed: the bundle's own, or for a re-plan the replaced
 /// draw's (carried in `previous/commitment.json`, whose digest the commitment names).
 pub fn seed_commitment(bundle: &Bundle, commitment: &Json) -> Result<[u8; 32], StepError> {
-    match commitment["replaces"].as_str() {
-        None => run::commitment_digest(bundle),
-        Some(digest) => {
-            let text = bundle.read("previous/commitment.json")?;
-            if sha256_hex(text.as_bytes()) != digest {
-                return Err(input(
-                    "previous/commitment.json: not the commitment it replaces",
-                ));
-            }
-            Ok(sha256(text.as_bytes()))
-        }
-    }
+    dualdraw_verify::seed_commitment(bundle, commitment).map_err(|d| input(d.to_string()))
 }
 
 /// The bundle's annual files.
 pub fn read_annual(bundle: &Bundle, inputs: &Inputs) -> Result<Annual, StepError> {
-    let mut texts = BTreeMap::new();
-    for name in files::FILES {
-        texts.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
-    }
-    Annual::parse(&texts, inputs.policy.periods.count()).map_err(|errs| {
-        input(
-            errs.iter()
-                .map(|e| format!("inputs/{e}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })
+    dualdraw_verify::read_annual(bundle, inputs).map_err(|d| input(d.to_string()))
 }
 
 /// `draw run` for `dr2`: the seed, then the annual plan.
@@ -278,101 +254,4 @@ pub fn run(
         members: plan.teams.len(),
         failures: plan.failures.len(),
     })
-}
-
-/// `dualdraw verify` for `dr2`.
-pub fn verify(bundle: &Bundle, manifest: &Json) -> Result<String, Difference> {
-    let Committed {
-        commitment,
-        inputs,
-        size,
-        root,
-        ..
-    } = check_committed(bundle, manifest)?;
-    for name in files::FILES {
-        let text = bundle.read(&format!("inputs/{name}"))?;
-        if commitment["inputs"][name].as_str() != Some(sha256_hex(text.as_bytes()).as_str()) {
-            return Err(differ(format!("inputs/{name}: not the file committed to")));
-        }
-    }
-    let annual = read_annual(bundle, &inputs)?;
-    let state = manifest["state"].as_str().unwrap_or("");
-    if state == "committed" {
-        return Ok(format!("dr2 bundle committed: inputs match the commitment ({size} enterprises, root {}…); not drawn yet", &root[..16]));
-    }
-    let entropy = bundle.read_json("entropy.json")?;
-    let text = match commitment["replaces"].as_str() {
-        Some(replaces) => inherited_entropy(bundle, &commitment, &entropy, replaces)?,
-        None => check_entropy(&commitment, &entropy)?,
-    };
-    if state != "revealed" {
-        return Ok("dr2 bundle run: inputs and entropy check; the plan is verifiable once the secret is revealed".into());
-    }
-    let secret = verify::revealed_secret(bundle, &commitment)?;
-    let seed = seed(&seed_commitment(bundle, &commitment)?, &text, &secret);
-    if manifest["seed"].as_str() != Some(hex::encode(seed).as_str()) {
-        return Err(differ(
-            "manifest.json: seed is not SHA-256 of the committed values",
-        ));
-    }
-    let plan = dr2::draw(&inputs, &annual, &seed);
-    for (name, expected) in plan.to_files(&inputs) {
-        let found = bundle.read(&format!("plan/{name}"))?;
-        if found != expected {
-            return Err(verify::first_line_difference(
-                &format!("plan/{name}"),
-                &expected,
-                &found,
-            ));
-        }
-    }
-    check(&inputs, &annual, &plan).map_err(|e| differ(format!("rule broken: {e}")))?;
-    let joint = plan
-        .visits
-        .iter()
-        .filter(|v| v.departments.len() > 1)
-        .count();
-    Ok(format!(
-        "dr2 bundle verified: {} enterprises, {} tasks, {} selections, {} visits ({joint} joint), {} inspectors assigned, {} teams not formed, {} checks unplanned; seed {}",
-        inputs.population_len(),
-        inputs.tasks.len(),
-        plan.selection.selections.len(),
-        plan.visits.len(),
-        plan.teams.len(),
-        plan.failures.len(),
-        plan.unplanned.len(),
-        hex::encode(seed)
-    ))
-}
-
-/// A re-plan's entropy: the replaced draw's, checked against its own commitment.
-fn inherited_entropy(
-    bundle: &Bundle,
-    commitment: &Json,
-    entropy: &Json,
-    replaces: &str,
-) -> Result<String, Difference> {
-    let previous_text = bundle.read("previous/commitment.json")?;
-    if sha256_hex(previous_text.as_bytes()) != replaces {
-        return Err(differ(
-            "previous/commitment.json: not the commitment named by replaces",
-        ));
-    }
-    let previous: Json = serde_json::from_str(&previous_text)
-        .map_err(|e| differ(format!("previous/commitment.json: {e}")))?;
-    if previous["secret_commitment"] != commitment["secret_commitment"] {
-        return Err(differ(
-            "commitment.json: a re-plan keeps the replaced draw's secret commitment",
-        ));
-    }
-    let previous_entropy = bundle.read_json("previous/entropy.json")?;
-    let text =
-        check_entropy(&previous, &previous_entropy).map_err(|d| differ(format!("previous/{d}")))?;
-    let expected = json!({"inherited": replaces, "sources": [], "string": text});
-    if entropy != &expected {
-        return Err(differ(
-            "entropy.json: a re-plan's entropy is the replaced draw's",
-        ));
-    }
-    Ok(text)
 }

@@ -2,7 +2,11 @@
 //! `manifest.json` naming the method, the state and the SHA-256 of every other file.
 //!
 //! JSON is written with sorted keys, no spaces, and a final LF; CSV as the solver writes it.
+//! Verification reads a bundle through `dualdraw_verify::BundleFiles`, which [`Bundle`]
+//! implements with the progress bars of large files (`docs/verifiers.md`, "The Rust library").
 
+pub use dualdraw_verify::canonical::{json_text, sha256_hex};
+use dualdraw_verify::{BundleFiles, Directory, FileError};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -22,18 +26,6 @@ pub fn io(path: &Path, e: impl std::fmt::Display) -> BundleError {
         path: path.display().to_string(),
         message: e.to_string(),
     }
-}
-
-/// Canonical JSON text: sorted keys (serde_json's map is ordered), compact, final LF.
-pub fn json_text(v: &Value) -> String {
-    format!(
-        "{}\n",
-        serde_json::to_string(v).expect("JSON values serialize")
-    )
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// A bundle directory.
@@ -84,13 +76,19 @@ impl Bundle {
 
     /// [`Bundle::digests`] without the file `skip` (hashed elsewhere).
     pub fn digests_except(&self, skip: &str) -> Result<BTreeMap<String, String>, BundleError> {
-        let mut paths = BTreeMap::new();
-        collect(&self.dir, &self.dir, &mut paths)?;
-        paths.remove("manifest.json");
-        paths.remove(skip);
+        let paths = Directory::new(&self.dir)
+            .paths()
+            .map_err(|e| BundleError::Io {
+                path: e.name,
+                message: e.message,
+            })?;
         paths
             .into_iter()
-            .map(|(rel, p)| Ok((rel, hex::encode(file_sha256(&p)?))))
+            .filter(|rel| rel != "manifest.json" && rel != skip)
+            .map(|rel| {
+                let digest = hex::encode(file_sha256(&self.path(&rel))?);
+                Ok((rel, digest))
+            })
             .collect()
     }
 
@@ -142,10 +140,7 @@ pub fn read_blocks(path: &Path, mut block: impl FnMut(&[u8])) -> Result<(), Bund
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(|e| io(path, e))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = (size >= crate::progress::FILE_BAR_BYTES).then(|| {
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        crate::progress::global().bytes(&format!("reading {name}"), size)
-    });
+    let bar = reading_bar(path, size);
     let mut buf = vec![0u8; 1 << 20];
     loop {
         match f.read(&mut buf) {
@@ -169,30 +164,49 @@ pub fn file_sha256(path: &Path) -> Result<[u8; 32], BundleError> {
     Ok(h.finalize().into())
 }
 
-/// Every file under `dir` by relative path with `/` separators.
-fn collect(
-    root: &Path,
-    dir: &Path,
-    out: &mut BTreeMap<String, PathBuf>,
-) -> Result<(), BundleError> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| io(dir, e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| io(dir, e))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let p = entry.path();
-        if p.is_dir() {
-            collect(root, &p, out)?;
-        } else {
-            let rel = p.strip_prefix(root).expect("inside root");
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.insert(rel, p);
-        }
+/// The progress bar of a file being read, when it is large enough to want one.
+fn reading_bar(path: &Path, size: u64) -> Option<crate::progress::Bar> {
+    (size >= crate::progress::FILE_BAR_BYTES).then(|| {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        crate::progress::global().bytes(&format!("reading {name}"), size)
+    })
+}
+
+/// Verification reads the bundle's files from disk, with a bar for each large one.
+impl BundleFiles for Bundle {
+    fn paths(&self) -> Result<Vec<String>, FileError> {
+        Directory::new(&self.dir).paths()
     }
-    Ok(())
+
+    fn open(&self, rel: &str) -> Result<Box<dyn std::io::Read + Send + '_>, FileError> {
+        let p = self.path(rel);
+        let file = std::fs::File::open(&p).map_err(|e| FileError {
+            path: rel.to_string(),
+            name: p.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok(match reading_bar(&p, size) {
+            Some(bar) => Box::new(Counted { file, bar }),
+            None => Box::new(file),
+        })
+    }
+
+    fn name(&self, rel: &str) -> String {
+        self.path(rel).display().to_string()
+    }
+}
+
+/// A file read with its progress bar advancing.
+struct Counted {
+    file: std::fs::File,
+    bar: crate::progress::Bar,
+}
+
+impl std::io::Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
 }

@@ -3,13 +3,11 @@
 //! write the plan; later publish the secret so anyone can recompute everything.
 
 use super::bundle::{json_text, Bundle, BundleError};
-use dualdraw_solver::dr1::output::PLAN_FILES;
 use dualdraw_solver::dr1::population_csv::{PopulationFile, PopulationReader};
 use dualdraw_solver::dr1::seed::{entropy_string, secret_commitment, seed, EntropyValue};
 use dualdraw_solver::dr1::{self, Drawn, Inputs};
-use dualdraw_solver::drand::{self, Beacon, Chain};
+use dualdraw_verify::for_plan_files;
 use serde_json::{json, Value as Json};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Why a step could not be taken.
@@ -67,62 +65,10 @@ pub fn read_secret(path: &Path) -> Result<[u8; 32], StepError> {
         .map_err(|_| input(format!("{}: a secret is 32 bytes", path.display())))
 }
 
-/// The public value of one declared source, checked: lottery integers, or a drand beacon.
+/// The public value of one declared source, checked: lottery integers, or a drand beacon
+/// (`dualdraw_verify::entropy`, which verification uses on `entropy.json`).
 pub fn entropy_value(source: &Json, value: &str) -> Result<(EntropyValue, Json), StepError> {
-    let mut record = source.clone();
-    match source["kind"].as_str() {
-        Some("lottery") => {
-            let numbers = value
-                .split([' ', ','])
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<u64>().map_err(|_| {
-                        input(format!(
-                            "entropy for {}: '{s}' is not a non-negative integer",
-                            source["name"]
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<u64>, _>>()?;
-            if numbers.is_empty() {
-                return Err(input(format!(
-                    "entropy for {}: no numbers given",
-                    source["name"]
-                )));
-            }
-            record["values"] = json!(numbers);
-            Ok((EntropyValue::Numbers(numbers), record))
-        }
-        Some("drand") => {
-            let chain = Chain::parse(source["chain"].as_str().unwrap_or(""))
-                .map_err(|e| input(e.to_string()))?;
-            let round = source["round"]
-                .as_u64()
-                .ok_or_else(|| input("drand source without a round"))?;
-            let (sig, prev) = match value.split_once(':') {
-                Some((s, p)) => (s, Some(p)),
-                None => (value, None),
-            };
-            let decode = |h: &str| {
-                hex::decode(h.trim())
-                    .map_err(|_| input(format!("drand round {round}: '{h}' is not hex")))
-            };
-            let beacon = Beacon {
-                round,
-                signature: decode(sig)?,
-                previous_signature: prev.map(decode).transpose()?,
-            };
-            let randomness = drand::verify(chain, &beacon)
-                .map_err(|e| input(format!("drand round {round}: {e}")))?;
-            record["signature"] = json!(hex::encode(&beacon.signature));
-            if let Some(p) = &beacon.previous_signature {
-                record["previous_signature"] = json!(hex::encode(p));
-            }
-            record["randomness"] = json!(hex::encode(randomness));
-            Ok((EntropyValue::Drand(randomness), record))
-        }
-        _ => Err(input(format!("unknown entropy source {source}"))),
-    }
+    dualdraw_verify::entropy::entropy_value(source, value).map_err(StepError::Input)
 }
 
 /// Reads and parses the bundle's frozen inputs; `population.csv` in one pass, never whole.
@@ -142,33 +88,7 @@ pub fn read_population(bundle: &Bundle) -> Result<PopulationFile, StepError> {
 
 /// The inputs from the other input files and the population read by [`read_population`].
 pub fn parse_inputs(bundle: &Bundle, population: PopulationFile) -> Result<Inputs, StepError> {
-    let mut files = BTreeMap::new();
-    for name in dr1::inputs::FILES {
-        if name != "population.csv" {
-            files.insert(name.to_string(), bundle.read(&format!("inputs/{name}"))?);
-        }
-    }
-    Inputs::parse_with(&files, Some((population.population, population.errors))).map_err(|errs| {
-        input(
-            errs.iter()
-                .map(|e| format!("inputs/{e}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })
-}
-
-/// Runs `each` for every plan file, in [`PLAN_FILES`] order, on two threads: `failures.csv`
-/// (the largest) on its own, the others on the calling thread.
-pub fn for_plan_files<T: Send>(each: impl Fn(&'static str) -> T + Sync) -> Vec<T> {
-    let (first, rest) = PLAN_FILES.split_first().expect("plan files");
-    std::thread::scope(|s| {
-        let alone = s.spawn(|| each(first.0));
-        let others: Vec<T> = rest.iter().map(|(name, _)| each(name)).collect();
-        let mut all = vec![alone.join().expect("plan file thread")];
-        all.extend(others);
-        all
-    })
+    dualdraw_verify::parse_inputs(bundle, population).map_err(|d| input(d.to_string()))
 }
 
 /// Writes the plan files under `plan/`, line by line.

@@ -6,35 +6,11 @@ use super::evidence as build;
 use super::store;
 use super::LogError;
 use crate::db::Db;
-use dualdraw_solver::drand::Chain;
-use dualdraw_solver::timing::{self, Source};
+use dualdraw_solver::timing;
 use dualdraw_solver::tlog::evidence::{self, Evidence, Keys};
 use dualdraw_solver::tlog::note::VerifierKey;
+use dualdraw_verify::entropy::sources;
 use serde_json::Value;
-
-/// The timing view of a commitment's `sources`.
-pub fn sources(declared: &Value) -> Result<Vec<Source>, String> {
-    let list = declared.as_array().cloned().unwrap_or_default();
-    list.iter()
-        .map(|s| match s["kind"].as_str() {
-            Some("drand") => {
-                let chain =
-                    Chain::parse(s["chain"].as_str().unwrap_or("")).map_err(|e| e.to_string())?;
-                let round = s["round"]
-                    .as_u64()
-                    .ok_or("a drand source without a round")?;
-                Ok(Source::Drand { chain, round })
-            }
-            Some("lottery") => {
-                let date = s["date"].as_str().unwrap_or("");
-                let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-                    .map_err(|_| format!("lottery date '{date}' is not YYYY-MM-DD"))?;
-                Ok(Source::Lottery { date })
-            }
-            _ => Err(format!("unknown source {s}")),
-        })
-        .collect()
-}
 
 /// Now, in Unix seconds.
 pub fn now_unix() -> i64 {

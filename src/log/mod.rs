@@ -16,7 +16,6 @@ pub mod monitor;
 pub mod publish;
 pub mod store;
 pub mod tile_cache;
-pub mod verify;
 pub mod witness;
 
 pub use config::LogConfig;
