@@ -1,7 +1,9 @@
 //! dualdraw-solver: the pure core of dualdraw.
 //!
 //! No I/O, no async, no database, no clock (`docs/architecture.md`, "Shape"): everything a third party
-//! needs to re-run a draw takes plain values and returns plain values.
+//! needs to re-run a draw takes plain values and returns plain values. Checking a whole bundle
+//! (its files, commitment, entropy, plan and log evidence) is the crate `dualdraw-verify`, built
+//! on this one (`docs/verifiers.md`, "The Rust library").
 
 pub mod dr1;
 pub mod dr2;
