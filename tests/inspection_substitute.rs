@@ -35,8 +35,12 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 }
 
 async fn run_draw(app: &common::TestApp, tasks: &str) -> String {
+    run_method(app, tasks, "dr1").await
+}
+
+async fn run_method(app: &common::TestApp, tasks: &str, method: &str) -> String {
     let planner = app.token(Role::Planner, None).await;
-    let body = json!({ "batch": "B1", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": tasks, "policy_csv": POLICY });
+    let body = json!({ "batch": "B1", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": tasks, "policy_csv": POLICY, "method": method });
     let (status, b) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
     assert_eq!(status, 201, "{b}");
     let (status, b) = send(
@@ -105,6 +109,7 @@ fn list(s: &str) -> Vec<&str> {
 #[allow(clippy::too_many_arguments)]
 fn expected(
     bundle: &Path,
+    method: &str,
     tasks: &[&str],
     department: &str,
     visit: &str,
@@ -230,8 +235,13 @@ fn expected(
             used.get(&i["id"]).copied().unwrap_or(0) < i["capacity"].parse::<u32>().unwrap()
         })
         .map(|i| {
+            let label: &[u8] = if method == "dr2" {
+                b"dualdraw-dr2-inspector\0"
+            } else {
+                b"dualdraw-dr1-inspector\0"
+            };
             let rho = first_u64(&[
-                b"dualdraw-dr1-inspector\0",
+                label,
                 &seed,
                 new_visit.as_bytes(),
                 b"\0",
@@ -357,6 +367,7 @@ both!(
             .collect();
         let (want, want_team) = expected(
             &bundle,
+            "dr1",
             &tasks,
             "SCJG",
             job["visit"].as_str().unwrap(),
@@ -408,6 +419,7 @@ both!(
         let earlier: BTreeSet<String> = [sub_uscc.clone()].into_iter().collect();
         let again = expected(
             &bundle,
+            "dr1",
             &tasks,
             "SCJG",
             sub["visit"].as_str().unwrap(),
@@ -550,5 +562,66 @@ both!(
             .await,
             1
         );
+    }
+);
+
+both!(
+    a_dr2_plan_takes_its_substitute_in_the_same_published_order,
+    |app| {
+        let admin = app.load_fixtures().await;
+        let planner = run_method(app, TASKS, "dr2").await;
+        let bundle = app.dir.path().join("bundles/B1");
+        let tiers: BTreeMap<String, String> = csv(&bundle, "plan/visits.csv")
+            .into_iter()
+            .map(|r| (r["visit"].clone(), r["tier"].clone()))
+            .collect();
+        // An SCJG job, on a tier-A or -B enterprise if the plan has one (those strata keep
+        // enterprises after their last selected).
+        let mut scjg_jobs: Vec<Value> = jobs(app, &admin)
+            .await
+            .into_iter()
+            .filter(|j| j["department"] == "SCJG")
+            .collect();
+        scjg_jobs.sort_by_key(|j| tiers[j["visit"].as_str().unwrap()].clone());
+        let job = scjg_jobs.first().expect("an SCJG job").clone();
+        let id = job["id"].as_i64().unwrap();
+        let (status, b) = send(substitute(app, id, &admin, "closed")).await;
+    let (status2, r) = send(app.post("/api/v1/draws/B1/reveal").bearer_auth(&planner)).await;
+        assert_eq!(status2, 200, "{r}");
+        let tasks: Vec<&str> = job["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let want = expected(
+            &bundle,
+            "dr2",
+            &tasks,
+            "SCJG",
+            job["visit"].as_str().unwrap(),
+            job["uscc"].as_str().unwrap(),
+            (
+                job["period_from"].as_str().unwrap(),
+                job["period_to"].as_str().unwrap(),
+            ),
+            &BTreeSet::new(),
+            &[],
+        );
+        match want {
+            Some((uscc, team)) => {
+                assert_eq!(status, 200, "{b}");
+                let sub = &b["substitute"];
+                assert_eq!(sub["uscc"], uscc.as_str());
+                // A dr2 visit id is USCC/PERIOD.
+                assert_eq!(sub["visit"], format!("{uscc}/{}", job["period"]));
+                assert_eq!(team_of(sub), team, "{sub}");
+            }
+            None => assert_eq!(
+                (status, b["code"].as_str()),
+                (409, Some("no_substitute")),
+                "{b}"
+            ),
+        }
     }
 );

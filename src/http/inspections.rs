@@ -162,9 +162,11 @@ pub async fn job_step(
             v["substitute"] = jobs::view(&new, &jobs::members(&mut conn, new.id).await?);
             return Ok(Json(v));
         }
-        other => return Err(Error::NotFound(format!(
+        other => {
+            return Err(Error::NotFound(format!(
             "no job action '{other}'; use approve, notify, not-carried-out, replace or substitute"
-        ))),
+        )))
+        }
     };
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(jobs::view(&job, &jobs::members(&mut conn, id).await?)))
