@@ -692,3 +692,46 @@ both!(
         assert!(page.contains("已被取代"), "{page}");
     }
 );
+
+both!(
+    a_job_approved_before_statements_were_kept_gets_its_version_1_when_read,
+    |app| {
+        let admin = app.load_fixtures().await;
+        run_draw(app).await;
+        let job = staffed(app, &admin).await.remove(0);
+        let id = job["id"].as_i64().unwrap();
+        let (status, b) = send(approve(
+            app,
+            id,
+            &admin,
+            job["period_from"].as_str().unwrap(),
+        ))
+        .await;
+        assert_eq!(status, 200, "{b}");
+        let code = b["code"].as_str().unwrap().to_string();
+        // As a database migrated from before 0011 has it: an approved job, no kept statement.
+        {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query("DELETE FROM code_statements")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        let (_, _, vkey) = text(app, "/public/codes/key").await;
+        let (status, _, statement) = text(app, &format!("/public/codes/{code}")).await;
+        assert_eq!(status, 200, "{statement}");
+        assert!(statement.contains("\nversion 1\n"), "{statement}");
+        assert!(verifies(&statement, &vkey));
+        let kept: i64 = {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM code_statements WHERE job_id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+        };
+        assert_eq!(kept, 1, "signed once and kept");
+        let (_, _, again) = text(app, &format!("/public/codes/{code}")).await;
+        assert_eq!(again, statement);
+    }
+);

@@ -586,7 +586,7 @@ both!(
         let job = scjg_jobs.first().expect("an SCJG job").clone();
         let id = job["id"].as_i64().unwrap();
         let (status, b) = send(substitute(app, id, &admin, "closed")).await;
-    let (status2, r) = send(app.post("/api/v1/draws/B1/reveal").bearer_auth(&planner)).await;
+        let (status2, r) = send(app.post("/api/v1/draws/B1/reveal").bearer_auth(&planner)).await;
         assert_eq!(status2, 200, "{r}");
         let tasks: Vec<&str> = job["tasks"]
             .as_array()
