@@ -3,7 +3,9 @@
 //! whose signed statement names the plan, the visit, the enterprise, the period and the team and
 //! verifies with the published key; a forged statement does not; an unknown code is a 404 page
 //! saying it is not the plan's; the QR image and the approval form of the workspace; two
-//! approvals at once (one wins; the first code key is created once).
+//! approvals at once (one wins; the first code key is created once); the key as a 0600 file and
+//! a key left in the database moved into it; a replacement after the approval signs a new
+//! statement version and the old one stays verifiable, marked superseded.
 
 mod common;
 use dualdraw::auth::Role;
@@ -208,7 +210,7 @@ both!(
                 .unwrap()
         };
         let mut expected = format!(
-            "dualdraw/inspection-code/v1\ncode {code}\njurisdiction default\nbatch B1\ncommitment-sha256 {commitment}\nvisit {}\nuscc {}\nenterprise {enterprise}\ndepartment SCJG\nperiod {from} {to}\napproved {from}\n",
+            "dualdraw/inspection-code/v2\ncode {code}\nversion 1\njurisdiction default\nbatch B1\ncommitment-sha256 {commitment}\nvisit {}\nuscc {}\nenterprise {enterprise}\ndepartment SCJG\nperiod {from} {to}\napproved {from}\n",
             job["visit"].as_str().unwrap(),
             job["uscc"].as_str().unwrap(),
         );
@@ -490,8 +492,12 @@ both!(two_approvals_at_once_give_one_code_and_one_key, |app| {
                 .unwrap(),
         )
     };
-    assert_eq!((n, keys), (2, 1));
+    // The key is a file (docs/results.md §12.3); the database keeps no key.
+    assert_eq!((n, keys), (2, 0));
+    let file = app.dir.path().join("dualdraw-log/codes.key");
+    let key = PrivateKey::parse(std::fs::read_to_string(&file).unwrap().trim_end()).unwrap();
     let (_, _, vkey) = text(app, "/public/codes/key").await;
+    assert_eq!(vkey, format!("{}\n", key.verifier()));
     for j in [a, b] {
         let (_, job) = send(
             app.get(&format!("/api/v1/inspection-jobs/{}", id(j)))
@@ -507,3 +513,225 @@ both!(two_approvals_at_once_give_one_code_and_one_key, |app| {
         assert!(verifies(&statement, &vkey), "{statement}");
     }
 });
+
+both!(
+    the_code_key_is_a_private_file_and_an_old_database_key_moves_into_it,
+    |app| {
+        use std::os::unix::fs::PermissionsExt;
+        let admin = app.load_fixtures().await;
+        run_draw(app).await;
+        let jobs = staffed(app, &admin).await;
+        // A key as an earlier version kept it, in table code_keys.
+        let old = PrivateKey::from_seed("codes.default", TYPE_ED25519, [9; 32]).unwrap();
+        {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query("INSERT INTO code_keys (id, private_key, created_at) VALUES ('codes', $1, '2026-01-01T00:00:00Z')")
+            .bind(old.encode())
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let file = app.dir.path().join("dualdraw-log/codes.key");
+        assert!(!file.exists());
+        // Its verifier key is served, and reading it moves it into the file.
+        let (status, _, vkey) = text(app, "/public/codes/key").await;
+        assert_eq!(status, 200, "{vkey}");
+        assert_eq!(vkey, format!("{}\n", old.verifier()));
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().unwrap()), 0o700);
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            format!("{}\n", old.encode())
+        );
+        let rows: i64 = {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM code_keys")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+        };
+        assert_eq!(rows, 0, "the database keeps nothing secret");
+        // The moved key signs the next approval.
+        let j = &jobs[0];
+        let id = j["id"].as_i64().unwrap();
+        let (status, b) = send(approve(app, id, &admin, j["period_from"].as_str().unwrap())).await;
+        assert_eq!(status, 200, "{b}");
+        let (_, _, statement) = text(
+            app,
+            &format!("/public/codes/{}", b["code"].as_str().unwrap()),
+        )
+        .await;
+        assert!(verifies(&statement, &vkey), "{statement}");
+
+        // A fresh service whose file and database row disagree refuses to guess.
+        let other = PrivateKey::from_seed("codes.default", TYPE_ED25519, [8; 32]).unwrap();
+        {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query("INSERT INTO code_keys (id, private_key, created_at) VALUES ('codes', $1, '2026-01-01T00:00:00Z')")
+            .bind(other.encode())
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let fresh = dualdraw::inspection::code_key::CodeKey::new(&file);
+        let err = fresh.get(&app.db).await.unwrap_err().to_string();
+        assert!(err.contains("differ"), "{err}");
+        // The same key in both (a crash between writing the file and deleting the row): the row goes.
+        {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query("UPDATE code_keys SET private_key = $1")
+                .bind(old.encode())
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        let fresh = dualdraw::inspection::code_key::CodeKey::new(&file);
+        assert_eq!(
+            fresh.get(&app.db).await.unwrap().unwrap().encode(),
+            old.encode()
+        );
+        let rows: i64 = {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM code_keys")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+        };
+        assert_eq!(rows, 0);
+        // A key file others can read is refused.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let fresh = dualdraw::inspection::code_key::CodeKey::new(&file);
+        let err = fresh.get(&app.db).await.unwrap_err().to_string();
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+);
+
+/// Tasks drawing every A and B enterprise, as in tests/inspection.rs.
+const TASKS_ALL_A_B: &str = "id,department,group,items,regions,industries,quota_a,quota_b,quota_c,quota_d,period_from,period_to\n\
+SCJG-G,SCJG,joint,SCJG-001,,,1/1,1/1,1/2,1/2,1,4\n\
+STHJ-G,STHJ,joint,STHJ-001,,,1/1,1/1,1/2,1/2,1,4\n";
+
+both!(
+    a_replacement_after_approval_signs_a_new_version_and_the_old_stays_superseded,
+    |app| {
+        let admin = app.load_fixtures().await;
+        let extra = "id,name,department,region,certificate_no,certificate_valid_from,certificate_valid_until,specialties,capacity\nSCJG-440305-0004,赵敏,SCJG,440305,44030500004,2024-01-01,2028-12-31,综合,60\n";
+        let (status, b) = send(
+            app.post("/api/v1/imports/inspectors?file=extra.csv")
+                .bearer_auth(&admin)
+                .body(extra),
+        )
+        .await;
+        assert_eq!(status, 200, "{b}");
+        let planner = app.token(Role::Planner, None).await;
+        let body = json!({ "batch": "B1", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": TASKS_ALL_A_B, "policy_csv": POLICY });
+        let (status, b) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
+        assert_eq!(status, 201, "{b}");
+        let (status, b) = send(
+            app.post("/api/v1/draws/B1/run")
+                .bearer_auth(&planner)
+                .json(&json!({ "entropy": ["3 7 1"] })),
+        )
+        .await;
+        assert_eq!(status, 200, "{b}");
+        // A staffed job on an enterprise without a declared conflict: one inspector is left over.
+        let job = staffed(app, &admin)
+            .await
+            .into_iter()
+            .find(|j| j["uscc"] != "91440305MA5DA0001T")
+            .expect("a staffed job");
+        let id = job["id"].as_i64().unwrap();
+        let from = job["period_from"].as_str().unwrap();
+        let (status, b) = send(approve(app, id, &admin, from)).await;
+        assert_eq!(status, 200, "{b}");
+        let code = b["code"].as_str().unwrap().to_string();
+        let (_, _, vkey) = text(app, "/public/codes/key").await;
+        let (_, _, first) = text(app, &format!("/public/codes/{code}")).await;
+        assert!(first.contains("\nversion 1\n"), "{first}");
+        let gone = job["team"][0]["inspector"].as_str().unwrap().to_string();
+        let (status, b) = send(
+            app.post(&format!("/api/v1/inspection-jobs/{id}/replace"))
+                .bearer_auth(&admin)
+                .json(&json!({ "inspector": gone, "reason": "病假", "on": from })),
+        )
+        .await;
+        assert_eq!(status, 200, "{b}");
+        let res = app
+            .get(&format!("/public/codes/{code}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["statement-version"], "2");
+        assert_eq!(res.headers()["statement-versions"], "2");
+        assert!(res.headers().get("statement-superseded").is_none());
+        let second = res.text().await.unwrap();
+        assert!(second.contains("\nversion 2\n"), "{second}");
+        assert!(!second.contains(&format!("inspector {gone} ")), "{second}");
+        assert!(first.contains(&format!("inspector {gone} ")), "{first}");
+        assert!(verifies(&second, &vkey));
+        // The first version is kept as it was signed, still verifies, and says it was superseded.
+        let res = app
+            .get(&format!("/public/codes/{code}?version=1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["statement-superseded"], from);
+        let kept = res.text().await.unwrap();
+        assert_eq!(kept, first);
+        assert!(verifies(&kept, &vkey));
+        let (status, _, _) = text(app, &format!("/public/codes/{code}?version=3")).await;
+        assert_eq!(status, 404);
+        // The scan page lists both, the first marked superseded.
+        let (_, _, page) = text(app, &format!("/code/{code}")).await;
+        assert!(
+            page.contains(&format!("/public/codes/{code}?version=1")),
+            "{page}"
+        );
+        assert!(page.contains("已被取代"), "{page}");
+    }
+);
+
+both!(
+    a_job_approved_before_statements_were_kept_gets_its_version_1_when_read,
+    |app| {
+        let admin = app.load_fixtures().await;
+        run_draw(app).await;
+        let job = staffed(app, &admin).await.remove(0);
+        let id = job["id"].as_i64().unwrap();
+        let (status, b) = send(approve(
+            app,
+            id,
+            &admin,
+            job["period_from"].as_str().unwrap(),
+        ))
+        .await;
+        assert_eq!(status, 200, "{b}");
+        let code = b["code"].as_str().unwrap().to_string();
+        // As a database migrated from before 0011 has it: an approved job, no kept statement.
+        {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query("DELETE FROM code_statements")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        let (_, _, vkey) = text(app, "/public/codes/key").await;
+        let (status, _, statement) = text(app, &format!("/public/codes/{code}")).await;
+        assert_eq!(status, 200, "{statement}");
+        assert!(statement.contains("\nversion 1\n"), "{statement}");
+        assert!(verifies(&statement, &vkey));
+        let kept: i64 = {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM code_statements WHERE job_id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+        };
+        assert_eq!(kept, 1, "signed once and kept");
+        let (_, _, again) = text(app, &format!("/public/codes/{code}")).await;
+        assert_eq!(again, statement);
+    }
+);

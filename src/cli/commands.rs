@@ -145,7 +145,18 @@ async fn serve(
         .map_err(|e| Failure::input(format!("cannot listen on {bind}: {e}")))?
         .tap_io(no_delay);
     tracing::info!(db = %crate::db::redact(url), "dualdraw listening on http://{bind}");
-    let app = crate::http::app(crate::http::AppState::with_bundles(db, bundles));
+    let state = crate::http::AppState::with_bundles(db.clone(), bundles)
+        .with_code_key(crate::inspection::code_key::default_path(url));
+    // Moves a code key an older version kept in the database into its file, once.
+    match state.code_key.verifier(&db).await {
+        Ok(Some(vkey)) => eprintln!(
+            "the code key ({}); its verifier key, served at /public/codes/key, is:\n{vkey}",
+            state.code_key.path().display()
+        ),
+        Ok(None) => {}
+        Err(e) => return Err(Failure::failed(e.to_string())),
+    }
+    let app = crate::http::app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -43,6 +43,7 @@ impl From<InspectionError> for Error {
                 details: json!({ "total": errors.len(), "errors": errors.iter().map(|e| e.to_string()).collect::<Vec<_>>() }),
             },
             InspectionError::Calendar(e) => Error::unprocessable("no_schedule", e.to_string()),
+            InspectionError::Key(m) => Error::Internal(anyhow::anyhow!(m)),
             InspectionError::Db(e) => e.into(),
         }
     }
@@ -112,7 +113,8 @@ pub struct StepBody {
     inspector: Option<String>,
 }
 
-/// `POST /inspection-jobs/{id}/{action}`: `approve`, `notify`, `not-carried-out` or `replace`.
+/// `POST /inspection-jobs/{id}/{action}`: `approve`, `notify`, `not-carried-out`, `replace` or
+/// `substitute` (the answer then holds the new job as `substitute`).
 pub async fn job_step(
     State(s): State<AppState>,
     caller: Caller,
@@ -132,23 +134,59 @@ pub async fn job_step(
             let reason = body.reason.unwrap_or_default();
             jobs::not_carried_out(&s.db, p, id, &reason, &act).await?
         }
-        "approve" => crate::inspection::codes::approve(&s.db, p, id, &act).await?,
+        "approve" => crate::inspection::codes::approve(&s.db, &s.code_key, p, id, &act).await?,
         "replace" => {
             let who = body.inspector.unwrap_or_default();
             let reason = body.reason.unwrap_or_default();
-            crate::inspection::replacement::replace(&s.db, &s.bundles, p, id, &who, &reason, &act)
-                .await?;
+            crate::inspection::replacement::replace(
+                &s.db,
+                &s.bundles,
+                &s.code_key,
+                p,
+                id,
+                &who,
+                &reason,
+                &act,
+            )
+            .await?;
             let mut conn = s.db.pool.acquire().await?;
             jobs::get(&mut conn, id).await?
         }
+        "substitute" => {
+            let reason = body.reason.unwrap_or_default();
+            let (ended, new) =
+                crate::inspection::substitute::substitute(&s.db, &s.bundles, p, id, &reason, &act)
+                    .await?;
+            let mut conn = s.db.pool.acquire().await?;
+            let mut v = jobs::view(&ended, &jobs::members(&mut conn, id).await?);
+            v["substitute"] = jobs::view(&new, &jobs::members(&mut conn, new.id).await?);
+            return Ok(Json(v));
+        }
         other => {
             return Err(Error::NotFound(format!(
-                "no job action '{other}'; use approve, notify, not-carried-out or replace"
-            )))
+            "no job action '{other}'; use approve, notify, not-carried-out, replace or substitute"
+        )))
         }
     };
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(jobs::view(&job, &jobs::members(&mut conn, id).await?)))
+}
+
+/// `GET /public/batches/{batch}/substitutes` (no token): the batch's substitute enterprises,
+/// once its draw is revealed (`docs/results.md` §1.4); 404 before.
+pub async fn substitutes(
+    State(s): State<AppState>,
+    Path(batch): Path<String>,
+) -> Result<Json<Value>> {
+    let mut conn = s.db.pool.acquire().await?;
+    let list = crate::inspection::substitute::published(&mut conn, &batch)
+        .await?
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "batch {batch} is not revealed; its substitutes are published with the seed"
+            ))
+        })?;
+    Ok(Json(json!({ "batch": batch, "substitutes": list })))
 }
 
 pub async fn record_result(

@@ -37,6 +37,8 @@ pub struct AppState {
     pub uploads: limits::Uploads,
     /// Full log tiles already served (`docs/log.md` §4: they never change).
     pub tiles: crate::log::tile_cache::TileCache,
+    /// The key that signs inspection code statements (`docs/results.md` §12.3).
+    pub code_key: Arc<crate::inspection::code_key::CodeKey>,
 }
 
 impl AppState {
@@ -44,11 +46,22 @@ impl AppState {
         AppState::with_bundles(db, "bundles")
     }
 
+    /// A service keeping its bundles in `bundles` and, until [`AppState::with_code_key`] says
+    /// otherwise, its code key in `dualdraw-log/codes.key` beside that directory.
     pub fn with_bundles(db: Db, bundles: impl Into<std::path::PathBuf>) -> AppState {
+        let bundles: std::path::PathBuf = bundles.into();
+        let key_dir = bundles
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join("dualdraw-log");
         AppState {
             db,
             rules: Arc::new(RuleTable::builtin()),
-            bundles: bundles.into(),
+            code_key: Arc::new(crate::inspection::code_key::CodeKey::new(
+                key_dir.join("codes.key"),
+            )),
+            bundles,
             uploads: limits::Uploads::new(&limits::Limits::default()),
             limits: limits::Limits::default(),
             tiles: crate::log::tile_cache::TileCache::default(),
@@ -56,6 +69,12 @@ impl AppState {
     }
 
     /// This state with other limits (and as many upload slots as they name).
+    /// The code key's file (`docs/results.md` §12.3).
+    pub fn with_code_key(mut self, path: impl Into<std::path::PathBuf>) -> AppState {
+        self.code_key = Arc::new(crate::inspection::code_key::CodeKey::new(path));
+        self
+    }
+
     pub fn with_limits(mut self, limits: limits::Limits) -> AppState {
         self.uploads = limits::Uploads::new(&limits);
         self.limits = limits;
@@ -107,6 +126,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/inspection-jobs/{id}/not-carried-out"),
     ("post", "/api/v1/inspection-jobs/{id}/result"),
     ("post", "/api/v1/inspection-jobs/{id}/replace"),
+    ("post", "/api/v1/inspection-jobs/{id}/substitute"),
     ("get", "/api/v1/inspection-results/overdue"),
     ("post", "/api/v1/inspection-results/import"),
     ("get", "/api/v1/inspection-results/{id}"),
@@ -118,6 +138,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/credit-proposals/{id}/reject"),
     ("get", "/api/v1/public/batches/{batch}/announcement"),
     ("get", "/api/v1/public/batches/{batch}/results"),
+    ("get", "/api/v1/public/batches/{batch}/substitutes"),
     (
         "get",
         "/api/v1/public/enterprises/{uscc}/inspection-results",
@@ -196,6 +217,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/public/batches/{batch}/results",
             get(public::batch_results),
+        )
+        .route(
+            "/public/batches/{batch}/substitutes",
+            get(inspections::substitutes),
         )
         .route(
             "/public/enterprises/{uscc}/inspection-results",

@@ -146,6 +146,7 @@ fn inspections(doc: &mut Value) {
         ("state", "string"),
         ("notified_on", "string"),
         ("reason", "string"),
+        ("substitute_for", "integer"),
         ("team", "array"),
         ("results", "array"),
     ]);
@@ -213,6 +214,8 @@ fn inspections(doc: &mut Value) {
     paths["/api/v1/inspection-jobs/{id}/notify"] = json!({ "post": op("Record the notice to the enterprise (告知): planned → notified", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
     paths["/api/v1/inspection-jobs/{id}/not-carried-out"] = json!({ "post": op("End a job without a check: reason deregistered, closed, moved-out or member-unavailable", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
     paths["/api/v1/inspection-jobs/{id}/replace"] = json!({ "post": op("Replace an unavailable team member ({inspector, reason, on}) by the plan's deterministic rule (docs/results.md §1.2); 409 no_replacement when nobody qualifies", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
+    paths["/api/v1/inspection-jobs/{id}/substitute"] = json!({ "post": op("End a job whose enterprise is deregistered, closed or moved out ({reason, on}) and record the job of its substitute enterprise by the plan's deterministic rule (docs/results.md §1.4): the response is the ended job with `substitute`, the new job; 409 no_substitute when nobody is left in the stratum, already_substituted, wrong_state; 422 wrong_reason", "admin, department (its own jobs)", json!([id.clone()]), Some("JobStep"), ("200", r("Job"))) });
+    paths["/api/v1/public/batches/{batch}/substitutes"] = json!({ "get": op("The batch's substitute enterprises in recorded order, with the original job, reason and drawn team, once the draw is revealed (docs/results.md §1.4); 404 before", "anyone", json!([{"name": "batch", "in": "path", "required": true, "schema": {"type": "string"}}]), None, ("200", json!({"type": "object", "description": "{batch, substitutes: [{job, visit, department, uscc, reason, substitute_job, substitute_visit, substitute_uscc, team: [{inspector, priority}]}]}"}))) });
     paths["/api/v1/inspection-jobs/{id}/result"] = json!({ "post": op("Record the job's result (谁检查、谁录入); 403 not_on_team, 422 outside_period / in_future / unknown_category / unknown_method / missing_item / unknown_item / no_schedule, 409 duplicate_result", "inspector (an active team member, as themself); department officer or admin naming the member", json!([id.clone()]), Some("NewResult"), ("201", r("Result"))) });
     paths["/api/v1/inspection-results/overdue"] = json!({ "get": op("Unpublished result versions past their due date, most overdue first, with the working days late", "admin, planner, department (its own)", json!([on.clone(), query("department", "department code"), query("limit", "1-10000, default 1000")]), None, ("200", json!({ "type": "array" }))) });
     paths["/api/v1/inspection-results/import"] = json!({ "post": op("Import results from a CSV file (the request body), one transaction; 422 invalid_file lists FILE:LINE: column: what is wrong", "admin, department (its own jobs)", json!([query("file", "file name used in messages")]), Some("csv"), ("200", r("ResultsImport"))) });

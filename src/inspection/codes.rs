@@ -5,11 +5,12 @@
 //! `/public/codes/key`). A code that is not in the database, or a statement whose signature does
 //! not verify with that key, is visibly not a visit of the plan.
 
+use super::code_key::CodeKey;
 use super::jobs::{self, Act, Job};
 use super::{day, InspectionError};
 use crate::auth::{Principal, Role};
 use crate::db::Db;
-use dualdraw_solver::tlog::note::{self, PrivateKey, VerifierKey, TYPE_ED25519};
+use dualdraw_solver::tlog::note::{self, PrivateKey};
 use rand::Rng;
 use sqlx::AnyConnection;
 
@@ -20,7 +21,7 @@ pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// about one in 10^13 per thousand issued codes.
 pub const LENGTH: usize = 12;
 /// The first line of every code statement; a change of the statement's bytes is a new line.
-pub const HEADER: &str = "dualdraw/inspection-code/v1";
+pub const HEADER: &str = "dualdraw/inspection-code/v2";
 
 /// A new random code.
 pub fn new_code() -> String {
@@ -41,63 +42,23 @@ pub fn normalise(code: &str) -> Option<String> {
     (c.len() == LENGTH && c.bytes().all(|b| ALPHABET.contains(&b))).then_some(c)
 }
 
-/// The name of the code key: `codes.JURISDICTION`, or `dualdraw-codes` if the jurisdiction's
-/// code cannot be a key name.
-fn key_name() -> String {
-    let name = format!("codes.{}", crate::log::events::jurisdiction());
-    if note::valid_name(&name) {
-        name
-    } else {
-        "dualdraw-codes".into()
-    }
-}
-
 fn corrupt(e: impl std::fmt::Display) -> InspectionError {
-    InspectionError::Db(sqlx::Error::Decode(format!("stored code key: {e}").into()))
-}
-
-/// The code key, if one was created.
-pub async fn key(conn: &mut AnyConnection) -> Result<Option<PrivateKey>, InspectionError> {
-    let text: Option<String> =
-        sqlx::query_scalar("SELECT private_key FROM code_keys WHERE id = 'codes'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    text.map(|t| PrivateKey::parse(&t).map_err(corrupt))
-        .transpose()
-}
-
-/// The code key, created (inside the caller's transaction) if there is none yet. Two first
-/// approvals at once both insert; the primary key keeps one and both read it back.
-async fn key_or_create(conn: &mut AnyConnection, at: &str) -> Result<PrivateKey, InspectionError> {
-    if let Some(k) = key(conn).await? {
-        return Ok(k);
-    }
-    let mut seed = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
-    let k = PrivateKey::from_seed(&key_name(), TYPE_ED25519, seed).map_err(corrupt)?;
-    sqlx::query(
-        "INSERT INTO code_keys (id, private_key, created_at) VALUES ('codes', $1, $2) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(k.encode())
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    key(conn)
-        .await?
-        .ok_or_else(|| corrupt("missing after insert"))
-}
-
-/// The published verifier key (`name+hash+base64`), if a code was ever issued.
-pub async fn verifier_key(
-    conn: &mut AnyConnection,
-) -> Result<Option<VerifierKey>, InspectionError> {
-    Ok(key(conn).await?.map(|k| k.verifier()))
+    InspectionError::Key(format!("code key: {e}"))
 }
 
 /// Approves a job (批准): the head of the job's enforcement body — its department's officer —
 /// or an admin. The job must be open (`planned` or `notified`) and not yet approved; it gets
-/// its code in the same transaction, with the audit entry `inspection.approve`.
-pub async fn approve(db: &Db, p: &Principal, id: i64, act: &Act) -> Result<Job, InspectionError> {
+/// its code and version 1 of its signed statement in the same transaction, with the audit entry
+/// `inspection.approve`. The code key is created (as a file) by the first approval.
+pub async fn approve(
+    db: &Db,
+    keys: &CodeKey,
+    p: &Principal,
+    id: i64,
+    act: &Act,
+) -> Result<Job, InspectionError> {
+    // Before the transaction: on SQLite a second connection would wait for its write lock.
+    let key = keys.get_or_create(db).await?;
     let mut tx = db.begin().await?;
     let job = jobs::get(&mut tx, id).await?;
     let head = match p.role {
@@ -142,7 +103,6 @@ pub async fn approve(db: &Db, p: &Principal, id: i64, act: &Act) -> Result<Job, 
             ),
         ));
     }
-    key_or_create(&mut tx, &act.at).await?;
     let code = new_code();
     let on = day(act.on);
     // Conditional on no approval yet: of two approvals at once, the first wins.
@@ -174,8 +134,73 @@ pub async fn approve(db: &Db, p: &Principal, id: i64, act: &Act) -> Result<Job, 
     )
     .await?;
     let job = jobs::get(&mut tx, id).await?;
+    sign_version(&mut tx, &key, &job, &on, &act.at).await?;
     tx.commit().await?;
     Ok(job)
+}
+
+/// One signed version of a code's statement (`docs/results.md` §12.3).
+#[derive(Clone, Debug, serde::Serialize, sqlx::FromRow)]
+pub struct Signed {
+    pub version: i64,
+    /// The signed note: text, blank line, signature line.
+    pub note: String,
+    pub signed_at: String,
+    /// The day a later version replaced it (a replacement of a team member); `None` for the
+    /// current one.
+    pub superseded_on: Option<String>,
+}
+
+/// Signs the statement of approved job `job` as it is now (its active team) as the next
+/// version, marking the current one superseded on `on`; inside the caller's transaction.
+pub async fn sign_version(
+    conn: &mut AnyConnection,
+    key: &PrivateKey,
+    job: &Job,
+    on: &str,
+    at: &str,
+) -> Result<i64, InspectionError> {
+    let Some(f) = facts(&mut *conn, job).await? else {
+        return Err(InspectionError::conflict(
+            "wrong_state",
+            format!("job {} has no code: it was not approved", job.id),
+        ));
+    };
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM code_statements WHERE job_id = $1")
+            .bind(job.id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let version = last.unwrap_or(0) + 1;
+    let text = statement_text(&f, version);
+    let sig = note::sign(&text, key).map_err(corrupt)?;
+    sqlx::query(
+        "UPDATE code_statements SET superseded_on = $1 WHERE job_id = $2 AND superseded_on IS NULL",
+    )
+    .bind(on)
+    .bind(job.id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO code_statements (job_id, version, note, signed_at, superseded_on) VALUES ($1, $2, $3, $4, NULL)",
+    )
+    .bind(job.id)
+    .bind(version)
+    .bind(format!("{text}\n{}", sig.line()))
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(version)
+}
+
+/// Every signed version of a job's statement, oldest first.
+pub async fn versions(conn: &mut AnyConnection, job_id: i64) -> Result<Vec<Signed>, sqlx::Error> {
+    sqlx::query_as::<_, Signed>(
+        "SELECT version, note, signed_at, superseded_on FROM code_statements WHERE job_id = $1 ORDER BY version",
+    )
+    .bind(job_id)
+    .fetch_all(conn)
+    .await
 }
 
 /// The QR image (SVG) of `url`: error correction level M, a quiet zone of four modules.
@@ -292,9 +317,9 @@ fn rest(s: &str) -> String {
 }
 
 /// The statement's text (`docs/results.md` §12.3): the bytes the signature covers.
-pub fn statement_text(f: &Facts) -> String {
+pub fn statement_text(f: &Facts, version: i64) -> String {
     let mut t = format!(
-        "{HEADER}\ncode {}\njurisdiction {}\nbatch {}\ncommitment-sha256 {}\nvisit {}\nuscc {}\nenterprise {}\ndepartment {}\nperiod {} {}\napproved {}\n",
+        "{HEADER}\ncode {}\nversion {version}\njurisdiction {}\nbatch {}\ncommitment-sha256 {}\nvisit {}\nuscc {}\nenterprise {}\ndepartment {}\nperiod {} {}\napproved {}\n",
         word(&f.code),
         rest(&f.jurisdiction),
         word(&f.batch),
@@ -318,18 +343,30 @@ pub fn statement_text(f: &Facts) -> String {
     t
 }
 
-/// The signed statement of a code: its text, a blank line and the code key's signature line.
-/// Ed25519 signatures are deterministic, so the same facts give the same bytes.
-pub async fn statement(
-    conn: &mut AnyConnection,
-    f: &Facts,
-) -> Result<Option<String>, InspectionError> {
-    let Some(k) = key(conn).await? else {
-        return Ok(None);
+/// The versions of an approved job's statement; a job approved before statements were kept
+/// (migration 0011) gets its version 1 now, signed with the team as it is.
+pub async fn statements(
+    db: &Db,
+    keys: &CodeKey,
+    job: &Job,
+) -> Result<Vec<Signed>, InspectionError> {
+    let mut conn = db.pool.acquire().await?;
+    let kept = versions(&mut conn, job.id).await?;
+    drop(conn);
+    if !kept.is_empty() || job.code.is_none() {
+        return Ok(kept);
+    }
+    let Some(key) = keys.get(db).await? else {
+        return Ok(kept);
     };
-    let text = statement_text(f);
-    let sig = note::sign(&text, &k).map_err(corrupt)?;
-    Ok(Some(format!("{text}\n{}", sig.line())))
+    let mut tx = db.begin().await?;
+    if versions(&mut tx, job.id).await?.is_empty() {
+        let on = job.approved_on.clone().unwrap_or_default();
+        sign_version(&mut tx, &key, job, &on, &crate::clock::now()).await?;
+    }
+    let kept = versions(&mut tx, job.id).await?;
+    tx.commit().await?;
+    Ok(kept)
 }
 
 #[cfg(test)]
@@ -364,7 +401,7 @@ mod tests {
             approved_on: "2026-01-02".into(),
             inspectors: vec![],
         };
-        let t = statement_text(&f);
+        let t = statement_text(&f, 1);
         assert!(!t.contains("\ninspector "), "{t}");
         assert!(t.contains("batch b_1\n"));
         assert!(note::check_text(&t).is_ok());

@@ -79,6 +79,8 @@ pub struct Job {
     pub approved_by: Option<String>,
     pub approved_on: Option<String>,
     pub code: Option<String>,
+    /// For the job of a substitute enterprise: the job it replaces (`docs/results.md` §1.4).
+    pub substitute_for: Option<i64>,
 }
 
 impl Job {
@@ -116,7 +118,7 @@ pub struct Member {
     pub recorded_on: Option<String>,
 }
 
-pub const JOB_COLUMNS: &str = "id, batch, visit, department, uscc, region, period, period_from, period_to, tasks, items, state, notified_on, reason, note, approved_by, approved_on, code";
+pub const JOB_COLUMNS: &str = "id, batch, visit, department, uscc, region, period, period_from, period_to, tasks, items, state, notified_on, reason, note, approved_by, approved_on, code, substitute_for";
 
 /// Rows per multi-row INSERT (under SQLite's 32766 bind parameters).
 const CHUNK: usize = 1000;
@@ -310,7 +312,7 @@ pub struct Act {
     pub at: String,
 }
 
-async fn set_state(
+pub(super) async fn set_state(
     conn: &mut AnyConnection,
     job: &Job,
     to: JobState,

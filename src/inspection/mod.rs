@@ -6,6 +6,7 @@
 //! rule table ties to a credit consequence raise **proposals** the credit office decides.
 
 pub mod catalog;
+pub mod code_key;
 pub mod codes;
 pub mod jobs;
 pub mod plan;
@@ -15,6 +16,7 @@ pub mod publication;
 pub mod replacement;
 pub mod results;
 pub mod results_csv;
+pub mod substitute;
 
 /// Why an inspection step was refused; each has a stable code (`docs/results.md` §8).
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,9 @@ pub enum InspectionError {
     File(Vec<crate::import::source::FieldError>),
     #[error(transparent)]
     Calendar(#[from] crate::calendar::CalendarError),
+    /// The code key's file cannot be read or written (`docs/results.md` §12.3).
+    #[error("{0}")]
+    Key(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

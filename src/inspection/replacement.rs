@@ -4,6 +4,7 @@
 //! pass the plan's team tests for this visit and were never on this job's team, and that keep
 //! the team's required specialties covered. Any other change of a team is refused.
 
+use super::code_key::CodeKey;
 use super::jobs::{self, Act, Member};
 use super::plan::rows;
 use super::{day, InspectionError};
@@ -43,7 +44,7 @@ fn list(s: &str) -> BTreeSet<String> {
 
 /// The seed of the draw: the revealed one, or before the reveal the one derived from the kept
 /// secret (which only the operator holds).
-fn seed(bundle: &Bundle) -> Result<[u8; 32], BundleError> {
+pub(super) fn seed(bundle: &Bundle) -> Result<[u8; 32], BundleError> {
     let bad = |m: String| BundleError::Invalid(m);
     let manifest = bundle.read_json("manifest.json")?;
     if let Some(hex_seed) = manifest["seed"].as_str() {
@@ -144,9 +145,11 @@ fn choose(f: &Frame, job: &jobs::Job, team: &[Member], unavailable: &str) -> Opt
 
 /// Replaces an unavailable member of job `id` by the rule's inspector, with the reason; one
 /// transaction with the audit entry `inspection.replace`.
+#[allow(clippy::too_many_arguments)]
 pub async fn replace(
     db: &Db,
     bundles: &Path,
+    keys: &CodeKey,
     p: &Principal,
     id: i64,
     unavailable: &str,
@@ -159,6 +162,9 @@ pub async fn replace(
             "reason: say why the member cannot serve",
         ));
     }
+    // Read before the transaction (SQLite: one writer): an approved job's statement is signed
+    // again with the new team (`docs/results.md` §12.3).
+    let key = keys.get(db).await?;
     let mut tx = db.begin().await?;
     let job = jobs::get(&mut tx, id).await?;
     jobs::check_department(p, &job)?;
@@ -217,6 +223,14 @@ pub async fn replace(
         &act.at,
     )
     .await?;
+    if job.code.is_some() {
+        let key = key.ok_or_else(|| {
+            InspectionError::Key(format!(
+                "job {id} is approved but there is no code key to sign its new statement"
+            ))
+        })?;
+        super::codes::sign_version(&mut tx, &key, &job, &on, &act.at).await?;
+    }
     let member = jobs::members(&mut tx, id)
         .await?
         .into_iter()
@@ -250,6 +264,7 @@ mod tests {
             approved_by: None,
             approved_on: None,
             code: None,
+            substitute_for: None,
         }
     }
 

@@ -28,28 +28,7 @@ pub fn load_or_create(
     name: &str,
     sig_type: u8,
 ) -> Result<(PrivateKey, bool), LogError> {
-    let shown = path.display();
-    if path.exists() {
-        let mode = std::fs::metadata(path)
-            .map_err(|e| LogError::Key(format!("{shown}: {e}")))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(LogError::Key(format!(
-                "{shown}: mode {:o} lets others read the private key; chmod 600 it",
-                mode & 0o777
-            )));
-        }
-        let text =
-            std::fs::read_to_string(path).map_err(|e| LogError::Key(format!("{shown}: {e}")))?;
-        let key = PrivateKey::parse(text.trim_end())
-            .map_err(|e| LogError::Key(format!("{shown}: {e}")))?;
-        if key.sig_type != sig_type {
-            return Err(LogError::Key(format!(
-                "{shown}: key of type {}, expected {sig_type}",
-                key.sig_type
-            )));
-        }
+    if let Some(key) = load(path, sig_type)? {
         return Ok((key, false));
     }
     let mut seed = [0u8; 32];
@@ -59,8 +38,36 @@ pub fn load_or_create(
     Ok((key, true))
 }
 
+/// Reads the key at `path`; `None` if there is no file. Refuses a key file others can read.
+pub fn load(path: &Path, sig_type: u8) -> Result<Option<PrivateKey>, LogError> {
+    let shown = path.display();
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mode = std::fs::metadata(path)
+        .map_err(|e| LogError::Key(format!("{shown}: {e}")))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(LogError::Key(format!(
+            "{shown}: mode {:o} lets others read the private key; chmod 600 it",
+            mode & 0o777
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| LogError::Key(format!("{shown}: {e}")))?;
+    let key =
+        PrivateKey::parse(text.trim_end()).map_err(|e| LogError::Key(format!("{shown}: {e}")))?;
+    if key.sig_type != sig_type {
+        return Err(LogError::Key(format!(
+            "{shown}: key of type {}, expected {sig_type}",
+            key.sig_type
+        )));
+    }
+    Ok(Some(key))
+}
+
 /// Writes a new secret file: directory 0700, file 0600, never overwriting.
-fn write_new(path: &Path, text: &str) -> Result<(), LogError> {
+pub fn write_new(path: &Path, text: &str) -> Result<(), LogError> {
     let shown = path.display();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {

@@ -4,14 +4,16 @@
 
 import { TlogError, openNote, parseVerifierKey } from './tlog.js';
 
-export const HEADER = 'dualdraw/inspection-code/v1';
+export const HEADER = 'dualdraw/inspection-code/v2';
+/** Statements signed before versions were kept (no `version` line) stay verifiable. */
+export const HEADERS = ['dualdraw/inspection-code/v1', HEADER];
 
 const DEC = new TextDecoder('utf-8', { fatal: true });
 
-/** The fields of a statement's text: { code, jurisdiction, batch, ..., inspectors: [{id, certificate_no, name}] }. */
+/** The fields of a statement's text: { code, version, jurisdiction, batch, ..., inspectors: [{id, certificate_no, name}] }. */
 export function parseStatement(text) {
   const lines = text.split('\n').slice(0, -1);
-  if (lines[0] !== HEADER) throw new TlogError(`not a code statement: the first line is not ${HEADER}`);
+  if (!HEADERS.includes(lines[0])) throw new TlogError(`not a code statement: the first line is not ${HEADER}`);
   const out = { inspectors: [] };
   for (const line of lines.slice(1)) {
     const sp = line.indexOf(' ');

@@ -81,6 +81,14 @@ fn refused(e: InspectionError) -> (StatusCode, String) {
             "no_schedule",
             e.to_string(),
         ),
+        InspectionError::Key(m) => {
+            tracing::error!(error = %m, "inspection step");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "已记录日志".to_string(),
+            )
+        }
         InspectionError::Db(e) => {
             tracing::error!(error = ?e, "inspection step");
             (
@@ -469,7 +477,7 @@ pub async fn job_step(
     }
     let mut entered = None;
     let done = match action.as_str() {
-        "approve" => crate::inspection::codes::approve(&s.db, &p, id, &act)
+        "approve" => crate::inspection::codes::approve(&s.db, &s.code_key, &p, id, &act)
             .await
             .map(|j| {
                 format!(

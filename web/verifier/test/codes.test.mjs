@@ -45,3 +45,18 @@ test('forged statements are refused', () => {
   assert.equal(checkStatement(good, 'not a key', 'ABCDEFGHJKMN').ok, false);
   assert.throws(() => parseStatement('something else\n'), /not a code statement/);
 });
+
+test('a v2 statement names its version; a superseded version still verifies', () => {
+  const [v, seed] = key(1);
+  const vkey = verifierKeyString(v);
+  const v1 = TEXT.replace('inspection-code/v1\ncode ABCDEFGHJKMN\n', 'inspection-code/v2\ncode ABCDEFGHJKMN\nversion 1\n');
+  const v2 = v1.replace('version 1', 'version 2').replace('SCJG-0002 440300-0002 李四', 'SCJG-0003 440300-0003 王五');
+  const first = checkStatement(signNote(v1, [[v, seed]]), vkey, 'ABCDEFGHJKMN');
+  const second = checkStatement(signNote(v2, [[v, seed]]), vkey, 'ABCDEFGHJKMN');
+  assert.equal(first.ok, true, first.reason);
+  assert.equal(second.ok, true, second.reason);
+  assert.equal(first.fields.version, '1');
+  assert.equal(second.fields.version, '2');
+  assert.equal(second.fields.inspectors[1].id, 'SCJG-0003');
+  assert.throws(() => parseStatement('dualdraw/inspection-code/v3\ncode X\n'), /not a code statement/);
+});

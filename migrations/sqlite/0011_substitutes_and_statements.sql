@@ -1,0 +1,16 @@
+-- Substitute enterprises (docs/results.md §1.4): a job made for the substitute of a job not
+-- carried out names that job; one substitute per job (the unique index decides between two
+-- requests at once).
+ALTER TABLE inspection_jobs ADD COLUMN substitute_for INTEGER;
+CREATE UNIQUE INDEX inspection_jobs_substitute_for ON inspection_jobs (substitute_for);
+
+-- Signed code statements in versions (docs/results.md §12.3): version 1 at the approval, one
+-- more for every replacement recorded afterwards; an older version stays, marked superseded.
+CREATE TABLE code_statements (
+    job_id INTEGER NOT NULL CONSTRAINT code_statements_job_fk REFERENCES inspection_jobs (id),
+    version INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    superseded_on TEXT,
+    CONSTRAINT code_statements_pk PRIMARY KEY (job_id, version)
+);
