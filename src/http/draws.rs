@@ -543,8 +543,8 @@ pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> Result
         ("path" = String, Path, description = "file path in the bundle, e.g. plan/visits.csv"),
     ),
     responses(
-        (status = 200, description = "the file: JSON for *.json, CSV otherwise", content(
-            (String = "application/json"),
+        (status = 200, description = "the file: a JSON object for *.json (commitment.json, manifest.json, entropy.json), CSV otherwise", content(
+            (Object = "application/json"),
             (String = "text/csv; charset=utf-8"),
         )),
         (status = 403, description = "forbidden: the file is published when the draw is revealed", body = ErrorBody),
