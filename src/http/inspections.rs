@@ -183,7 +183,7 @@ async fn job_step(
             jobs::not_carried_out(&s.db, p, id, &reason, &act).await?
         }
         "approve" => crate::inspection::codes::approve(&s.db, p, id, &act).await?,
-        _ => {
+        "replace" => {
             let who = body.inspector.unwrap_or_default();
             let reason = body.reason.unwrap_or_default();
             crate::inspection::replacement::replace(&s.db, &s.bundles, p, id, &who, &reason, &act)
@@ -191,6 +191,7 @@ async fn job_step(
             let mut conn = s.db.pool.acquire().await?;
             jobs::get(&mut conn, id).await?
         }
+        other => unreachable!("no route takes the job step '{other}'"),
     };
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(jobs::view(&job, &jobs::members(&mut conn, id).await?)))
