@@ -19,7 +19,8 @@ mod chain;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One stored entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
 pub struct Entry {
     pub seq: i64,
     pub at: String,
@@ -111,8 +112,9 @@ pub async fn list(
 }
 
 /// What is wrong with the log, first problem found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "problem", rename_all = "kebab-case")]
+#[schema(as = AuditProblem)]
 pub enum Problem {
     Deleted { from: i64, to: i64 },
     Reordered { seq: i64, chained_after: i64 },
@@ -148,10 +150,13 @@ impl std::fmt::Display for Problem {
 }
 
 /// The outcome of [`verify`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = AuditVerification)]
 pub struct Verification {
     pub entries: i64,
     pub head_seq: i64,
+    /// The first problem found, `null` when the chain is whole.
+    #[schema(required = true)]
     pub problem: Option<Problem>,
 }
 

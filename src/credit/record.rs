@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// What kind of fact a record is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordKind {
     PenaltyMinor,
@@ -82,7 +82,7 @@ impl fmt::Display for RecordKind {
 
 /// The stored status of a record. Expiry at the maximum publicity date is derived from the
 /// date asked about, so a record whose window has passed needs no update to stop counting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordStatus {
     /// In force until its maximum publicity date.
@@ -115,11 +115,13 @@ impl RecordStatus {
 }
 
 /// One credit record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = StoredCreditRecord)]
 pub struct CreditRecord {
     /// Database id; 0 before the record is stored.
     pub id: i64,
     #[serde(serialize_with = "crate::serde_display")]
+    #[schema(value_type = String, pattern = "^[0-9A-HJ-NP-RTUWXY]{18}$")]
     pub uscc: Uscc,
     pub kind: RecordKind,
     /// Code of the source department.
@@ -134,7 +136,8 @@ pub struct CreditRecord {
     /// False for records that can never end early (licence revoked, business banned).
     pub early_end_allowed: bool,
     pub status: RecordStatus,
-    /// Date publicity ended early (repair approved or decision revoked).
+    /// Date publicity ended early (repair approved or decision revoked); `null` while it has not.
+    #[schema(required = true)]
     pub ended_on: Option<NaiveDate>,
     pub summary: String,
 }

@@ -89,9 +89,12 @@ pub async fn tier_of(
 }
 
 /// A new record as entered through the API.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewRecord {
+    #[schema(pattern = "^[0-9A-HJ-NP-RTUWXY]{18}$")]
     pub uscc: String,
+    /// penalty-minor, penalty-general, penalty-serious, abnormal-list, serious-list or
+    /// commendation (or the Chinese name).
     pub kind: String,
     pub department: String,
     pub document_no: String,
@@ -215,7 +218,7 @@ async fn insert_checked(
 }
 
 /// A repair application.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct Filing {
     pub record_id: i64,
     #[serde(default)]
@@ -445,8 +448,9 @@ pub async fn refuse(
 }
 
 /// The outcome of an approval: the request and the enterprise's tier from the decision day.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Approval {
+    #[schema(value_type = crate::credit::repair::RepairRequest)]
     pub request: serde_json::Value,
     pub tier: TierDecision,
 }

@@ -14,7 +14,7 @@ use dualdraw_solver::Tier;
 use serde::Serialize;
 
 /// A record that determined an effective tier.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TierReason {
     /// The record's database id.
     pub record_id: i64,
@@ -33,15 +33,17 @@ pub struct TierReason {
 }
 
 /// The effective tier on a date and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TierDecision {
     /// The date the tier holds on.
     pub on: NaiveDate,
     /// The imported base classification.
     #[serde(serialize_with = "crate::serde_display")]
+    #[schema(value_type = String, pattern = "^[A-D]$")]
     pub base: Tier,
     /// The tier after credit records.
     #[serde(serialize_with = "crate::serde_display")]
+    #[schema(value_type = String, pattern = "^[A-D]$")]
     pub tier: Tier,
     /// The records that determined `tier`, sorted by (since, document_no); empty when the
     /// base classification stands.

@@ -5,7 +5,7 @@
 //! inspector their own.
 
 use super::caller::Caller;
-use super::error::{Error, Result};
+use super::error::{Error, ErrorBody, Result};
 use super::extract::json_body;
 use super::extract::Query;
 use super::AppState;
@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::Json;
 use dualdraw_solver::Uscc;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 const STAFF: &[Role] = &[
     Role::Admin,
@@ -25,16 +26,35 @@ const STAFF: &[Role] = &[
     Role::Inspector,
 ];
 
+#[utoipa::path(
+    get,
+    path = "/departments",
+    tag = "directories",
+    summary = "Departments",
+    description = "Who may call: anyone.",
+    responses((status = 200, description = "every department", body = Vec<Department>)),
+)]
 pub async fn departments(State(s): State<AppState>) -> Result<Json<Vec<Department>>> {
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(store::departments(&mut conn).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ByDepartment {
+    /// Department code.
     department: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/items",
+    tag = "directories",
+    summary = "Inspection items (抽查事项清单)",
+    description = "Who may call: anyone.",
+    params(ByDepartment),
+    responses((status = 200, description = "the items", body = Vec<Item>)),
+)]
 pub async fn items(
     State(s): State<AppState>,
     Query(q): Query<ByDepartment>,
@@ -45,6 +65,20 @@ pub async fn items(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inspectors",
+    tag = "directories",
+    summary = "Inspector directory",
+    description = "Who may call: staff (admin, planner, department, credit, inspector).",
+    params(ByDepartment),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the inspectors", body = Vec<Inspector>),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: an enterprise token", body = ErrorBody),
+    ),
+)]
 pub async fn inspectors(
     State(s): State<AppState>,
     caller: Caller,
@@ -57,6 +91,19 @@ pub async fn inspectors(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/conflicts",
+    tag = "directories",
+    summary = "Conflicts (回避); department officers see their department's, inspectors their own",
+    description = "Who may call: admin, planner, department, inspector.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the conflicts", body = Vec<Conflict>),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not read conflicts", body = ErrorBody),
+    ),
+)]
 pub async fn conflicts(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Conflict>>> {
     let p = caller.require(&[
         Role::Admin,
@@ -75,15 +122,39 @@ pub async fn conflicts(State(s): State<AppState>, caller: Caller) -> Result<Json
     ))
 }
 
-#[derive(Deserialize)]
+/// A conflict to declare.
+#[derive(Deserialize, ToSchema)]
 pub struct NewConflict {
+    /// Inspector id.
     inspector: String,
+    /// 统一社会信用代码.
+    #[schema(pattern = "^[0-9A-HJ-NP-RTUWXY]{18}$")]
     uscc: String,
+    /// Why; not empty.
     reason: String,
+    /// YYYY-MM-DD (default: today in China Standard Time).
+    #[schema(format = Date, nullable = false)]
     declared_on: Option<String>,
 }
 
 /// Declares a conflict (回避): by the inspector, their department, or the planning office.
+#[utoipa::path(
+    post,
+    path = "/conflicts",
+    tag = "directories",
+    summary = "Declare a conflict",
+    description = "Who may call: admin, planner, department (its inspectors), inspector (self).",
+    request_body = NewConflict,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "the conflict as stored", body = Conflict),
+        (status = 400, description = "bad_request: the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not declare conflicts, or not for this inspector", body = ErrorBody),
+        (status = 409, description = "conflict: the inspector already has a conflict with this enterprise", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_uscc, missing_reason, invalid_date, unknown_inspector, unknown_enterprise", body = ErrorBody),
+    ),
+)]
 pub async fn declare_conflict(
     State(s): State<AppState>,
     caller: Caller,

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -84,20 +84,42 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+/// The body of every error response (`docs/api.md`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// Stable code, e.g. `invalid_uscc` (`docs/api.md` lists them).
+    pub code: &'static str,
+    /// What is wrong, for people: the field first where one is wrong.
+    pub message: String,
+    /// More about some 422s: `reasons` of `not_eligible`, `total` and `errors` of `invalid_file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object, nullable = false)]
+    pub details: Option<serde_json::Value>,
+    /// The route's body limit, with 413 `payload_too_large`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub limit_bytes: Option<u64>,
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if let Error::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
         }
-        let mut body = json!({ "code": code, "message": self.to_string() });
-        match &self {
-            Error::Unprocessable { details, .. } if !details.is_null() => {
-                body["details"] = details.clone();
-            }
-            Error::PayloadTooLarge { limit } => body["limit_bytes"] = json!(limit),
-            _ => {}
-        }
+        let body = ErrorBody {
+            code,
+            message: self.to_string(),
+            details: match &self {
+                Error::Unprocessable { details, .. } if !details.is_null() => Some(details.clone()),
+                _ => None,
+            },
+            limit_bytes: match &self {
+                Error::PayloadTooLarge { limit } => Some(*limit),
+                _ => None,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -3,8 +3,9 @@
 
 use super::caller::Caller;
 use super::enterprises::parse_on;
-use super::error::{Error, Result};
+use super::error::{Error, ErrorBody, Result};
 use super::extract::{json_body, Path, Query};
+use super::inspection_schemas as schema;
 use super::limits::BodyLimit;
 use super::AppState;
 use crate::auth::{Principal, Role};
@@ -18,6 +19,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
 
 impl From<InspectionError> for Error {
     fn from(e: InspectionError) -> Self {
@@ -66,6 +68,29 @@ fn act(p: &Principal, on: Option<&str>) -> Result<Act> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/inspection-jobs",
+    tag = "inspections",
+    summary = "Inspection jobs in id order (keyset paging with `after`)",
+    description = "Who may call: admin, planner, credit; department (its own), inspector (its own jobs).",
+    params(
+        ("batch" = Option<String>, Query, description = "batch name"),
+        ("department" = Option<String>, Query, description = "department code (a department officer sees its own)"),
+        ("state" = Option<String>, Query, description = "planned, notified, done or not-carried-out"),
+        ("uscc" = Option<String>, Query, description = "统一社会信用代码", pattern = "^[0-9A-HJ-NP-RTUWXY]{18}$"),
+        ("inspector" = Option<String>, Query, description = "inspector id, an active member (an inspector sees its own)"),
+        ("after" = Option<i64>, Query, description = "the last id of the previous page"),
+        ("limit" = Option<i64>, Query, description = "page size (default 100; values outside 1-1000 are clamped)", minimum = 1, maximum = 1000),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "a page of jobs", body = Vec<schema::Job>),
+        (status = 400, description = "bad_request: a query parameter is not of its type", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: an enterprise token", body = ErrorBody),
+    ),
+)]
 pub async fn list_jobs(
     State(s): State<AppState>,
     caller: Caller,
@@ -86,6 +111,22 @@ pub async fn list_jobs(
     Ok(Json(out))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inspection-jobs/{id}",
+    tag = "inspections",
+    summary = "One job with its team and every result version",
+    description = "Who may call: staff (admin, planner, department, credit, inspector).",
+    params(("id" = i64, Path, description = "numeric id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the job", body = schema::Job),
+        (status = 400, description = "bad_request: the id is not a number", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: an enterprise token", body = ErrorBody),
+        (status = 404, description = "not_found: no such job", body = ErrorBody),
+    ),
+)]
 pub async fn one_job(
     State(s): State<AppState>,
     caller: Caller,
@@ -105,30 +146,39 @@ pub async fn one_job(
     Ok(Json(v))
 }
 
-#[derive(Deserialize, Default)]
+/// The body of a job step; it may be empty.
+#[derive(Deserialize, Default, ToSchema)]
+#[schema(as = JobStep)]
 pub struct StepBody {
+    /// The day of the step, YYYY-MM-DD (default: today in China Standard Time).
+    #[schema(format = Date, nullable = false)]
     on: Option<String>,
+    /// `not-carried-out`: deregistered, closed, moved-out or member-unavailable; `replace`: why
+    /// the member cannot serve; `substitute`: deregistered, closed or moved-out.
+    #[schema(nullable = false)]
     reason: Option<String>,
     /// For `replace`: the member who cannot serve.
+    #[schema(nullable = false)]
     inspector: Option<String>,
 }
 
 /// `POST /inspection-jobs/{id}/{action}`: `approve`, `notify`, `not-carried-out`, `replace` or
 /// `substitute` (the answer then holds the new job as `substitute`).
-pub async fn job_step(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path((id, action)): Path<(i64, String)>,
-    body: axum::body::Bytes,
+async fn job_step(
+    s: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: &[u8],
+    action: &str,
 ) -> Result<Json<Value>> {
     let p = caller.require(&[Role::Admin, Role::Department])?;
     let body: StepBody = if body.iter().all(u8::is_ascii_whitespace) {
         StepBody::default()
     } else {
-        json_body(&body)?
+        json_body(body)?
     };
     let act = act(p, body.on.as_deref())?;
-    let job = match action.as_str() {
+    let job = match action {
         "notify" => jobs::notify(&s.db, p, id, &act).await?,
         "not-carried-out" => {
             let reason = body.reason.unwrap_or_default();
@@ -162,18 +212,166 @@ pub async fn job_step(
             v["substitute"] = jobs::view(&new, &jobs::members(&mut conn, new.id).await?);
             return Ok(Json(v));
         }
-        other => {
-            return Err(Error::NotFound(format!(
-            "no job action '{other}'; use approve, notify, not-carried-out, replace or substitute"
-        )))
-        }
+        other => unreachable!("no route takes the job step '{other}'"),
     };
     let mut conn = s.db.pool.acquire().await?;
     Ok(Json(jobs::view(&job, &jobs::members(&mut conn, id).await?)))
 }
 
-/// `GET /public/batches/{batch}/substitutes` (no token): the batch's substitute enterprises,
-/// once its draw is revealed (`docs/results.md` §1.4); 404 before.
+#[utoipa::path(
+    post,
+    path = "/inspection-jobs/{id}/approve",
+    tag = "inspections",
+    summary = "Approve an open job (批准) and give it its inspection code (docs/results.md §12)",
+    description = "Who may call: admin, department (its own jobs).",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body(content = Option<StepBody>, description = "optional: an empty body takes today"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the job after the step", body = schema::Job),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not, or another department's job", body = ErrorBody),
+        (status = 404, description = "not_found: no such job", body = ErrorBody),
+        (status = 409, description = "conflict: the job is not open, or already approved", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_date: `on` is not a date; no_schedule", body = ErrorBody),
+    ),
+)]
+pub async fn approve(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>> {
+    job_step(&s, &caller, id, &body, "approve").await
+}
+
+#[utoipa::path(
+    post,
+    path = "/inspection-jobs/{id}/notify",
+    tag = "inspections",
+    summary = "Record the notice to the enterprise (告知): planned → notified",
+    description = "Who may call: admin, department (its own jobs).",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body(content = Option<StepBody>, description = "optional: an empty body takes today"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the job after the step", body = schema::Job),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not, or another department's job", body = ErrorBody),
+        (status = 404, description = "not_found: no such job", body = ErrorBody),
+        (status = 409, description = "conflict: the job is not planned", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_date: `on` is not a date; invalid: a field is wrong", body = ErrorBody),
+    ),
+)]
+pub async fn notify(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>> {
+    job_step(&s, &caller, id, &body, "notify").await
+}
+
+#[utoipa::path(
+    post,
+    path = "/inspection-jobs/{id}/not-carried-out",
+    tag = "inspections",
+    summary = "End a job without a check: reason deregistered, closed, moved-out or member-unavailable",
+    description = "Who may call: admin, department (its own jobs).",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body(content = Option<StepBody>, description = "optional: an empty body takes today"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the job after the step", body = schema::Job),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not, or another department's job", body = ErrorBody),
+        (status = 404, description = "not_found: no such job", body = ErrorBody),
+        (status = 409, description = "conflict: the job is done or already ended", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_date: `on` is not a date; invalid_reason: not one of the listed reasons", body = ErrorBody),
+    ),
+)]
+pub async fn not_carried_out(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>> {
+    job_step(&s, &caller, id, &body, "not-carried-out").await
+}
+
+#[utoipa::path(
+    post,
+    path = "/inspection-jobs/{id}/replace",
+    tag = "inspections",
+    summary = "Replace an unavailable team member ({inspector, reason, on}) by the plan's deterministic rule (docs/results.md §1.2)",
+    description = "Who may call: admin, department (its own jobs).",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body(content = Option<StepBody>, description = "optional: an empty body takes today"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the job after the step", body = schema::Job),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not, or another department's job", body = ErrorBody),
+        (status = 404, description = "not_found: no such job", body = ErrorBody),
+        (status = 409, description = "no_replacement: nobody qualifies; conflict: the job is done or ended", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_date: `on` is not a date; the inspector is not an active member, or the reason is missing", body = ErrorBody),
+    ),
+)]
+pub async fn replace(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>> {
+    job_step(&s, &caller, id, &body, "replace").await
+}
+
+#[utoipa::path(
+    post,
+    path = "/inspection-jobs/{id}/substitute",
+    tag = "inspections",
+    summary = "End a job whose enterprise is deregistered, closed or moved out ({reason, on}) and record the job of its substitute enterprise by the plan's deterministic rule (docs/results.md §1.4)",
+    description = "Who may call: admin, department (its own jobs). The answer is the ended job with `substitute`, the new job.",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body(content = Option<StepBody>, description = "optional: an empty body takes today"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the ended job, with the substitute's job as `substitute`", body = schema::Job),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not; not_your_department: another department's job", body = ErrorBody),
+        (status = 404, description = "not_found: no such job; no_bundle: the batch's bundle is not on this service", body = ErrorBody),
+        (status = 409, description = "no_substitute: nobody is left in the stratum; already_substituted; wrong_state: the job is not open", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_date: `on` is not a date; unknown_reason, wrong_reason: the reason is not deregistered, closed or moved-out", body = ErrorBody),
+    ),
+)]
+pub async fn substitute(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>> {
+    job_step(&s, &caller, id, &body, "substitute").await
+}
+
+#[utoipa::path(
+    get,
+    path = "/public/batches/{batch}/substitutes",
+    tag = "public",
+    summary = "The batch's substitute enterprises in recorded order, with the original job, reason and drawn team, once the draw is revealed (docs/results.md §1.4)",
+    description = "Who may call: anyone.",
+    params(("batch" = String, Path, description = "batch name")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "the substitutes", body = schema::Substitutes),
+        (status = 401, description = "bad_token: a token was sent and is unknown, revoked or malformed", body = ErrorBody),
+        (status = 404, description = "not_found: no such batch, or its draw is not revealed", body = ErrorBody),
+    ),
+)]
 pub async fn substitutes(
     State(s): State<AppState>,
     Path(batch): Path<String>,
@@ -189,6 +387,25 @@ pub async fn substitutes(
     Ok(Json(json!({ "batch": batch, "substitutes": list })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/inspection-jobs/{id}/result",
+    tag = "inspections",
+    summary = "Record the job's result (谁检查、谁录入)",
+    description = "Who may call: inspector (an active team member, as themself); department officer or admin naming the member.",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body = schema::NewResultBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "the result, version 1", body = schema::InspectionResult),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not; not_on_team: the inspector is not an active member", body = ErrorBody),
+        (status = 404, description = "not_found: no such job", body = ErrorBody),
+        (status = 409, description = "duplicate_result: the job has a result (correct it instead); conflict: the job is not notified", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; outside_period, in_future, unknown_category, unknown_method, missing_item, unknown_item, invalid_date, no_schedule", body = ErrorBody),
+    ),
+)]
 pub async fn record_result(
     State(s): State<AppState>,
     caller: Caller,
@@ -204,6 +421,22 @@ pub async fn record_result(
     Ok((StatusCode::CREATED, Json(results::view(&r, &cats))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/inspection-results/{id}",
+    tag = "inspections",
+    summary = "One result version",
+    description = "Who may call: staff (admin, planner, department, credit, inspector).",
+    params(("id" = i64, Path, description = "numeric id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the version", body = schema::InspectionResult),
+        (status = 400, description = "bad_request: the id is not a number", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: an enterprise token", body = ErrorBody),
+        (status = 404, description = "not_found: no such result", body = ErrorBody),
+    ),
+)]
 pub async fn one_result(
     State(s): State<AppState>,
     caller: Caller,
@@ -216,16 +449,29 @@ pub async fn one_result(
     Ok(Json(results::view(&r, &cats)))
 }
 
-#[derive(Deserialize)]
-pub struct OnQuery {
-    on: Option<String>,
-}
-
+#[utoipa::path(
+    post,
+    path = "/inspection-results/{id}/publish",
+    tag = "inspections",
+    summary = "Publish a result version on a date (谁公开)",
+    description = "Who may call: admin, department (its own).",
+    params(("id" = i64, Path, description = "numeric id"), super::enterprises::On),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the version, published", body = schema::InspectionResult),
+        (status = 400, description = "bad_request: the id is not a number", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not, or another department's result", body = ErrorBody),
+        (status = 404, description = "not_found: no such result", body = ErrorBody),
+        (status = 409, description = "already_published; not_latest: a later version exists", body = ErrorBody),
+        (status = 422, description = "invalid_date: `on` is not a date; invalid: `on` is before the check", body = ErrorBody),
+    ),
+)]
 pub async fn publish(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Query(q): Query<OnQuery>,
+    Query(q): Query<super::enterprises::On>,
 ) -> Result<Json<Value>> {
     let p = caller.require(&[Role::Admin, Role::Department])?;
     let act = act(p, q.on.as_deref())?;
@@ -235,6 +481,25 @@ pub async fn publish(
     Ok(Json(results::view(&r, &cats)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/inspection-results/{id}/corrections",
+    tag = "inspections",
+    summary = "Correct the latest version: a new version with its reason (never an edit)",
+    description = "Who may call: as for a result: inspector (an active team member); department officer or admin naming the member.",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body = schema::NewResultBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "the new version", body = schema::InspectionResult),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not; not_on_team", body = ErrorBody),
+        (status = 404, description = "not_found: no such result", body = ErrorBody),
+        (status = 409, description = "not_latest: a later version exists", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; reason_required, and the checks of a first result", body = ErrorBody),
+    ),
+)]
 pub async fn correct(
     State(s): State<AppState>,
     caller: Caller,
@@ -250,13 +515,35 @@ pub async fn correct(
     Ok((StatusCode::CREATED, Json(results::view(&r, &cats))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OverdueQuery {
+    /// The day asked about, YYYY-MM-DD (default: today in China Standard Time).
+    #[param(format = Date)]
     on: Option<String>,
+    /// Department code (a department officer sees its own).
     department: Option<String>,
+    /// At most this many (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/inspection-results/overdue",
+    tag = "inspections",
+    summary = "Unpublished result versions past their due date, most overdue first, with the working days late",
+    description = "Who may call: admin, planner, department (its own).",
+    params(OverdueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the late versions", body = Vec<schema::OverdueResult>),
+        (status = 400, description = "bad_request: a query parameter is not of its type", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not", body = ErrorBody),
+        (status = 422, description = "invalid_date: `on` is not a date; no_schedule: no working-day schedule for the year", body = ErrorBody),
+    ),
+)]
 pub async fn overdue(
     State(s): State<AppState>,
     caller: Caller,
@@ -284,11 +571,29 @@ pub async fn overdue(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FileName {
+    /// The file name used in messages (default: results.csv).
     file: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/inspection-results/import",
+    tag = "inspections",
+    summary = "Import results from a CSV file (the request body), one transaction; 422 invalid_file lists FILE:LINE: column: what is wrong",
+    description = "Who may call: admin, department (its own jobs).",
+    params(FileName),
+    request_body(content = String, content_type = "text/csv"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "imported", body = schema::ResultsImport),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not", body = ErrorBody),
+        (status = 422, description = "invalid_file: details.errors lists every error; nothing was imported", body = ErrorBody),
+    ),
+)]
 pub async fn import(
     State(s): State<AppState>,
     caller: Caller,
@@ -306,6 +611,14 @@ pub async fn import(
     Ok(Json(outcome?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/result-categories",
+    tag = "inspections",
+    summary = "Result categories and the credit rule table",
+    description = "Who may call: anyone.",
+    responses((status = 200, description = "the categories and rules", body = schema::Categories)),
+)]
 pub async fn categories(State(s): State<AppState>) -> Result<Json<Value>> {
     let mut conn = s.db.pool.acquire().await?;
     let cats = Categories::load(&mut conn).await?;
@@ -315,12 +628,30 @@ pub async fn categories(State(s): State<AppState>) -> Result<Json<Value>> {
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
+    /// proposed, confirmed or rejected.
     state: Option<String>,
+    /// 统一社会信用代码.
+    #[param(pattern = "^[0-9A-HJ-NP-RTUWXY]{18}$")]
     uscc: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/credit-proposals",
+    tag = "inspections",
+    summary = "Credit proposals raised by results",
+    description = "Who may call: admin, credit.",
+    params(ProposalQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the proposals (at most 1000)", body = Vec<schema::Proposal>),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not", body = ErrorBody),
+    ),
+)]
 pub async fn list_proposals(
     State(s): State<AppState>,
     caller: Caller,
@@ -333,42 +664,104 @@ pub async fn list_proposals(
     )))
 }
 
-#[derive(Deserialize)]
+/// A decision on a credit proposal.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ProposalDecision)]
 pub struct Decision {
+    /// The day of the decision, YYYY-MM-DD (default: today in China Standard Time).
+    #[schema(format = Date, nullable = false)]
     on: Option<String>,
+    /// `reject`: why.
+    #[schema(nullable = false)]
     reason: Option<String>,
+    /// `confirm`: the decision document number of the credit record.
+    #[schema(nullable = false)]
     document_no: Option<String>,
+    /// `confirm`: the decision date of the credit record (default: today).
+    #[schema(format = Date, nullable = false)]
     decided_on: Option<String>,
+    /// `confirm`: the record's summary.
     #[serde(default)]
     summary: String,
 }
 
 /// `POST /credit-proposals/{id}/{action}`: `confirm` or `reject`.
-pub async fn decide(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path((id, action)): Path<(i64, String)>,
-    body: axum::body::Bytes,
+async fn decide(
+    s: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: &[u8],
+    action: &str,
 ) -> Result<Json<Value>> {
     let p = caller.require(&[Role::Admin, Role::Credit])?;
-    let d: Decision = json_body(&body)?;
+    let d: Decision = json_body(body)?;
     let act = act(p, d.on.as_deref())?;
-    let proposal = match action.as_str() {
-        "confirm" => {
-            let decided_on = parse_on(d.decided_on.as_deref())?;
-            let c = proposals::Confirmation {
-                document_no: d.document_no.unwrap_or_default(),
-                decided_on,
-                summary: d.summary,
-            };
-            proposals::confirm(&s.db, &s.rules, id, c, &act).await?
-        }
-        "reject" => proposals::reject(&s.db, id, d.reason.as_deref().unwrap_or(""), &act).await?,
-        other => {
-            return Err(Error::NotFound(format!(
-                "no proposal action '{other}'; use confirm or reject"
-            )))
-        }
+    let proposal = if action == "confirm" {
+        let decided_on = parse_on(d.decided_on.as_deref())?;
+        let c = proposals::Confirmation {
+            document_no: d.document_no.unwrap_or_default(),
+            decided_on,
+            summary: d.summary,
+        };
+        proposals::confirm(&s.db, &s.rules, id, c, &act).await?
+    } else {
+        proposals::reject(&s.db, id, d.reason.as_deref().unwrap_or(""), &act).await?
     };
     Ok(Json(json!(proposal)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/credit-proposals/{id}/confirm",
+    tag = "inspections",
+    summary = "Confirm: creates the credit record (document_no, decided_on) and so changes the tier",
+    description = "Who may call: admin, credit.",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body = Decision,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the proposal, decided", body = schema::Proposal),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not", body = ErrorBody),
+        (status = 404, description = "not_found: no such proposal", body = ErrorBody),
+        (status = 409, description = "conflict: the proposal is already decided; a record with this document number exists", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_date: a date is not a date; invalid: document_no is empty", body = ErrorBody),
+    ),
+)]
+pub async fn confirm(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>> {
+    decide(&s, &caller, id, &body, "confirm").await
+}
+
+#[utoipa::path(
+    post,
+    path = "/credit-proposals/{id}/reject",
+    tag = "inspections",
+    summary = "Reject with a reason",
+    description = "Who may call: admin, credit.",
+    params(("id" = i64, Path, description = "numeric id")),
+    request_body = Decision,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the proposal, decided", body = schema::Proposal),
+        (status = 400, description = "bad_request: the id is not a number, or the body is not JSON", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not", body = ErrorBody),
+        (status = 404, description = "not_found: no such proposal", body = ErrorBody),
+        (status = 409, description = "conflict: the proposal is already decided", body = ErrorBody),
+        (status = 422, description = "invalid_request: the body is JSON of the wrong shape; invalid_date: a date is not a date; invalid: the reason is empty", body = ErrorBody),
+    ),
+)]
+pub async fn reject(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>> {
+    decide(&s, &caller, id, &body, "reject").await
 }

@@ -11,6 +11,7 @@ mod draws;
 mod enterprises;
 pub mod error;
 mod extract;
+mod inspection_schemas;
 mod inspections;
 pub mod limits;
 mod openapi;
@@ -20,10 +21,12 @@ pub(crate) mod upload;
 
 use crate::credit::rules::RuleTable;
 use crate::db::Db;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -68,82 +71,19 @@ impl AppState {
         }
     }
 
-    /// This state with other limits (and as many upload slots as they name).
     /// The code key's file (`docs/results.md` §12.3).
     pub fn with_code_key(mut self, path: impl Into<std::path::PathBuf>) -> AppState {
         self.code_key = Arc::new(crate::inspection::code_key::CodeKey::new(path));
         self
     }
 
+    /// This state with other limits (and as many upload slots as they name).
     pub fn with_limits(mut self, limits: limits::Limits) -> AppState {
         self.uploads = limits::Uploads::new(&limits);
         self.limits = limits;
         self
     }
 }
-
-/// Every route: (method, path) pairs, which the OpenAPI document must describe.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/healthz"),
-    ("get", "/api/v1/openapi.json"),
-    ("get", "/api/v1/enterprises"),
-    ("get", "/api/v1/enterprises/{uscc}"),
-    ("get", "/api/v1/enterprises/{uscc}/tier"),
-    ("get", "/api/v1/credit-records"),
-    ("post", "/api/v1/credit-records"),
-    ("get", "/api/v1/credit-records/{id}"),
-    ("get", "/api/v1/repairs"),
-    ("post", "/api/v1/repairs"),
-    ("get", "/api/v1/repairs/overdue"),
-    ("get", "/api/v1/repairs/{id}"),
-    ("post", "/api/v1/repairs/{id}/accept"),
-    ("post", "/api/v1/repairs/{id}/refuse"),
-    ("post", "/api/v1/repairs/{id}/approve"),
-    ("post", "/api/v1/repairs/{id}/deny"),
-    ("get", "/api/v1/departments"),
-    ("get", "/api/v1/items"),
-    ("get", "/api/v1/inspectors"),
-    ("get", "/api/v1/conflicts"),
-    ("post", "/api/v1/conflicts"),
-    ("post", "/api/v1/imports/{kind}"),
-    ("get", "/api/v1/exports/{kind}"),
-    ("get", "/api/v1/calendar/add-workdays"),
-    ("get", "/api/v1/calendar/years"),
-    ("get", "/api/v1/draws"),
-    ("post", "/api/v1/draws"),
-    ("get", "/api/v1/draws/{batch}"),
-    ("post", "/api/v1/draws/{batch}/run"),
-    ("post", "/api/v1/draws/{batch}/abandon"),
-    ("post", "/api/v1/draws/{batch}/reveal"),
-    ("get", "/api/v1/draws/{batch}/report"),
-    ("get", "/api/v1/draws/{batch}/files/{path}"),
-    ("get", "/api/v1/audit"),
-    ("get", "/api/v1/audit/verify"),
-    ("get", "/api/v1/inspection-jobs"),
-    ("get", "/api/v1/inspection-jobs/{id}"),
-    ("post", "/api/v1/inspection-jobs/{id}/approve"),
-    ("post", "/api/v1/inspection-jobs/{id}/notify"),
-    ("post", "/api/v1/inspection-jobs/{id}/not-carried-out"),
-    ("post", "/api/v1/inspection-jobs/{id}/result"),
-    ("post", "/api/v1/inspection-jobs/{id}/replace"),
-    ("post", "/api/v1/inspection-jobs/{id}/substitute"),
-    ("get", "/api/v1/inspection-results/overdue"),
-    ("post", "/api/v1/inspection-results/import"),
-    ("get", "/api/v1/inspection-results/{id}"),
-    ("post", "/api/v1/inspection-results/{id}/publish"),
-    ("post", "/api/v1/inspection-results/{id}/corrections"),
-    ("get", "/api/v1/result-categories"),
-    ("get", "/api/v1/credit-proposals"),
-    ("post", "/api/v1/credit-proposals/{id}/confirm"),
-    ("post", "/api/v1/credit-proposals/{id}/reject"),
-    ("get", "/api/v1/public/batches/{batch}/announcement"),
-    ("get", "/api/v1/public/batches/{batch}/results"),
-    ("get", "/api/v1/public/batches/{batch}/substitutes"),
-    (
-        "get",
-        "/api/v1/public/enterprises/{uscc}/inspection-results",
-    ),
-];
 
 /// The answer to a method a path does not take; axum adds the `Allow` header.
 async fn method_not_allowed(method: axum::http::Method) -> error::Error {
@@ -152,80 +92,80 @@ async fn method_not_allowed(method: axum::http::Method) -> error::Error {
     ))
 }
 
+/// Every route of `/api/v1`, each with its OpenAPI operation: the one list of routes (`docs/api.md`, "How the document is made"). A handler joins the API by
+/// being named here; `routes!` takes its method and path from its `#[utoipa::path]`, so a route
+/// cannot be served without being described.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(openapi::serve))
+        .routes(routes!(enterprises::list))
+        .routes(routes!(enterprises::one))
+        .routes(routes!(enterprises::tier))
+        .routes(routes!(credit::records, credit::add_record))
+        .routes(routes!(credit::record))
+        .routes(routes!(credit::repairs, credit::file_repair))
+        .routes(routes!(credit::overdue))
+        .routes(routes!(credit::repair))
+        .routes(routes!(credit::accept))
+        .routes(routes!(credit::refuse))
+        .routes(routes!(credit::approve))
+        .routes(routes!(credit::deny))
+        .routes(routes!(directory::departments))
+        .routes(routes!(directory::items))
+        .routes(routes!(directory::inspectors))
+        .routes(routes!(directory::conflicts, directory::declare_conflict))
+        .routes(routes!(transfer::import))
+        .routes(routes!(transfer::export))
+        .routes(routes!(calendar::add_workdays))
+        .routes(routes!(calendar::years))
+        .routes(routes!(draws::list, draws::prepare))
+        .routes(routes!(draws::one))
+        .routes(routes!(draws::report))
+        .routes(routes!(draws::run))
+        .routes(routes!(draws::abandon))
+        .routes(routes!(draws::reveal))
+        .routes(routes!(draws::file))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
+        .routes(routes!(inspections::list_jobs))
+        .routes(routes!(inspections::one_job))
+        .routes(routes!(inspections::approve))
+        .routes(routes!(inspections::notify))
+        .routes(routes!(inspections::not_carried_out))
+        .routes(routes!(inspections::replace))
+        .routes(routes!(inspections::substitute))
+        .routes(routes!(inspections::record_result))
+        .routes(routes!(inspections::overdue))
+        .routes(routes!(inspections::import))
+        .routes(routes!(inspections::one_result))
+        .routes(routes!(inspections::publish))
+        .routes(routes!(inspections::correct))
+        .routes(routes!(inspections::categories))
+        .routes(routes!(inspections::list_proposals))
+        .routes(routes!(inspections::confirm))
+        .routes(routes!(inspections::reject))
+        .routes(routes!(public::announcement))
+        .routes(routes!(public::batch_results))
+        .routes(routes!(inspections::substitutes))
+        .routes(routes!(public::enterprise_results))
+}
+
+/// The routes outside `/api/v1` that the document describes.
+fn service_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(openapi::health))
+}
+
+/// Every documented route, for the document.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::Head::openapi())
+        .merge(service_routes())
+        .nest("/api/v1", api_routes())
+}
+
 /// The router of the whole service.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
-        .route("/enterprises", get(enterprises::list))
-        .route("/enterprises/{uscc}", get(enterprises::one))
-        .route("/enterprises/{uscc}/tier", get(enterprises::tier))
-        .route(
-            "/credit-records",
-            get(credit::records).post(credit::add_record),
-        )
-        .route("/credit-records/{id}", get(credit::record))
-        .route("/repairs", get(credit::repairs).post(credit::file_repair))
-        .route("/repairs/overdue", get(credit::overdue))
-        .route("/repairs/{id}", get(credit::repair))
-        .route("/repairs/{id}/{action}", post(credit::repair_step))
-        .route("/departments", get(directory::departments))
-        .route("/items", get(directory::items))
-        .route("/inspectors", get(directory::inspectors))
-        .route(
-            "/conflicts",
-            get(directory::conflicts).post(directory::declare_conflict),
-        )
-        .route("/imports/{kind}", post(transfer::import))
-        .route("/exports/{kind}", get(transfer::export))
-        .route("/calendar/add-workdays", get(calendar::add_workdays))
-        .route("/calendar/years", get(calendar::years))
-        .route("/draws", get(draws::list).post(draws::prepare))
-        .route("/draws/{batch}", get(draws::one))
-        .route("/draws/{batch}/report", get(draws::report))
-        .route("/draws/{batch}/{action}", post(draws::step))
-        .route("/draws/{batch}/files/{*path}", get(draws::file))
-        .route("/audit", get(audit::list))
-        .route("/audit/verify", get(audit::verify))
-        .route("/inspection-jobs", get(inspections::list_jobs))
-        .route("/inspection-jobs/{id}", get(inspections::one_job))
-        .route(
-            "/inspection-jobs/{id}/result",
-            post(inspections::record_result),
-        )
-        .route(
-            "/inspection-jobs/{id}/{action}",
-            post(inspections::job_step),
-        )
-        .route("/inspection-results/overdue", get(inspections::overdue))
-        .route("/inspection-results/import", post(inspections::import))
-        .route("/inspection-results/{id}", get(inspections::one_result))
-        .route(
-            "/inspection-results/{id}/publish",
-            post(inspections::publish),
-        )
-        .route(
-            "/inspection-results/{id}/corrections",
-            post(inspections::correct),
-        )
-        .route("/result-categories", get(inspections::categories))
-        .route("/credit-proposals", get(inspections::list_proposals))
-        .route("/credit-proposals/{id}/{action}", post(inspections::decide))
-        .route(
-            "/public/batches/{batch}/announcement",
-            get(public::announcement),
-        )
-        .route(
-            "/public/batches/{batch}/results",
-            get(public::batch_results),
-        )
-        .route(
-            "/public/batches/{batch}/substitutes",
-            get(inspections::substitutes),
-        )
-        .route(
-            "/public/enterprises/{uscc}/inspection-results",
-            get(public::enterprise_results),
-        )
+    let (api, _) = api_routes().split_for_parts();
+    let api = api
         .fallback(|| async {
             error::Error::NotFound("no such endpoint; see /api/v1/openapi.json".into())
         })
@@ -234,11 +174,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             limits::guard,
         ));
-    Router::new()
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
-        )
+    let (service, _) = service_routes().split_for_parts();
+    service
         .nest("/api/v1", api)
         .merge(crate::log::http::routes())
         // The public portal's pages, `/public/…` JSON and embedded files; its fallback is the

@@ -1,8 +1,9 @@
 //! The public record of inspections, without a token (`docs/results.md` §6): JSON by default,
 //! CSV with `?format=csv` (UTF-8, LF, the Chinese headers of `docs/results.md` §6.4).
 
-use super::error::{Error, Result};
+use super::error::{Error, ErrorBody, Result};
 use super::extract::{Path, Query};
+use super::inspection_schemas as schema;
 use super::AppState;
 use crate::inspection::catalog::Categories;
 use crate::inspection::public;
@@ -12,9 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Format {
+    /// json (default) or csv (UTF-8, LF, the Chinese headers of docs/results.md §6.4).
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
@@ -45,6 +50,21 @@ fn csv_response(name: &str, text: String) -> Response {
 }
 
 /// 抽查检查结果信息 of one enterprise.
+#[utoipa::path(
+    get,
+    path = "/public/enterprises/{uscc}/inspection-results",
+    tag = "public",
+    summary = "抽查检查结果信息 of one enterprise: every published version",
+    description = "Who may call: anyone.",
+    params(("uscc" = String, Path, description = "统一社会信用代码"), Format),
+    responses(
+        (status = 200, description = "the published results", content(
+            (schema::EnterpriseResults = "application/json"),
+            (String = "text/csv; charset=utf-8"),
+        )),
+        (status = 400, description = "bad_request: format is neither json nor csv", body = ErrorBody),
+    ),
+)]
 pub async fn enterprise_results(
     State(s): State<AppState>,
     Path(uscc): Path<String>,
@@ -72,6 +92,21 @@ pub async fn enterprise_results(
 }
 
 /// 抽查结果公告 of one batch.
+#[utoipa::path(
+    get,
+    path = "/public/batches/{batch}/results",
+    tag = "public",
+    summary = "抽查结果公告: the published result versions of a batch",
+    description = "Who may call: anyone.",
+    params(("batch" = String, Path, description = "batch name"), Format),
+    responses(
+        (status = 200, description = "the published results", content(
+            (schema::BatchResults = "application/json"),
+            (String = "text/csv; charset=utf-8"),
+        )),
+        (status = 400, description = "bad_request: format is neither json nor csv", body = ErrorBody),
+    ),
+)]
 pub async fn batch_results(
     State(s): State<AppState>,
     Path(batch): Path<String>,
@@ -96,6 +131,23 @@ pub async fn batch_results(
 }
 
 /// 抽查任务公告 of one batch that has been run.
+#[utoipa::path(
+    get,
+    path = "/public/batches/{batch}/announcement",
+    tag = "public",
+    summary = "抽查任务公告 of a run batch: per task its body, type 定向/不定向, items, scope, dates, number drawn; the drawn list once revealed",
+    description = "Who may call: anyone.",
+    params(("batch" = String, Path, description = "batch name"), Format),
+    responses(
+        (status = 200, description = "the announcement", content(
+            (schema::Announcement = "application/json"),
+            (String = "text/csv; charset=utf-8"),
+        )),
+        (status = 400, description = "bad_request: format is neither json nor csv", body = ErrorBody),
+        (status = 404, description = "not_found: no such batch, or not run yet", body = ErrorBody),
+        (status = 422, description = "invalid: the batch's bundle cannot be read", body = ErrorBody),
+    ),
+)]
 pub async fn announcement(
     State(s): State<AppState>,
     Path(batch): Path<String>,

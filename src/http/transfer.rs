@@ -4,7 +4,7 @@
 //! `export` writes, piece by piece as it is read from the database.
 
 use super::caller::Caller;
-use super::error::{Error, Result};
+use super::error::{Error, ErrorBody, Result};
 use super::extract::{Path, Query};
 use super::limits::BodyLimit;
 use super::upload;
@@ -18,6 +18,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
 pub(super) fn kind(s: &str) -> Result<Kind> {
     Kind::parse(s).ok_or_else(|| {
@@ -36,11 +37,34 @@ pub(crate) fn roles(kind: Kind) -> &'static [Role] {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FileName {
+    /// The file name used in messages (default: KIND.csv).
     file: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/imports/{kind}",
+    tag = "directories",
+    summary = "Import a CSV file (the request body) in one transaction; 422 lists FILE:LINE: column: what is wrong",
+    description = "Who may call: admin, planner; credit-records: admin, credit.\n\nThe body is the file, UTF-8 or GB18030 (detected), English or Chinese headers (docs/import-formats.md); it streams to the importer.",
+    params(
+        ("kind" = crate::import::Kind, Path, description = "what the file holds"),
+        FileName,
+    ),
+    request_body(content = String, content_type = "text/csv"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "imported", body = ImportReport),
+        (status = 400, description = "bad_request: the body cannot be read as text", body = ErrorBody),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not import this kind", body = ErrorBody),
+        (status = 404, description = "not_found: no such kind", body = ErrorBody),
+        (status = 422, description = "invalid_file: details.errors lists FILE:LINE: column: what is wrong (details.total counts them); nothing was imported", body = ErrorBody),
+    ),
+)]
 pub async fn import(
     State(s): State<AppState>,
     caller: Caller,
@@ -83,6 +107,21 @@ pub async fn import(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/exports/{kind}",
+    tag = "directories",
+    summary = "Export a table as CSV, in the format the import reads",
+    description = "Who may call: admin, planner; credit-records: admin, credit.",
+    params(("kind" = crate::import::Kind, Path, description = "which table")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the CSV file", body = String, content_type = "text/csv; charset=utf-8"),
+        (status = 401, description = "unauthorized: no token; bad_token: the token is unknown, revoked or malformed", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not export this kind", body = ErrorBody),
+        (status = 404, description = "not_found: no such kind", body = ErrorBody),
+    ),
+)]
 pub async fn export(
     State(s): State<AppState>,
     caller: Caller,

@@ -33,8 +33,11 @@ pub const MAX_REPORTED: usize = 100;
 const CHUNK: usize = 2000;
 
 /// What can be imported and exported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
+#[schema(as = ImportKind)]
 pub enum Kind {
     Enterprises,
     CreditRecords,
@@ -93,7 +96,7 @@ impl Kind {
 }
 
 /// The outcome of a successful import.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub kind: Kind,
     pub file: String,

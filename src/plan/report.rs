@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Visits per enterprise of one tier against the tier's cap.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TierRow {
     pub tier: String,
     pub cap: u32,
@@ -29,7 +29,7 @@ pub struct TierRow {
 }
 
 /// Inspector load of one department in one period.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct LoadRow {
     pub department: String,
     pub period: u32,
@@ -42,7 +42,7 @@ pub struct LoadRow {
 }
 
 /// One stratum's inclusion probability against its realized selection.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct InclusionRow {
     pub task: String,
     pub tier: String,
@@ -58,7 +58,8 @@ pub struct InclusionRow {
 }
 
 /// The plan report.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = PlanReport)]
 pub struct Report {
     pub batch: String,
     pub method: String,

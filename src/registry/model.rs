@@ -9,8 +9,9 @@ use serde::Serialize;
 use std::fmt;
 
 /// A 6-digit administrative division code (行政区划代码, GB/T 2260).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(pattern = "^[0-9]{6}$")]
 pub struct RegionCode(String);
 
 impl RegionCode {
@@ -42,8 +43,9 @@ impl fmt::Display for RegionCode {
 
 /// An industry code of GB/T 4754-2017: a section letter A–T, optionally followed by the
 /// 2-digit division, 3-digit group or 4-digit class (`C`, `C13`, `C135`, `C1351`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(pattern = "^[A-T]([0-9]{2,4})?$")]
 pub struct IndustryCode(String);
 
 impl IndustryCode {
@@ -78,7 +80,7 @@ impl fmt::Display for IndustryCode {
 }
 
 /// Registration status of an enterprise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EnterpriseStatus {
     /// 存续 / 在业: in business, can be drawn.
@@ -128,7 +130,7 @@ pub struct Enterprise {
 }
 
 /// A participating department (市场监管, 生态环境, …).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Department {
     /// Short stable code, e.g. `SCJG`.
     pub code: String,
@@ -136,7 +138,7 @@ pub struct Department {
 }
 
 /// General items have a strictly limited ratio; key items none (`docs/domain.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {
     General,
@@ -163,7 +165,7 @@ impl ItemKind {
 }
 
 /// An inspection item of a department's published list (抽查事项).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Item {
     pub code: String,
     pub department: String,
@@ -177,7 +179,7 @@ pub struct Item {
 }
 
 /// An enforcement officer of the inspector directory.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Inspector {
     /// Stable id, e.g. the staff number.
     pub id: String,
@@ -202,10 +204,11 @@ impl Inspector {
 }
 
 /// An inspector who must not inspect an enterprise (回避).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Conflict {
     pub inspector: String,
     #[serde(serialize_with = "crate::serde_display")]
+    #[schema(value_type = String, pattern = "^[0-9A-HJ-NP-RTUWXY]{18}$")]
     pub uscc: Uscc,
     pub reason: String,
     pub declared_on: NaiveDate,

@@ -23,7 +23,7 @@ pub use eligibility::{check_eligibility, Ineligible};
 pub use row::{RepairRow, RowError};
 
 /// One act on a request: who, on which (working) day, and the exact time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Step {
     /// Who acted (applicant or officer id).
     pub by: String,
@@ -34,14 +34,14 @@ pub struct Step {
 }
 
 /// Filed, waiting for intake.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Submitted {
     pub filed: Step,
     pub intake_due: NaiveDate,
 }
 
 /// Accepted at intake, waiting for the decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub filed: Step,
     pub intake_due: NaiveDate,
@@ -50,7 +50,7 @@ pub struct Accepted {
 }
 
 /// Refused at intake (final).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Refused {
     pub filed: Step,
     pub intake_due: NaiveDate,
@@ -59,7 +59,7 @@ pub struct Refused {
 }
 
 /// Approved: the record's publicity ends on the decision day (final).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Approved {
     pub filed: Step,
     pub intake_due: NaiveDate,
@@ -69,7 +69,7 @@ pub struct Approved {
 }
 
 /// Denied after examination (final).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Denied {
     pub filed: Step,
     pub intake_due: NaiveDate,
@@ -80,7 +80,7 @@ pub struct Denied {
 }
 
 /// The state of a request; serialized as `"state": "accepted"` next to that state's fields.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum RepairState {
     /// Filed, waiting for intake.
@@ -144,7 +144,7 @@ impl Default for RepairSettings {
 }
 
 /// A credit repair request for one record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RepairRequest {
     /// Database id; 0 before the request is stored.
     pub id: i64,
@@ -152,6 +152,7 @@ pub struct RepairRequest {
     pub record_id: i64,
     /// The enterprise that asks.
     #[serde(serialize_with = "crate::serde_display")]
+    #[schema(value_type = String, pattern = "^[0-9A-HJ-NP-RTUWXY]{18}$")]
     pub uscc: Uscc,
     /// The credit commitment letter (信用承诺书).
     pub commitment: String,
