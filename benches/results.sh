@@ -6,12 +6,14 @@
 #   2. the overdue-publication list over the N unpublished results, then with 1 % unpublished;
 #   3. GET /api/v1/public/enterprises/{uscc}/inspection-results at 64 connections, 20 s (wrk).
 # Usage: benches/results.sh [N]. Needs wrk, sqlite3, psql and GNU time; PostgreSQL at $PG
-# (default postgres://postgres@127.0.0.1:5432). BIN=… measures another build.
+# (default postgres://postgres@127.0.0.1:5432). BIN=… measures another build; PORT=… moves the
+# services; the generated data is kept in $OUT (default /tmp/dualdraw-bench/results-N).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
-OUT=bench-data/results-$N
+PORT=${PORT:-18090} # the SQLite service; PostgreSQL's on PORT + 1
+OUT=${OUT:-/tmp/dualdraw-bench/results-$N}
 if [ -z "${BIN:-}" ]; then
     BIN=target/release/dualdraw
     cargo build --release --quiet
@@ -52,6 +54,7 @@ measure() { # URL PORT
     DATABASE_URL=$url $BIN serve --bind "127.0.0.1:$port" --no-demo >/dev/null 2>&1 &
     local pid=$!
     sleep 2
+    kill -0 "$pid" 2>/dev/null || { echo "the service did not start on port $port (in use? set PORT=…)" >&2; exit 1; }
     echo "  GET /api/v1/public/enterprises/{uscc}/inspection-results, 64 connections, 20 s, load $(load_average):"
     CODES=$OUT/codes.txt wrk -t2 -c64 -d20s -s benches/public_results.lua "http://127.0.0.1:$port" | tail -1 | sed 's/^/    /'
     kill "$pid"
@@ -67,9 +70,9 @@ sql_of() { # URL: a command reading SQL on stdin for this database
 echo "SQLite, $N results:"
 rm -f "$OUT"/bench.db*
 setup "sqlite://$OUT/bench.db" sqlite3 "$OUT/bench.db"
-measure "sqlite://$OUT/bench.db" 18090
+measure "sqlite://$OUT/bench.db" "$PORT"
 echo "PostgreSQL, $N results:"
 psql "$PG/test" -qc "DROP DATABASE IF EXISTS dd_results_bench" -c "CREATE DATABASE dd_results_bench" 2>/dev/null
 setup "$PG/dd_results_bench" psql -q "$PG/dd_results_bench"
 psql "$PG/dd_results_bench" -qc "ANALYZE" -c CHECKPOINT
-measure "$PG/dd_results_bench" 18091
+measure "$PG/dd_results_bench" $((PORT + 1))

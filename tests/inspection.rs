@@ -553,6 +553,54 @@ both!(
     }
 );
 
+both!(concurrent_imports_of_one_file_write_it_once, |app| {
+    let admin = app.load_fixtures().await;
+    run_draw(app).await;
+    let staffed = staffed(app, &admin).await;
+    let scjg = app.token(Role::Department, Some("SCJG")).await;
+    let mut file = "batch,visit,department,inspector,checked_on,method,results\n".to_string();
+    for j in &staffed {
+        file.push_str(&format!(
+            "B1,{},SCJG,{},{},书面,未发现问题\n",
+            j["visit"].as_str().unwrap(),
+            j["team"][0]["inspector"].as_str().unwrap(),
+            j["period_from"].as_str().unwrap()
+        ));
+    }
+    let import = || {
+        send(
+            app.post("/api/v1/inspection-results/import?file=same.csv")
+                .bearer_auth(&scjg)
+                .body(file.clone()),
+        )
+    };
+    let ((s1, r1), (s2, r2)) = tokio::join!(import(), import());
+    let mut statuses = [s1, s2];
+    statuses.sort();
+    assert_eq!(statuses[0], 200, "one import succeeds: {r1} {r2}");
+    assert!(
+        [409, 422].contains(&statuses[1]),
+        "the other is refused: {r1} {r2}"
+    );
+    let refused = if s1 == 200 { r2 } else { r1 };
+    assert!(
+        refused.to_string().contains("duplicate_result"),
+        "{refused}"
+    );
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inspection_results")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n as usize, staffed.len(), "each result once");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'inspection.import'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1, "one audit entry, of the import that wrote");
+});
+
 both!(
     a_credit_proposal_changes_the_tier_only_when_the_credit_office_confirms_it,
     |app| {
