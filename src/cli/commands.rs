@@ -145,7 +145,11 @@ async fn serve(
         .map_err(|e| Failure::input(format!("cannot listen on {bind}: {e}")))?
         .tap_io(no_delay);
     tracing::info!(db = %crate::db::redact(url), "dualdraw listening on http://{bind}");
-    let app = crate::http::app(crate::http::AppState::with_bundles(db, bundles));
+    let state = crate::http::AppState::with_bundles(db, bundles);
+    // The fairness check's indexes of the revealed draws, built while the service already
+    // answers (`docs/portal.md`, "The plan index").
+    tokio::spawn(crate::web::warm(state.clone()));
+    let app = crate::http::app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
