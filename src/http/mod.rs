@@ -37,6 +37,8 @@ pub struct AppState {
     pub uploads: limits::Uploads,
     /// Full log tiles already served (`docs/log.md` §4: they never change).
     pub tiles: crate::log::tile_cache::TileCache,
+    /// The 抽查事项清单 page as last built (`crate::web::ItemsCache`).
+    pub items_page: crate::web::ItemsCache,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             uploads: limits::Uploads::new(&limits::Limits::default()),
             limits: limits::Limits::default(),
             tiles: crate::log::tile_cache::TileCache::default(),
+            items_page: crate::web::ItemsCache::default(),
         }
     }
 

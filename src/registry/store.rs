@@ -83,14 +83,56 @@ pub struct EnterpriseFilter {
     pub limit: Option<i64>,
 }
 
+/// Characters a name part needs for the trigram index (`docs/portal.md`, "Name search").
+pub const NAME_SEARCH_MIN: usize = 3;
+
+/// At most this many names found by SQLite's trigram index are read and ordered by code; a part
+/// of a name found more often is common enough that reading the enterprises in code order finds
+/// a page of them sooner (`docs/portal.md`, "Name search").
+const INDEXED_HITS_READ: i64 = 4000;
+
 /// A page of enterprises in code order.
+///
+/// `q`, a part of the name, matches as `LIKE '%q%'` (case ignored for A–Z only, `%` and `_`
+/// literal) on both databases. From [`NAME_SEARCH_MIN`] characters on, a trigram index narrows
+/// the names read: on SQLite the FTS5 table `enterprise_names` when it finds at most
+/// [`INDEXED_HITS_READ`] names, on PostgreSQL the `pg_trgm` index the planner chooses; every name
+/// it finds is still compared with the pattern, so the index never changes the answer.
 pub async fn enterprises(
     conn: &mut AnyConnection,
     f: &EnterpriseFilter,
 ) -> Result<Vec<Enterprise>, sqlx::Error> {
-    let mut q = Sql::new(format!(
-        "SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE 1 = 1"
-    ));
+    let backend = Backend::of(conn);
+    let by_index = match (&f.q, backend) {
+        (Some(v), Backend::Sqlite) if v.chars().count() >= NAME_SEARCH_MIN => {
+            let hits: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM enterprise_names \
+                 WHERE enterprise_names MATCH $1 LIMIT $2)",
+            )
+            .bind(fts_phrase(v))
+            .bind(INDEXED_HITS_READ + 1)
+            .fetch_one(&mut *conn)
+            .await?;
+            hits <= INDEXED_HITS_READ
+        }
+        _ => false,
+    };
+    let columns = ENTERPRISE_COLUMNS
+        .split(", ")
+        .map(|c| format!("enterprises.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut q = if by_index {
+        // CROSS JOIN: SQLite reads the index's hits first, then each one's row.
+        let mut q = Sql::new(format!(
+            "SELECT {columns} FROM enterprise_names CROSS JOIN enterprises \
+             ON enterprises.rowid = enterprise_names.rowid WHERE enterprise_names MATCH "
+        ));
+        q.bind_text(fts_phrase(f.q.as_deref().unwrap_or("")));
+        q
+    } else {
+        Sql::new(format!("SELECT {columns} FROM enterprises WHERE 1 = 1"))
+    };
     if let Some(v) = &f.region {
         q.push(" AND region = ").bind_text(v.clone());
     }
@@ -110,11 +152,13 @@ pub async fn enterprises(
     }
     if let Some(v) = &f.q {
         // SQLite's LIKE ignores the case of A–Z and only of A–Z; PostgreSQL's ignores none, and
-        // its LOWER follows the database's locale unless told to use "C" (A–Z only).
-        let name = if Backend::of(conn) == Backend::Postgres {
-            "LOWER(name COLLATE \"C\")"
+        // its LOWER follows the database's locale unless told to use "C" (A–Z only). The
+        // PostgreSQL expression is the one its trigram index is built on
+        // (migrations/postgres/0009_portal_lookups.sql).
+        let name = if backend == Backend::Postgres {
+            "LOWER(enterprises.name COLLATE \"C\")"
         } else {
-            "name"
+            "enterprises.name"
         };
         q.push(" AND ")
             .push(name)
@@ -123,12 +167,19 @@ pub async fn enterprises(
             .push(" ESCAPE '!'");
     }
     if let Some(v) = &f.after {
-        q.push(" AND uscc > ").bind_text(v.clone());
+        q.push(" AND enterprises.uscc > ").bind_text(v.clone());
     }
     let limit = f.limit.unwrap_or(50).clamp(1, 1000);
-    q.push(" ORDER BY uscc LIMIT ").bind_int(limit);
+    q.push(" ORDER BY enterprises.uscc LIMIT ").bind_int(limit);
     let rows = q.query_as::<EnterpriseRow>().fetch_all(conn).await?;
     rows.into_iter().map(Enterprise::try_from).collect()
+}
+
+/// `text` as one FTS5 phrase: in double quotes, a double quote doubled. With the trigram
+/// tokenizer the phrase matches every name that has `text` in it, case folded (a superset of
+/// what `LIKE` matches, which the search then applies).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// `text` as a LIKE pattern that matches only itself (with `ESCAPE '!'`; a backslash would
