@@ -91,8 +91,8 @@ fn names() -> Vec<(String, String)> {
         .enumerate()
         .map(|(i, n)| (code(i), n.to_string()))
         .collect();
-    // Enough names with 科技有 for SQLite to read the names in code order instead of the index
-    // (more than INDEXED_HITS_READ), in codes interleaved with the others.
+    // Names with 科技有 among the first codes (the page fills there, read in code order) and
+    // names with 尾部集 only after the first 4,096 codes (found through the index).
     for i in 0..6200 {
         let n = if i % 3 == 0 {
             format!("深圳市第{i}号电子商务有限公司")
@@ -100,6 +100,9 @@ fn names() -> Vec<(String, String)> {
             format!("深圳市第{i}号网络科技有限公司")
         };
         rows.push((code(100 + i), n));
+    }
+    for i in 0..120 {
+        rows.push((code(9000 + i), format!("深圳市尾部集团{i}有限公司")));
     }
     rows
 }
@@ -126,6 +129,8 @@ const QUERIES: &[&str] = &[
     "有限公司",
     "不存在的名字",
     "（深圳）",
+    "尾部集",
+    "尾部集团11",
 ];
 
 both!(finds_what_like_finds_with_and_without_the_index, |app| {

@@ -86,52 +86,78 @@ pub struct EnterpriseFilter {
 /// Characters a name part needs for the trigram index (`docs/portal.md`, "Name search").
 pub const NAME_SEARCH_MIN: usize = 3;
 
-/// At most this many names found by SQLite's trigram index are read and ordered by code; a part
-/// of a name found more often is common enough that reading the enterprises in code order finds
-/// a page of them sooner (`docs/portal.md`, "Name search").
-const INDEXED_HITS_READ: i64 = 4000;
+/// How many enterprises, in code order, SQLite reads first for a part of a name before it asks
+/// the trigram index (`docs/portal.md`, "Name search").
+const READ_FIRST: i64 = 4096;
+
+/// How a search reads the enterprises.
+#[derive(Clone, Copy, PartialEq)]
+enum Plan {
+    /// In code order, comparing every name: all of them, or only the first `n`.
+    InCodeOrder(Option<i64>),
+    /// The names SQLite's trigram index finds, each compared, ordered by code.
+    ByNameIndex,
+}
 
 /// A page of enterprises in code order.
 ///
 /// `q`, a part of the name, matches as `LIKE '%q%'` (case ignored for A–Z only, `%` and `_`
 /// literal) on both databases. From [`NAME_SEARCH_MIN`] characters on, a trigram index narrows
-/// the names read: on SQLite the FTS5 table `enterprise_names` when it finds at most
-/// [`INDEXED_HITS_READ`] names, on PostgreSQL the `pg_trgm` index the planner chooses; every name
-/// it finds is still compared with the pattern, so the index never changes the answer.
+/// the names read: on SQLite, when the first [`READ_FIRST`] enterprises in code order do not
+/// fill the page (a common part of a name fills it there, cheaper than any index), the FTS5
+/// table `enterprise_names`; on PostgreSQL the `pg_trgm` index when the planner chooses it.
+/// Every name an index finds is still compared with the pattern, so it never changes the answer.
 pub async fn enterprises(
     conn: &mut AnyConnection,
     f: &EnterpriseFilter,
 ) -> Result<Vec<Enterprise>, sqlx::Error> {
+    let indexed = Backend::of(conn) == Backend::Sqlite
+        && f.q
+            .as_ref()
+            .is_some_and(|v| v.chars().count() >= NAME_SEARCH_MIN);
+    if !indexed {
+        return read(conn, f, Plan::InCodeOrder(None)).await;
+    }
+    let first = read(conn, f, Plan::InCodeOrder(Some(READ_FIRST))).await?;
+    if first.len() as i64 == limit_of(f) {
+        // The page is full among the first codes: no later code can come before these.
+        return Ok(first);
+    }
+    read(conn, f, Plan::ByNameIndex).await
+}
+
+fn limit_of(f: &EnterpriseFilter) -> i64 {
+    f.limit.unwrap_or(50).clamp(1, 1000)
+}
+
+/// One search by one plan.
+async fn read(
+    conn: &mut AnyConnection,
+    f: &EnterpriseFilter,
+    plan: Plan,
+) -> Result<Vec<Enterprise>, sqlx::Error> {
     let backend = Backend::of(conn);
-    let by_index = match (&f.q, backend) {
-        (Some(v), Backend::Sqlite) if v.chars().count() >= NAME_SEARCH_MIN => {
-            let hits: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM enterprise_names \
-                 WHERE enterprise_names MATCH $1 LIMIT $2)",
-            )
-            .bind(fts_phrase(v))
-            .bind(INDEXED_HITS_READ + 1)
-            .fetch_one(&mut *conn)
-            .await?;
-            hits <= INDEXED_HITS_READ
-        }
-        _ => false,
-    };
     let columns = ENTERPRISE_COLUMNS
         .split(", ")
-        .map(|c| format!("enterprises.{c}"))
+        .map(|c| format!("enterprises.{c} AS {c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut q = if by_index {
+    let mut q = match plan {
         // CROSS JOIN: SQLite reads the index's hits first, then each one's row.
-        let mut q = Sql::new(format!(
-            "SELECT {columns} FROM enterprise_names CROSS JOIN enterprises \
-             ON enterprises.rowid = enterprise_names.rowid WHERE enterprise_names MATCH "
-        ));
-        q.bind_text(fts_phrase(f.q.as_deref().unwrap_or("")));
-        q
-    } else {
-        Sql::new(format!("SELECT {columns} FROM enterprises WHERE 1 = 1"))
+        Plan::ByNameIndex => {
+            let mut q = Sql::new(format!(
+                "SELECT {columns} FROM enterprise_names CROSS JOIN enterprises \
+                 ON enterprises.rowid = enterprise_names.rowid WHERE enterprise_names MATCH "
+            ));
+            q.bind_text(fts_phrase(f.q.as_deref().unwrap_or("")));
+            q
+        }
+        Plan::InCodeOrder(Some(_)) => Sql::new(format!(
+            "SELECT {ENTERPRISE_COLUMNS} FROM (SELECT {columns} FROM enterprises WHERE 1 = 1"
+        )),
+        Plan::InCodeOrder(None) => {
+            Sql::new(format!("SELECT {columns} FROM enterprises WHERE 1 = 1"))
+        }
     };
     if let Some(v) = &f.region {
         q.push(" AND region = ").bind_text(v.clone());
@@ -150,6 +176,14 @@ pub async fn enterprises(
     if let Some(v) = f.key_supervision {
         q.push(" AND key_supervision = ").bind_int(v as i64);
     }
+    if let Some(v) = &f.after {
+        q.push(" AND enterprises.uscc > ").bind_text(v.clone());
+    }
+    if let Plan::InCodeOrder(Some(n)) = plan {
+        q.push(" ORDER BY enterprises.uscc LIMIT ")
+            .bind_int(n)
+            .push(") AS enterprises WHERE 1 = 1");
+    }
     if let Some(v) = &f.q {
         // SQLite's LIKE ignores the case of A–Z and only of A–Z; PostgreSQL's ignores none, and
         // its LOWER follows the database's locale unless told to use "C" (A–Z only). The
@@ -166,11 +200,8 @@ pub async fn enterprises(
             .bind_text(format!("%{}%", like_literal(&v.to_ascii_lowercase())))
             .push(" ESCAPE '!'");
     }
-    if let Some(v) = &f.after {
-        q.push(" AND enterprises.uscc > ").bind_text(v.clone());
-    }
-    let limit = f.limit.unwrap_or(50).clamp(1, 1000);
-    q.push(" ORDER BY enterprises.uscc LIMIT ").bind_int(limit);
+    q.push(" ORDER BY enterprises.uscc LIMIT ")
+        .bind_int(limit_of(f));
     let rows = q.query_as::<EnterpriseRow>().fetch_all(conn).await?;
     rows.into_iter().map(Enterprise::try_from).collect()
 }
