@@ -91,10 +91,10 @@ pub const NAME_SEARCH_MIN: usize = 3;
 const READ_FIRST: i64 = 4096;
 
 /// How a search reads the enterprises.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Plan {
-    /// In code order, comparing every name: all of them, or only the first `n`.
-    InCodeOrder(Option<i64>),
+    /// In code order, comparing every name: all of them, or those up to a code.
+    InCodeOrder(Option<String>),
     /// The names SQLite's trigram index finds, each compared, ordered by code.
     ByNameIndex,
 }
@@ -118,7 +118,17 @@ pub async fn enterprises(
     if !indexed {
         return read(conn, f, Plan::InCodeOrder(None)).await;
     }
-    let first = read(conn, f, Plan::InCodeOrder(Some(READ_FIRST))).await?;
+    // The code of the READ_FIRST-th enterprise (read from the code index alone).
+    let mut q = Sql::new("SELECT enterprises.uscc FROM enterprises WHERE 1 = 1");
+    filters(&mut q, f);
+    q.push(" ORDER BY enterprises.uscc LIMIT 1 OFFSET ")
+        .bind_int(READ_FIRST - 1);
+    let bound: Option<(String,)> = q.query_as().fetch_optional(&mut *conn).await?;
+    let Some((bound,)) = bound else {
+        // Fewer enterprises than that: read them all.
+        return read(conn, f, Plan::InCodeOrder(None)).await;
+    };
+    let first = read(conn, f, Plan::InCodeOrder(Some(bound))).await?;
     if first.len() as i64 == limit_of(f) {
         // The page is full among the first codes: no later code can come before these.
         return Ok(first);
@@ -128,6 +138,30 @@ pub async fn enterprises(
 
 fn limit_of(f: &EnterpriseFilter) -> i64 {
     f.limit.unwrap_or(50).clamp(1, 1000)
+}
+
+/// The filters other than the name, and `after`.
+fn filters(q: &mut Sql, f: &EnterpriseFilter) {
+    if let Some(v) = &f.region {
+        q.push(" AND region = ").bind_text(v.clone());
+    }
+    if let Some(v) = &f.industry {
+        q.push(" AND industry LIKE ")
+            .bind_text(format!("{}%", like_literal(&v.to_ascii_uppercase())))
+            .push(" ESCAPE '!'");
+    }
+    if let Some(v) = &f.base_tier {
+        q.push(" AND base_tier = ").bind_text(v.clone());
+    }
+    if let Some(v) = &f.status {
+        q.push(" AND status = ").bind_text(v.clone());
+    }
+    if let Some(v) = f.key_supervision {
+        q.push(" AND key_supervision = ").bind_int(v as i64);
+    }
+    if let Some(v) = &f.after {
+        q.push(" AND enterprises.uscc > ").bind_text(v.clone());
+    }
 }
 
 /// One search by one plan.
@@ -152,37 +186,11 @@ async fn read(
             q.bind_text(fts_phrase(f.q.as_deref().unwrap_or("")));
             q
         }
-        Plan::InCodeOrder(Some(_)) => Sql::new(format!(
-            "SELECT {ENTERPRISE_COLUMNS} FROM (SELECT {columns} FROM enterprises WHERE 1 = 1"
-        )),
-        Plan::InCodeOrder(None) => {
-            Sql::new(format!("SELECT {columns} FROM enterprises WHERE 1 = 1"))
-        }
+        Plan::InCodeOrder(_) => Sql::new(format!("SELECT {columns} FROM enterprises WHERE 1 = 1")),
     };
-    if let Some(v) = &f.region {
-        q.push(" AND region = ").bind_text(v.clone());
-    }
-    if let Some(v) = &f.industry {
-        q.push(" AND industry LIKE ")
-            .bind_text(format!("{}%", like_literal(&v.to_ascii_uppercase())))
-            .push(" ESCAPE '!'");
-    }
-    if let Some(v) = &f.base_tier {
-        q.push(" AND base_tier = ").bind_text(v.clone());
-    }
-    if let Some(v) = &f.status {
-        q.push(" AND status = ").bind_text(v.clone());
-    }
-    if let Some(v) = f.key_supervision {
-        q.push(" AND key_supervision = ").bind_int(v as i64);
-    }
-    if let Some(v) = &f.after {
-        q.push(" AND enterprises.uscc > ").bind_text(v.clone());
-    }
-    if let Plan::InCodeOrder(Some(n)) = plan {
-        q.push(" ORDER BY enterprises.uscc LIMIT ")
-            .bind_int(n)
-            .push(") AS enterprises WHERE 1 = 1");
+    filters(&mut q, f);
+    if let Plan::InCodeOrder(Some(bound)) = &plan {
+        q.push(" AND enterprises.uscc <= ").bind_text(bound.clone());
     }
     if let Some(v) = &f.q {
         // SQLite's LIKE ignores the case of A–Z and only of A–Z; PostgreSQL's ignores none, and
