@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Figures of the public portal (docs/portal.md, "Figures"): p50/p99 and req/s of each public
-# page at 64 connections on a database of $N enterprises (default 1,000,000, made by
+# page and of the fairness check's proof JSON at 64 connections on a database of $N enterprises (default 1,000,000, made by
 # `dualdraw gen` and imported as benches/foundation.sh does) with a revealed dr1 draw over the
 # whole population, and the page weight of the home and lookup pages (HTML and every file they
 # load). Needs wrk (apt-get install wrk), curl and jq.
@@ -20,6 +20,7 @@ if [ -z "${BIN:-}" ]; then
     cargo build --release --quiet
 fi
 BIN=$(realpath "$BIN")
+LUA=$PWD/benches/portal_page.lua
 mkdir -p "$OUT"
 [ -f "$OUT/city/enterprises.csv" ] || $BIN gen --enterprises "$N" --seed 1 --out "$OUT/city" 2>/dev/null
 cut -d, -f1 "$OUT/city/enterprises.csv" | tail -n +2 | awk 'NR % 97 == 0' > "$OUT/codes.txt"
@@ -47,6 +48,8 @@ if [ "$(curl -s "$base/api/v1/draws" | jq length)" = 0 ]; then
     curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{"entropy":["1 2 3"]}' "$base/api/v1/draws/bench-q1/run" >/dev/null
     curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{}' "$base/api/v1/draws/bench-q1/reveal" >/dev/null
 fi
+# Codes of the draw's population (operating enterprises), for the proof JSON (404 for others).
+tail -n +2 bundles/bench-q1/inputs/population.csv | cut -d, -f1 | awk 'NR % 97 == 0' > population-codes.txt
 code=$(head -1 codes.txt)
 name=$(grep "^$code," city/enterprises.csv | cut -d, -f2)
 fragment=${name: -6:3}
@@ -69,5 +72,8 @@ echo "public pages, 64 connections, ${SECONDS_PER_PAGE} s each (N = $N):"
 for page in / /items /draws /draws/bench-q1 "/enterprises/{uscc}" /log "/fair?batch=bench-q1&uscc={uscc}" \
     "/enterprises?q=$(jq -rn --arg s "$fragment" '$s|@uri')"; do
     printf '  %-40s load %s: ' "$page" "$(load_average)"
-    PAGE=$page CODES=codes.txt wrk -t2 -c64 -d"${SECONDS_PER_PAGE}s" -s ../../benches/portal_page.lua "$base" | tail -1
+    PAGE=$page CODES=codes.txt wrk -t2 -c64 -d"${SECONDS_PER_PAGE}s" -s "$LUA" "$base" | tail -1
 done
+page="/public/draws/bench-q1/proof/{uscc}"
+printf '  %-40s load %s: ' "$page" "$(load_average)"
+PAGE=$page CODES=population-codes.txt wrk -t2 -c64 -d"${SECONDS_PER_PAGE}s" -s "$LUA" "$base" | tail -1

@@ -197,8 +197,13 @@ both!(every_public_page_answers_in_chinese, |app| {
             vec!["企业查询", "企业名称或统一社会信用代码"],
         ),
         (
-            "/enterprises?q=%E8%85%BE%E8%AE%AF".into(),
+            "/enterprises?q=%E8%85%BE%E8%AE%AF%E7%A7%91".into(),
             vec!["腾讯科技（深圳）有限公司", TENCENT],
+        ),
+        (
+            // Two characters: too short for the trigram index, a clear message instead.
+            "/enterprises?q=%E8%85%BE%E8%AE%AF".into(),
+            vec!["请至少输入企业名称中连续的 3 个字"],
         ),
         (
             format!("/enterprises/{drawn}"),
@@ -521,3 +526,98 @@ both!(static_files_come_from_the_binary, |app| {
         "the fairness check reuses the verifier's modules"
     );
 });
+
+both!(
+    the_fairness_check_reads_the_plan_index_and_works_without_it,
+    |app| {
+        city_with_draws(app).await;
+        let (_, drawn) = a_selection(app, "2026-Q1").await;
+        let bundles = app.dir.path().join("bundles");
+        let index = bundles.join(".dualdraw/2026-Q1.plan-index");
+        assert!(index.is_file(), "the reveal wrote the plan index");
+        let (status, with_index) = app
+            .get_json(&format!("/public/draws/2026-Q1/proof/{drawn}"))
+            .await;
+        assert_eq!(status, 200, "{with_index}");
+        let strata = with_index["strata"].as_array().unwrap();
+        assert!(strata.iter().any(|s| s["selected"] == true), "{with_index}");
+        // A draw revealed before the index existed: the same answer from the files, and the index
+        // is written in the background for the next request.
+        std::fs::remove_file(&index).unwrap();
+        let (status, without) = app
+            .get_json(&format!("/public/draws/2026-Q1/proof/{drawn}"))
+            .await;
+        assert_eq!((status, &without), (200, &with_index));
+        let (status, _, html) = page(app, &format!("/fair?batch=2026-Q1&uscc={drawn}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("抽中：ξ 不大于截止点"), "{html}");
+        for _ in 0..100 {
+            if index.is_file() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(index.is_file(), "the missing index was written again");
+        let (_, again) = app
+            .get_json(&format!("/public/draws/2026-Q1/proof/{drawn}"))
+            .await;
+        assert_eq!(again, with_index);
+    }
+);
+
+both!(the_items_page_follows_every_change_to_items, |app| {
+    city_with_draws(app).await;
+    let (status, _, before) = page(app, "/items").await;
+    assert_eq!(status, 200);
+    assert!(before.contains("SCJG-001"), "{before}");
+    assert!(!before.contains("改过的事项名称"));
+    // Renamed by another writer (as `dualdraw import items` in another process would).
+    sqlx::query("UPDATE items SET name = $1 WHERE code = 'SCJG-001'")
+        .bind("改过的事项名称")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (_, _, after) = page(app, "/items").await;
+    assert!(after.contains("改过的事项名称"), "{after}");
+    let (_, _, again) = page(app, "/items").await;
+    assert_eq!(again, after, "the kept page");
+    sqlx::query("UPDATE departments SET name = $1 WHERE code = 'SCJG'")
+        .bind("改过的部门名称")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (_, _, renamed) = page(app, "/items").await;
+    assert!(renamed.contains("改过的部门名称"), "{renamed}");
+});
+
+both!(
+    a_page_path_answers_a_wrong_method_with_an_html_page,
+    |app| {
+        for path in ["/items", "/", "/draws", "/enterprises", "/fair", "/log"] {
+            let res = app.post(path).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 405, "{path}");
+            assert_eq!(res.headers()["allow"], "GET,HEAD", "{path}");
+            assert_eq!(
+                res.headers()["content-type"],
+                "text/html; charset=utf-8",
+                "{path}"
+            );
+            let html = res.text().await.unwrap();
+            assert!(html.contains("不支持这种请求方式"), "{path}: {html}");
+            assert!(
+                html.contains(&format!("页面 {path} 不接受 POST 请求")),
+                "{html}"
+            );
+            assert!(html.contains("role=\"alert\""), "{html}");
+        }
+        // The JSON companions keep the API's JSON error.
+        let res = app
+            .post(&format!("/public/draws/2026-Q1/proof/{TENCENT}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 405);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "method_not_allowed", "{body}");
+    }
+);

@@ -156,6 +156,9 @@ async fn serve(
         Ok(None) => {}
         Err(e) => return Err(Failure::failed(e.to_string())),
     }
+    // The fairness check's indexes of the revealed draws, built while the service already
+    // answers (`docs/portal.md`, "The plan index").
+    tokio::spawn(crate::web::warm(state.clone()));
     let app = crate::http::app(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

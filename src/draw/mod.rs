@@ -4,6 +4,7 @@
 pub mod annual;
 pub mod bundle;
 pub mod from_db;
+pub mod plan_index;
 pub mod population_index;
 pub mod prepare;
 pub mod private;

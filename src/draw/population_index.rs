@@ -13,8 +13,9 @@ use dualdraw_solver::merkle::{self, Hash};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
-/// Leaves per chunk: a power of two.
-pub const CHUNK: usize = 1024;
+/// Leaves per chunk: a power of two. A proof hashes one chunk's rows and leaves (about
+/// 2 × CHUNK hashes); the index keeps 32 bytes and a code per chunk.
+pub const CHUNK: usize = 256;
 
 /// One enterprise's row and its proof.
 pub struct RowProof {
@@ -126,7 +127,7 @@ mod tests {
 
     #[test]
     fn chunked_proofs_are_the_proofs_of_the_whole_tree() {
-        for n in [1, 2, 1023, 1024, 1025, 2048, 3000, 5121] {
+        for n in [1, 2, 255, 256, 257, 1023, 1024, 1025, 2048, 3000, 5121] {
             let (_dir, b, rows) = bundle(n);
             let index = PopulationIndex::build(&b).unwrap();
             let leaves: Vec<Hash> = rows
@@ -135,7 +136,14 @@ mod tests {
                 .collect();
             assert_eq!(index.root, merkle::root(&leaves), "n = {n}");
             assert_eq!(index.size, n);
-            for i in [0, n / 2, n - 1, 1023.min(n - 1), 1024.min(n - 1)] {
+            for i in [
+                0,
+                n / 2,
+                n - 1,
+                255.min(n - 1),
+                256.min(n - 1),
+                1024.min(n - 1),
+            ] {
                 let code = rows[i].split(',').next().unwrap();
                 let p = index.find(code).unwrap().expect("a row of the population");
                 assert_eq!((p.index, p.row.as_str()), (i, rows[i].as_str()));

@@ -4,6 +4,7 @@
 //! stratum it belongs to, the published start and cut-off with its own ξ.
 
 use super::bundle::{Bundle, BundleError};
+use super::plan_index::{PlanFile, PlanIndex};
 use super::population_index::PopulationIndex;
 use super::run::StepError;
 use crate::plan::rows;
@@ -23,15 +24,20 @@ fn input(s: impl Into<String>) -> StepError {
 /// The proof as JSON.
 pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
     let rules = TaskRules::build(bundle)?;
-    proof_with(bundle, &PopulationIndex::build(bundle)?, &rules, uscc)
+    proof_with(bundle, &PopulationIndex::build(bundle)?, &rules, None, uscc)
 }
 
 /// The proof as JSON, with the population's index already built (the service keeps one per
 /// draw: the committed population never changes).
+///
+/// With `plan`, the plan index of the bundle (`super::plan_index`), the enterprise's rows of
+/// `plan/selections.csv` and `plan/passed-over.csv` are found by a binary search; without it
+/// both files are read. The answer is the same (tested).
 pub fn proof_with(
     bundle: &Bundle,
     population: &PopulationIndex,
     rules: &TaskRules,
+    plan: Option<&PlanIndex>,
     uscc: &Uscc,
 ) -> Result<Value, StepError> {
     let found = population.find(uscc.as_str())?.ok_or_else(|| {
@@ -69,7 +75,7 @@ pub fn proof_with(
             .ok_or_else(|| input("manifest.json: bad seed"))?;
         let u = dualdraw_solver::dr1::seed::prn(&seed, uscc);
         out["number"] = json!(hex64(u));
-        out["strata"] = json!(strata_of(bundle, rules, &found.row, u)?);
+        out["strata"] = json!(strata_of(bundle, rules, plan, &found.row, u)?);
     }
     Ok(out)
 }
@@ -82,6 +88,7 @@ pub fn proof_with(
 fn strata_of(
     bundle: &Bundle,
     rules: &TaskRules,
+    plan: Option<&PlanIndex>,
     row: &str,
     u: u64,
 ) -> Result<Vec<Value>, StepError> {
@@ -115,34 +122,10 @@ fn strata_of(
             ],
         })
     })?;
-    let selected: BTreeMap<String, (String, String)> = rows::read(
-        bundle,
-        "plan/selections.csv",
-        header("selections.csv"),
-        |f| {
-            Ok((f.text("uscc") == uscc).then(|| {
-                (
-                    f.text("task").to_string(),
-                    (f.text("basis").to_string(), f.text("inclusion").to_string()),
-                )
-            }))
-        },
-    )?
-    .into_iter()
-    .flatten()
-    .collect();
-    let passed: BTreeMap<String, String> = rows::read(
-        bundle,
-        "plan/passed-over.csv",
-        header("passed-over.csv"),
-        |f| {
-            Ok((f.text("uscc") == uscc)
-                .then(|| (f.text("task").to_string(), f.text("visits").to_string())))
-        },
-    )?
-    .into_iter()
-    .flatten()
-    .collect();
+    let (selected, passed) = match plan {
+        Some(index) => plan_rows_indexed(index, uscc)?,
+        None => plan_rows_read(bundle, uscc)?,
+    };
     let eligible_for = rules.eligibility(row);
     let mut out = Vec::new();
     for s in strata {
@@ -174,6 +157,68 @@ fn strata_of(
         out.push(v);
     }
     Ok(out)
+}
+
+/// What the plan did with one enterprise: task → (basis, inclusion) of its selections, and
+/// task → visits of its passed-over rows.
+type PlanRows = (BTreeMap<String, (String, String)>, BTreeMap<String, String>);
+
+/// [`PlanRows`] by reading `plan/selections.csv` and `plan/passed-over.csv` whole.
+fn plan_rows_read(bundle: &Bundle, uscc: &str) -> Result<PlanRows, StepError> {
+    let selected = rows::read(
+        bundle,
+        "plan/selections.csv",
+        header("selections.csv"),
+        |f| {
+            Ok((f.text("uscc") == uscc).then(|| {
+                (
+                    f.text("task").to_string(),
+                    (f.text("basis").to_string(), f.text("inclusion").to_string()),
+                )
+            }))
+        },
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
+    let passed = rows::read(
+        bundle,
+        "plan/passed-over.csv",
+        header("passed-over.csv"),
+        |f| {
+            Ok((f.text("uscc") == uscc)
+                .then(|| (f.text("task").to_string(), f.text("visits").to_string())))
+        },
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
+    Ok((selected, passed))
+}
+
+/// [`PlanRows`] from the rows the plan index points to (`super::plan_index`), each read from its
+/// file.
+fn plan_rows_indexed(index: &PlanIndex, uscc: &str) -> Result<PlanRows, StepError> {
+    let (mut selected, mut passed) = (BTreeMap::new(), BTreeMap::new());
+    for (file, row) in index.rows_of(uscc)? {
+        let fields: Vec<&str> = row.split(',').collect();
+        let column = |name: &str| {
+            let i = file.header().iter().position(|c| *c == name);
+            i.and_then(|i| fields.get(i))
+                .copied()
+                .unwrap_or("")
+                .to_string()
+        };
+        match file {
+            PlanFile::Selections => {
+                selected.insert(column("task"), (column("basis"), column("inclusion")));
+            }
+            PlanFile::PassedOver => {
+                passed.insert(column("task"), column("visits"));
+            }
+        }
+    }
+    Ok((selected, passed))
 }
 
 /// The committed inputs without the population, parsed once, to say for one enterprise at a time

@@ -42,6 +42,8 @@ pub struct AppState {
     pub tiles: crate::log::tile_cache::TileCache,
     /// The key that signs inspection code statements (`docs/results.md` §12.3).
     pub code_key: Arc<crate::inspection::code_key::CodeKey>,
+    /// The 抽查事项清单 page as last built (`crate::web::ItemsCache`).
+    pub items_page: crate::web::ItemsCache,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             uploads: limits::Uploads::new(&limits::Limits::default()),
             limits: limits::Limits::default(),
             tiles: crate::log::tile_cache::TileCache::default(),
+            items_page: crate::web::ItemsCache::default(),
         }
     }
 

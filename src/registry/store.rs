@@ -83,14 +83,65 @@ pub struct EnterpriseFilter {
     pub limit: Option<i64>,
 }
 
+/// Characters a name part needs for the trigram index (`docs/portal.md`, "Name search").
+pub const NAME_SEARCH_MIN: usize = 3;
+
+/// How many enterprises, in code order, SQLite reads first for a part of a name before it asks
+/// the trigram index (`docs/portal.md`, "Name search").
+const READ_FIRST: i64 = 4096;
+
+/// How a search reads the enterprises.
+#[derive(Clone, PartialEq)]
+enum Plan {
+    /// In code order, comparing every name: all of them, or those up to a code.
+    InCodeOrder(Option<String>),
+    /// The names SQLite's trigram index finds, each compared, ordered by code.
+    ByNameIndex,
+}
+
 /// A page of enterprises in code order.
+///
+/// `q`, a part of the name, matches as `LIKE '%q%'` (case ignored for A–Z only, `%` and `_`
+/// literal) on both databases. From [`NAME_SEARCH_MIN`] characters on, a trigram index narrows
+/// the names read: on SQLite, when the first [`READ_FIRST`] enterprises in code order do not
+/// fill the page (a common part of a name fills it there, cheaper than any index), the FTS5
+/// table `enterprise_names`; on PostgreSQL the `pg_trgm` index when the planner chooses it.
+/// Every name an index finds is still compared with the pattern, so it never changes the answer.
 pub async fn enterprises(
     conn: &mut AnyConnection,
     f: &EnterpriseFilter,
 ) -> Result<Vec<Enterprise>, sqlx::Error> {
-    let mut q = Sql::new(format!(
-        "SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE 1 = 1"
-    ));
+    let indexed = Backend::of(conn) == Backend::Sqlite
+        && f.q
+            .as_ref()
+            .is_some_and(|v| v.chars().count() >= NAME_SEARCH_MIN);
+    if !indexed {
+        return read(conn, f, Plan::InCodeOrder(None)).await;
+    }
+    // The code of the READ_FIRST-th enterprise (read from the code index alone).
+    let mut q = Sql::new("SELECT enterprises.uscc FROM enterprises WHERE 1 = 1");
+    filters(&mut q, f);
+    q.push(" ORDER BY enterprises.uscc LIMIT 1 OFFSET ")
+        .bind_int(READ_FIRST - 1);
+    let bound: Option<(String,)> = q.query_as().fetch_optional(&mut *conn).await?;
+    let Some((bound,)) = bound else {
+        // Fewer enterprises than that: read them all.
+        return read(conn, f, Plan::InCodeOrder(None)).await;
+    };
+    let first = read(conn, f, Plan::InCodeOrder(Some(bound))).await?;
+    if first.len() as i64 == limit_of(f) {
+        // The page is full among the first codes: no later code can come before these.
+        return Ok(first);
+    }
+    read(conn, f, Plan::ByNameIndex).await
+}
+
+fn limit_of(f: &EnterpriseFilter) -> i64 {
+    f.limit.unwrap_or(50).clamp(1, 1000)
+}
+
+/// The filters other than the name, and `after`.
+fn filters(q: &mut Sql, f: &EnterpriseFilter) {
     if let Some(v) = &f.region {
         q.push(" AND region = ").bind_text(v.clone());
     }
@@ -108,13 +159,48 @@ pub async fn enterprises(
     if let Some(v) = f.key_supervision {
         q.push(" AND key_supervision = ").bind_int(v as i64);
     }
+    if let Some(v) = &f.after {
+        q.push(" AND enterprises.uscc > ").bind_text(v.clone());
+    }
+}
+
+/// One search by one plan.
+async fn read(
+    conn: &mut AnyConnection,
+    f: &EnterpriseFilter,
+    plan: Plan,
+) -> Result<Vec<Enterprise>, sqlx::Error> {
+    let backend = Backend::of(conn);
+    let columns = ENTERPRISE_COLUMNS
+        .split(", ")
+        .map(|c| format!("enterprises.{c} AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut q = match plan {
+        // CROSS JOIN: SQLite reads the index's hits first, then each one's row.
+        Plan::ByNameIndex => {
+            let mut q = Sql::new(format!(
+                "SELECT {columns} FROM enterprise_names CROSS JOIN enterprises \
+                 ON enterprises.rowid = enterprise_names.rowid WHERE enterprise_names MATCH "
+            ));
+            q.bind_text(fts_phrase(f.q.as_deref().unwrap_or("")));
+            q
+        }
+        Plan::InCodeOrder(_) => Sql::new(format!("SELECT {columns} FROM enterprises WHERE 1 = 1")),
+    };
+    filters(&mut q, f);
+    if let Plan::InCodeOrder(Some(bound)) = &plan {
+        q.push(" AND enterprises.uscc <= ").bind_text(bound.clone());
+    }
     if let Some(v) = &f.q {
         // SQLite's LIKE ignores the case of A–Z and only of A–Z; PostgreSQL's ignores none, and
-        // its LOWER follows the database's locale unless told to use "C" (A–Z only).
-        let name = if Backend::of(conn) == Backend::Postgres {
-            "LOWER(name COLLATE \"C\")"
+        // its LOWER follows the database's locale unless told to use "C" (A–Z only). The
+        // PostgreSQL expression is the one its trigram index is built on
+        // (migrations/postgres/0009_portal_lookups.sql).
+        let name = if backend == Backend::Postgres {
+            "LOWER(enterprises.name COLLATE \"C\")"
         } else {
-            "name"
+            "enterprises.name"
         };
         q.push(" AND ")
             .push(name)
@@ -122,13 +208,17 @@ pub async fn enterprises(
             .bind_text(format!("%{}%", like_literal(&v.to_ascii_lowercase())))
             .push(" ESCAPE '!'");
     }
-    if let Some(v) = &f.after {
-        q.push(" AND uscc > ").bind_text(v.clone());
-    }
-    let limit = f.limit.unwrap_or(50).clamp(1, 1000);
-    q.push(" ORDER BY uscc LIMIT ").bind_int(limit);
+    q.push(" ORDER BY enterprises.uscc LIMIT ")
+        .bind_int(limit_of(f));
     let rows = q.query_as::<EnterpriseRow>().fetch_all(conn).await?;
     rows.into_iter().map(Enterprise::try_from).collect()
+}
+
+/// `text` as one FTS5 phrase: in double quotes, a double quote doubled. With the trigram
+/// tokenizer the phrase matches every name that has `text` in it, case folded (a superset of
+/// what `LIKE` matches, which the search then applies).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// `text` as a LIKE pattern that matches only itself (with `ESCAPE '!'`; a backslash would

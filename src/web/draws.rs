@@ -6,6 +6,7 @@
 use super::error::{PageError, PageResult};
 use super::{render, Chrome};
 use crate::draw::bundle::Bundle;
+use crate::draw::plan_index::{self, PlanIndex};
 use crate::draw::population_index::PopulationIndex;
 use crate::draw::proof::TaskRules;
 use crate::draw::run::StepError;
@@ -17,9 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dualdraw_solver::Uscc;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// One declared entropy source, in words, with its value once published.
 #[derive(Clone)]
@@ -269,8 +270,12 @@ pub async fn find(s: &AppState, batch: &str) -> PageResult<Draw> {
 
 /// Population indexes (`crate::draw::population_index`) and parsed task rules of the draws, by
 /// bundle directory and commitment digest: committed inputs never change, and indexing a million
-/// rows takes a second that a page must not spend on every request.
-static INDEXES: Mutex<BTreeMap<(PathBuf, String), DrawIndex>> = Mutex::new(BTreeMap::new());
+/// rows takes a second that a page must not spend on every request. Each entry is built once:
+/// requests that find it being built wait for that build instead of starting their own.
+static INDEXES: Mutex<BTreeMap<(PathBuf, String), IndexCell>> = Mutex::new(BTreeMap::new());
+
+/// A draw's index once built.
+type IndexCell = Arc<OnceLock<DrawIndex>>;
 
 /// A draw's population index and task rules.
 type DrawIndex = Arc<(PopulationIndex, TaskRules)>;
@@ -278,24 +283,101 @@ type DrawIndex = Arc<(PopulationIndex, TaskRules)>;
 /// Indexes kept at once; a further one replaces the oldest key.
 const INDEXES_KEPT: usize = 8;
 
+/// The population index and task rules of `bundle` with commitment `digest`, built once.
+fn draw_index(bundle: &Bundle, digest: &str) -> Result<DrawIndex, StepError> {
+    let key = (bundle.dir.clone(), digest.to_string());
+    let cell = {
+        let mut all = INDEXES.lock().expect("not poisoned");
+        if !all.contains_key(&key) && all.len() >= INDEXES_KEPT {
+            all.pop_first();
+        }
+        all.entry(key.clone()).or_default().clone()
+    };
+    if let Some(index) = cell.get() {
+        return Ok(index.clone());
+    }
+    // `OnceLock::get_or_init` cannot fail; a failed build leaves the cell empty for the next.
+    static BUILDING: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(index) = cell.get() {
+        return Ok(index.clone());
+    }
+    let index = Arc::new((PopulationIndex::build(bundle)?, TaskRules::build(bundle)?));
+    Ok(cell.get_or_init(|| index).clone())
+}
+
+/// Bundles whose plan index is being written in the background.
+static PLAN_INDEXING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// Writes the plan index of a revealed bundle in the background unless it is there or being
+/// written (a bundle revealed before the index existed, or whose index was lost).
+fn index_plan_later(bundle: &Bundle) {
+    if !PLAN_INDEXING
+        .lock()
+        .expect("not poisoned")
+        .insert(bundle.dir.clone())
+    {
+        return;
+    }
+    let b = bundle.clone();
+    std::thread::spawn(move || {
+        match plan_index::ensure(&b) {
+            Ok(true) => tracing::info!(bundle = %b.dir.display(), "plan index written"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(bundle = %b.dir.display(), "plan index not written: {e}"),
+        }
+        PLAN_INDEXING.lock().expect("not poisoned").remove(&b.dir);
+    });
+}
+
 /// The proof JSON of `uscc` in `draw` (blocking: it may index the population).
 pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepError> {
     let bundle = Bundle::new(s.bundles.join(&draw.batch));
-    let key = (bundle.dir.clone(), draw.commitment_sha256.clone());
-    let cached = INDEXES.lock().expect("not poisoned").get(&key).cloned();
-    let index = match cached {
-        Some(index) => index,
-        None => {
-            let index = Arc::new((PopulationIndex::build(&bundle)?, TaskRules::build(&bundle)?));
-            let mut all = INDEXES.lock().expect("not poisoned");
-            if all.len() >= INDEXES_KEPT {
-                all.pop_first();
-            }
-            all.insert(key, index.clone());
-            index
+    let index = draw_index(&bundle, &draw.commitment_sha256)?;
+    let plan = if draw.revealed() {
+        let manifest = bundle.read_json("manifest.json")?;
+        let plan = PlanIndex::open(&bundle, &manifest)?;
+        if plan.is_none() {
+            index_plan_later(&bundle);
         }
+        plan
+    } else {
+        None
     };
-    crate::draw::proof::proof_with(&bundle, &index.0, &index.1, uscc)
+    crate::draw::proof::proof_with(&bundle, &index.0, &index.1, plan.as_ref(), uscc)
+}
+
+/// Prepares what the fairness check reads for every revealed draw: writes the plan indexes
+/// that are missing and builds the population indexes (`dualdraw serve` calls it at start, in
+/// the background; `docs/portal.md`, "The plan index").
+pub async fn warm(s: AppState) {
+    let draws = match all(&s).await {
+        Ok(d) => d,
+        Err(e) => return tracing::warn!("portal: draws not read at start: {e}"),
+    };
+    let newest: Vec<Draw> = draws
+        .into_iter()
+        .filter(|d| d.revealed())
+        .take(INDEXES_KEPT)
+        .collect();
+    let dir = s.bundles.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        for d in newest {
+            let bundle = Bundle::new(dir.join(&d.batch));
+            match plan_index::ensure(&bundle) {
+                Ok(true) => tracing::info!(batch = %d.batch, "plan index written"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(batch = %d.batch, "plan index not written: {e}"),
+            }
+            if let Err(e) = draw_index(&bundle, &d.commitment_sha256) {
+                tracing::warn!(batch = %d.batch, "population index not built: {e}");
+            }
+        }
+    })
+    .await;
+    if let Err(e) = done {
+        tracing::warn!("portal: warming failed: {e}");
+    }
 }
 
 #[derive(Template)]
@@ -419,7 +501,7 @@ pub async fn proof(
         .map_err(|e| Error::unprocessable("invalid_uscc", format!("{e}")))?;
     let draw = find(&s, &batch).await.map_err(|e| match e {
         PageError::NotFound(m) => Error::NotFound(m),
-        PageError::BadRequest(m) => Error::BadRequest(m),
+        PageError::BadRequest(m) | PageError::MethodNotAllowed(m) => Error::BadRequest(m),
         PageError::Internal(e) => Error::Internal(e),
     })?;
     let revealed = draw.revealed();

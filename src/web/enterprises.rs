@@ -71,6 +71,9 @@ struct LookupPage {
     chrome: Chrome,
     q: String,
     searched: bool,
+    /// The query is a part of a name shorter than [`crate::registry::store::NAME_SEARCH_MIN`].
+    too_short: bool,
+    min: usize,
     found: Vec<Found>,
     limit: usize,
 }
@@ -104,8 +107,12 @@ pub async fn lookup(
                 .into(),
         ));
     }
+    // A part of a name shorter than the trigram index can find is not searched: reading every
+    // name for it would hold the page up (`docs/portal.md`, "Name search").
+    let too_short =
+        !text.is_empty() && text.chars().count() < crate::registry::store::NAME_SEARCH_MIN;
     let mut found = Vec::new();
-    if !text.is_empty() {
+    if !text.is_empty() && !too_short {
         let mut conn = s.db.pool.acquire().await?;
         let filter = crate::registry::store::EnterpriseFilter {
             q: Some(text.clone()),
@@ -123,7 +130,9 @@ pub async fn lookup(
     }
     Ok(render(&LookupPage {
         chrome: Chrome::new("enterprises"),
-        searched: !text.is_empty(),
+        searched: !text.is_empty() && !too_short,
+        too_short,
+        min: crate::registry::store::NAME_SEARCH_MIN,
         q: text,
         found,
         limit: LIMIT,

@@ -3,7 +3,7 @@
 
 use super::Chrome;
 use askama::Template;
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
 /// Why a page cannot be shown.
@@ -15,6 +15,9 @@ pub enum PageError {
     /// The request itself is wrong (a malformed USCC, a bad batch name): what to fix.
     #[error("{0}")]
     BadRequest(String),
+    /// The path is a page, but not for this method (a form posted to a reading page).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -53,6 +56,11 @@ impl IntoResponse for PageError {
         let (status, heading, message) = match &self {
             PageError::NotFound(m) => (StatusCode::NOT_FOUND, "找不到您要的页面或信息", m.clone()),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m.clone()),
+            PageError::MethodNotAllowed(m) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "不支持这种请求方式",
+                m.clone(),
+            ),
             PageError::Internal(e) => {
                 tracing::error!(error = ?e, "portal: internal error");
                 (
@@ -88,6 +96,15 @@ impl IntoResponse for PageError {
 pub async fn not_found(uri: Uri) -> PageError {
     PageError::NotFound(format!(
         "本站没有 {} 这个页面。请从上方导航进入，或返回首页。",
+        uri.path()
+    ))
+}
+
+/// The answer to a method a page's path does not take (axum adds the `Allow` header): an HTML
+/// page like every other error of the portal, not the API's JSON.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> PageError {
+    PageError::MethodNotAllowed(format!(
+        "页面 {} 不接受 {method} 请求。请用浏览器直接打开这个地址，或从上方导航进入。",
         uri.path()
     ))
 }

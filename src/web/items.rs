@@ -1,15 +1,17 @@
 //! 抽查事项清单: every inspection item with its department, kind and legal basis, and the
 //! sampling ratio per credit tier and the periods of the newest draw that samples it.
 
-use super::draws;
-use super::error::PageResult;
-use super::{render, Chrome};
+use super::draws::{self, Draw};
+use super::error::{PageError, PageResult};
+use super::Chrome;
 use crate::draw::bundle::Bundle;
 use crate::http::AppState;
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// One item as the list shows it.
 pub struct ItemView {
@@ -88,8 +90,8 @@ fn tasks(bundle: &Bundle) -> PageResult<Vec<Task>> {
     Ok(out)
 }
 
-/// `GET /items`.
-pub async fn page(State(s): State<AppState>) -> PageResult<Response> {
+/// The page from the items, the departments and the newest draw's tasks.
+async fn build(s: &AppState, newest: Option<Draw>) -> PageResult<String> {
     let mut conn = s.db.pool.acquire().await?;
     let names: BTreeMap<String, String> = crate::registry::store::departments(&mut conn)
         .await?
@@ -98,10 +100,6 @@ pub async fn page(State(s): State<AppState>) -> PageResult<Response> {
         .collect();
     let items = crate::registry::store::items(&mut conn, None).await?;
     drop(conn);
-    let newest = draws::all(&s)
-        .await?
-        .into_iter()
-        .find(|d| d.method == "dr1" && d.state != "abandoned");
     let mut sampling: BTreeMap<String, Vec<Sampling>> = BTreeMap::new();
     if let Some(d) = &newest {
         let bundle = Bundle::new(s.bundles.join(&d.batch));
@@ -155,11 +153,57 @@ pub async fn page(State(s): State<AppState>) -> PageResult<Response> {
             legal_basis: i.legal_basis,
         })
         .collect();
-    Ok(render(&ItemsPage {
+    ItemsPage {
         chrome: Chrome::new("items"),
         items,
         from_batch: newest.map(|d| d.batch),
-    }))
+    }
+    .render()
+    .map_err(|e| PageError::Internal(anyhow::anyhow!("template: {e}")))
+}
+
+/// What the page is built from: the count of changes to items and departments
+/// (`directory_changes`, kept by triggers in the change's transaction) and the newest `dr1`
+/// draw's batch, state and commitment.
+type ItemsKey = (i64, Option<(String, String, String)>);
+
+/// The page as last built, with its key: a page of every item and the newest draw's ratios
+/// costs two queries, a file and a long template, and changes only with its key.
+#[derive(Clone, Default)]
+pub struct ItemsCache(Arc<Mutex<Option<(ItemsKey, Bytes)>>>);
+
+/// `GET /items`.
+pub async fn page(State(s): State<AppState>) -> PageResult<Response> {
+    let changes: i64 = {
+        let mut conn = s.db.pool.acquire().await?;
+        sqlx::query_scalar("SELECT n FROM directory_changes WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?
+    };
+    let newest = draws::all(&s)
+        .await?
+        .into_iter()
+        .find(|d| d.method == "dr1" && d.state != "abandoned");
+    let key: ItemsKey = (
+        changes,
+        newest.as_ref().map(|d| {
+            (
+                d.batch.clone(),
+                d.state.clone(),
+                d.commitment_sha256.clone(),
+            )
+        }),
+    );
+    let kept = s.items_page.0.lock().expect("not poisoned").clone();
+    let html = match kept {
+        Some((k, html)) if k == key => html,
+        _ => {
+            let html = Bytes::from(build(&s, newest).await?);
+            *s.items_page.0.lock().expect("not poisoned") = Some((key, html.clone()));
+            html
+        }
+    };
+    Ok(Html(html).into_response())
 }
 
 #[cfg(test)]

@@ -25,11 +25,15 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+pub use draws::warm;
 pub use error::PageError;
+pub use items::ItemsCache;
 
 /// The public pages, their JSON companions under `/public/…`, and the static files.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    // The pages answer a method they do not take with the HTML 405 page; the JSON companions
+    // under `/public/…` keep the API's JSON 405 (set by `http::app` on what is left).
+    let pages = Router::new()
         .route("/", get(home::page))
         .route("/items", get(items::page))
         .route("/draws", get(draws::list))
@@ -41,12 +45,14 @@ pub fn routes() -> Router<AppState> {
         .route("/plan/{batch}", get(plan::page))
         .route("/plan/{batch}/{chart}", get(plan::chart))
         .route("/log", get(log::page))
-        .route("/public/draws/{batch}/proof/{uscc}", get(draws::proof))
         .route("/code/{code}", get(codes::page))
-        .route("/public/codes/key", get(codes::key))
-        .route("/public/codes/{code}", get(codes::statement))
         .merge(assets::routes())
         .merge(workspace::routes())
+        .method_not_allowed_fallback(error::method_not_allowed);
+    pages
+        .route("/public/draws/{batch}/proof/{uscc}", get(draws::proof))
+        .route("/public/codes/key", get(codes::key))
+        .route("/public/codes/{code}", get(codes::statement))
         .fallback(error::not_found)
 }
 

@@ -218,6 +218,11 @@ pub async fn reveal(step: Step<'_>, secret: Option<PathBuf>) -> Result<Revealed,
             crate::log::hooks::write_run_evidence(&b, &staging.bundle, e)?;
         }
         staging.publish(&b, "revealed", json!({ "seed": seed }))?;
+        // The portal's plan index (derived from the published plan, rebuilt by the service when
+        // missing, `docs/portal.md`): a failure to write it does not undo the reveal.
+        if let Err(e) = super::plan_index::write(&b) {
+            tracing::warn!(bundle = %b.dir.display(), "plan index not written: {e}");
+        }
         let verification = check.then(|| {
             super::verify::verify(&b).unwrap_or_else(|d| format!("verification failed: {d}"))
         });
