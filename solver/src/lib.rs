@@ -9,11 +9,13 @@ pub mod dr1;
 pub mod dr2;
 pub mod drand;
 pub mod merkle;
+pub mod method;
 pub mod rfc3797;
 pub mod tier;
 pub mod timing;
 pub mod tlog;
 pub mod uscc;
 
+pub use method::{Method, TeamRule};
 pub use tier::Tier;
 pub use uscc::{Uscc, UsccError};

@@ -22,7 +22,7 @@ pub use inputs::{InputError, Inputs};
 pub use select::{draw, drawn, Plan};
 
 /// The method identifier written in every bundle.
-pub const METHOD: &str = "dr1";
+pub const METHOD: &str = crate::Method::Dr1.id();
 
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,7 @@ pub use annual::Annual;
 pub use assemble::{draw, Change, Plan, RegionPlan, Unplanned, Visit};
 
 /// The method identifier written in every `dr2` bundle.
-pub const METHOD: &str = "dr2";
+pub const METHOD: &str = crate::Method::Dr2.id();
 
 #[cfg(test)]
 mod tests;
