@@ -3,14 +3,14 @@
 //! from disk, must give the same result. Inputs that parse are in canonical form once
 //! re-serialized, and a draw from them keeps every rule.
 //!
-//! Input: the seven files in the order of `dualdraw_solver::inputs::FILES`, separated by NUL bytes (a file
-//! that is not UTF-8, or beyond the end, is missing).
+//! Input: the seven files in the order of `dualdraw_solver::inputs::FILES`, separated by NUL
+//! bytes (a file that is not UTF-8, or beyond the end, is missing).
 #![no_main]
 
-use dualdraw_solver::plan::check::check_drawn;
-use dualdraw_solver::inputs::FILES;
 use dualdraw_solver::inputs::population_csv::PopulationReader;
+use dualdraw_solver::inputs::FILES;
 use dualdraw_solver::inputs::{self, Inputs};
+use dualdraw_solver::plan::check::check_drawn;
 use dualdraw_solver::selection;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
