@@ -1,6 +1,6 @@
-//! The frozen inputs of a batch and their canonical files (`docs/draw-protocol.md`,
-//! "Inputs"), common to every method: `population.csv`, `items.csv`, `inspectors.csv`, `conflicts.csv`, `history.csv`,
-//! `tasks.csv` and `policy.csv`, UTF-8, LF, sorted. [`Inputs::to_files`] writes exactly the bytes
+//! The frozen inputs of a batch and their canonical files (`docs/draw-protocol.md`, "Inputs"),
+//! common to every method: `population.csv`, `items.csv`, `inspectors.csv`, `conflicts.csv`,
+//! `history.csv`, `tasks.csv` and `policy.csv`, UTF-8, LF, sorted. [`Inputs::to_files`] writes exactly the bytes
 //! [`Inputs::parse`] reads, so a bundle's inputs are their own canonical form.
 
 pub mod annual;

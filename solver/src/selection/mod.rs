@@ -1,5 +1,5 @@
-//! The selection of every method (`docs/draw-protocol.md`, "Selection", "Visits"): coordinated order sampling
-//! with permanent random numbers, by task and credit tier.
+//! The selection of every method (`docs/draw-protocol.md`, "Selection", "Visits"): coordinated
+//! order sampling with permanent random numbers, by task and credit tier.
 //!
 //! Within a stratum a task takes the enterprises with the smallest shifted numbers
 //! ξ = (u − s) mod 2⁶⁴. Tasks of one group share the start s (positive coordination: their

@@ -1,11 +1,11 @@
-//! The budget team rule ([`crate::TeamRule::Budget`], method `dr2`; `docs/plan-model.md`,
-//! "Teams"): as in the capacity rule, for each visit and each
-//! department in it the policy's number of inspectors of that department and region, certified
-//! for the whole period, without a declared conflict, not the team that inspected the enterprise
-//! last time, covering the items' specialties first — but each inspector's visits per period are
-//! bounded by the share of the optimizer's class allocation (its **budget**), so the capacity
-//! the optimizer planned is the capacity used. Candidates are taken by remaining budget, then by
-//! seeded priority ρ; when no valid team exists the plan says which constraint fails.
+//! The budget team rule ([`crate::TeamRule::Budget`], method `dr2`; `docs/plan-model.md`, "Teams"):
+//! as in the capacity rule, for each visit and each department in it the policy's number of
+//! inspectors of that department and region, certified for the whole period, without a declared
+//! conflict, not the team that inspected the enterprise last time, covering the items' specialties
+//! first — but each inspector's visits per period are bounded by the share of the optimizer's class
+//! allocation (its **budget**), so the capacity the optimizer planned is the capacity used.
+//! Candidates are taken by remaining budget, then by seeded priority ρ₂
+//! ([`crate::teams::priority`]); when no valid team exists the plan says which constraint fails.
 
 use crate::inputs::Inputs;
 use crate::placement::cells::{Frame, Region};

@@ -1,5 +1,5 @@
-//! The capacity team rule ([`crate::TeamRule::Capacity`], method `dr1`) (`docs/draw-protocol.md`, "Inspectors"): for each visit and each
-//! department in it, a team of the policy's size from that department — certified for the whole
+//! The capacity team rule ([`crate::TeamRule::Capacity`], method `dr1`; `docs/draw-protocol.md`,
+//! "Inspectors"): for each visit and each department in it, a team of the policy's size from that department — certified for the whole
 //! period, of the enterprise's region, without a declared conflict, not the team that inspected
 //! the enterprise last time, within capacity — chosen by seeded priority, covering the items'
 //! specialties first. When no valid team exists the plan says which constraint fails.
