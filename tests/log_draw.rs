@@ -54,7 +54,7 @@ async fn prepare(
             rules: &rules,
             policy: POLICY.into(),
             tasks: TASKS.into(),
-            history: dualdraw_solver::dr1::inputs::empty_history(),
+            history: dualdraw_solver::inputs::empty_history(),
         },
         actor: "test".into(),
         allow_past_entropy: false,

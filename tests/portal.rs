@@ -407,7 +407,7 @@ both!(
         let uscc: dualdraw_solver::Uscc = drawn.parse().unwrap();
         assert_eq!(
             proof["number"],
-            format!("{:016x}", dualdraw_solver::dr1::seed::prn(&seed, &uscc))
+            format!("{:016x}", dualdraw_solver::seed::prn(&seed, &uscc))
         );
         let path: Vec<[u8; 32]> = proof["inclusion_proof"]
             .as_array()

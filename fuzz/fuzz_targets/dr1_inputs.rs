@@ -3,18 +3,19 @@
 //! from disk, must give the same result. Inputs that parse are in canonical form once
 //! re-serialized, and a draw from them keeps every rule.
 //!
-//! Input: the seven files in the order of `dr1::inputs::FILES`, separated by NUL bytes (a file
-//! that is not UTF-8, or beyond the end, is missing).
+//! Input: the seven files in the order of `dualdraw_solver::inputs::FILES`, separated by NUL
+//! bytes (a file that is not UTF-8, or beyond the end, is missing).
 #![no_main]
 
-use dualdraw_solver::dr1::check::check_drawn;
-use dualdraw_solver::dr1::inputs::FILES;
-use dualdraw_solver::dr1::population_csv::PopulationReader;
-use dualdraw_solver::dr1::{self, Inputs};
+use dualdraw_solver::inputs::population_csv::PopulationReader;
+use dualdraw_solver::inputs::FILES;
+use dualdraw_solver::inputs::{self, Inputs};
+use dualdraw_solver::plan::check::check_drawn;
+use dualdraw_solver::selection;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 
-fn chunked(bytes: &[u8], size: usize) -> (usize, dr1::population_csv::FileDigest, usize) {
+fn chunked(bytes: &[u8], size: usize) -> (usize, inputs::population_csv::FileDigest, usize) {
     let mut r = PopulationReader::new();
     for chunk in bytes.chunks(size) {
         r.feed(chunk);
@@ -49,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     let again = Inputs::parse(&canonical).expect("canonical inputs parse");
     assert_eq!(again.small_files(), inputs.small_files());
     if inputs.population_len() <= 64 && inputs.tasks.len() <= 8 {
-        let plan = dr1::drawn(&inputs, &[7u8; 32]);
+        let plan = selection::drawn(&inputs, &[7u8; 32]);
         if let Err(e) = check_drawn(&inputs, &plan) {
             panic!("a draw broke a rule: {e}");
         }

@@ -7,7 +7,7 @@
 
 use dualdraw::draw::run::entropy_value;
 use dualdraw::draw::verify::check_entropy;
-use dualdraw_solver::dr1::seed::entropy_string;
+use dualdraw_solver::seed::entropy_string;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 

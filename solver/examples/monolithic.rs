@@ -5,7 +5,8 @@
 //! Usage: cargo run --release -p dualdraw-solver --example monolithic -- BUNDLE [SECONDS]
 //! BUNDLE is a revealed dr2 bundle (its seed gives the same selection); SECONDS defaults to 1800.
 
-use dualdraw_solver::dr1::{self, Inputs};
+use dualdraw_solver::inputs::{self, Inputs};
+use dualdraw_solver::selection;
 use good_lp::{
     microlp, variable, Expression, ProblemVariables, Solution, SolverModel, Variable, WithTimeLimit,
 };
@@ -17,7 +18,7 @@ fn main() {
     let dir = std::path::Path::new(&args[1]);
     let limit: f64 = args.get(2).map_or(1800.0, |s| s.parse().expect("seconds"));
     let mut files = BTreeMap::new();
-    for name in dr1::inputs::FILES {
+    for name in inputs::FILES {
         let text = std::fs::read_to_string(dir.join("inputs").join(name)).expect("input file");
         files.insert(name.to_string(), text);
     }
@@ -29,7 +30,7 @@ fn main() {
         .try_into()
         .unwrap();
     let start = Instant::now();
-    let selection = dr1::select::select(&inputs, &seed);
+    let selection = selection::select(&inputs, &seed);
     let checks = &selection.visits;
     let k = inputs.policy.inspectors_per_department as f64;
     let periods = 1..=inputs.policy.periods.count();

@@ -5,15 +5,21 @@
 //! (its files, commitment, entropy, plan and log evidence) is the crate `dualdraw-verify`, built
 //! on this one (`docs/verifiers.md`, "The Rust library").
 
-pub mod dr1;
-pub mod dr2;
 pub mod drand;
+pub mod inputs;
 pub mod merkle;
+pub mod method;
+pub mod placement;
+pub mod plan;
 pub mod rfc3797;
+pub mod seed;
+pub mod selection;
+pub mod teams;
 pub mod tier;
 pub mod timing;
 pub mod tlog;
 pub mod uscc;
 
+pub use method::{Method, TeamRule};
 pub use tier::Tier;
 pub use uscc::{Uscc, UsccError};

@@ -302,7 +302,7 @@ fn gen(args: GenArgs) -> Result<(), Failure> {
         crate::gen::GenParams::scaled(args.enterprises, args.seed)
     };
     if args.periods == "month" {
-        params.periods = dualdraw_solver::dr1::inputs::Periods::Month;
+        params.periods = dualdraw_solver::inputs::Periods::Month;
     }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::input(format!("{}: {e}", args.out.display())))?;

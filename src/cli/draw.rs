@@ -135,7 +135,7 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
                     tasks: read_named(&tasks)?.map(|p| p.1).unwrap_or_default(),
                     history: read_named(&history)?
                         .map(|p| p.1)
-                        .unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history),
+                        .unwrap_or_else(dualdraw_solver::inputs::empty_history),
                 },
             };
             let p = steps::prepare(steps::NewBatch {

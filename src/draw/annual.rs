@@ -9,11 +9,11 @@
 use super::bundle::{json_text, sha256_hex, Bundle};
 use super::prepare::{self, PrepareError};
 use super::run::{public_entropy, read_inputs, read_secret, RunSummary, StepError};
-use dualdraw_solver::dr1::seed::{secret_commitment, seed};
-use dualdraw_solver::dr1::Inputs;
-use dualdraw_solver::dr2;
-use dualdraw_solver::dr2::annual::{Annual, Complaint};
+use dualdraw_solver::inputs::annual::{Annual, Complaint};
+use dualdraw_solver::inputs::Inputs;
+use dualdraw_solver::seed::{secret_commitment, seed};
 use dualdraw_solver::Uscc;
+use dualdraw_solver::{placement, Method};
 use serde_json::{json, Value as Json};
 use std::path::Path;
 
@@ -48,7 +48,7 @@ fn commit(
     previous: Option<&Previous>,
 ) -> Result<String, PrepareError> {
     let mut commitment = bundle.read_json("commitment.json")?;
-    commitment["method"] = json!(dr2::METHOD);
+    commitment["method"] = json!(Method::Dr2.id());
     for (name, text) in annual.to_files() {
         bundle.write(&format!("inputs/{name}"), &text)?;
         commitment["inputs"][name] = json!(sha256_hex(text.as_bytes()));
@@ -80,7 +80,7 @@ pub fn replan(
     secret_file: &Path,
 ) -> Result<prepare::Commitment, StepError> {
     let manifest = old.read_json("manifest.json")?;
-    if manifest["method"] != dr2::METHOD
+    if manifest["method"] != Method::Dr2.id()
         || !matches!(manifest["state"].as_str(), Some("run" | "revealed"))
     {
         return Err(input(format!(
@@ -244,7 +244,7 @@ pub fn run(
     let inputs = read_inputs(bundle)?;
     let annual = read_annual(bundle, &inputs)?;
     let seed = seed(&seed_commitment(bundle, commitment)?, &text, &secret);
-    let plan = dr2::draw(&inputs, &annual, &seed);
+    let plan = placement::draw(&inputs, &annual, &seed);
     out.write("entropy.json", &json_text(&entropy))?;
     for (name, text) in plan.to_files(&inputs) {
         out.write(&format!("plan/{name}"), &text)?;

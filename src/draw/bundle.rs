@@ -121,7 +121,7 @@ impl Bundle {
             .read_json("commitment.json")
             .ok()
             .and_then(|c| c["method"].as_str().map(String::from))
-            .unwrap_or_else(|| dualdraw_solver::dr1::METHOD.to_string());
+            .unwrap_or_else(|| dualdraw_solver::Method::Dr1.id().to_string());
         let mut m = json!({
             "method": method,
             "state": state,

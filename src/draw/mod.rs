@@ -1,5 +1,5 @@
 //! Draws: prepare (freeze and commit), run (entropy, seed, plan), reveal, verify — the service
-//! side of method `dr1`, around the pure `dualdraw_solver::dr1` (`docs/draw-protocol.md`).
+//! side of method `dr1`, around the pure `dualdraw_solver` (`selection`, `teams`, `plan`) (`docs/draw-protocol.md`).
 
 pub mod annual;
 pub mod bundle;

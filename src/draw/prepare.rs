@@ -13,9 +13,9 @@ use crate::credit::tier::effective_tier;
 use crate::import::table::Value;
 use crate::import::{self, ImportError, Kind};
 use chrono::NaiveDate;
-use dualdraw_solver::dr1::inputs::{Inspector, Item, Periods, Policy, Population};
-use dualdraw_solver::dr1::population_csv::{write_population, Digester};
-use dualdraw_solver::dr1::Inputs;
+use dualdraw_solver::inputs::population_csv::{write_population, Digester};
+use dualdraw_solver::inputs::Inputs;
+use dualdraw_solver::inputs::{Inspector, Item, Periods, Policy, Population};
 use dualdraw_solver::{merkle, Tier, Uscc};
 use rand::RngCore;
 use serde_json::{json, Value as Json};
@@ -89,7 +89,7 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
         let path = dir.join(name);
         match std::fs::read_to_string(&path) {
             Ok(t) => Ok(t.trim_start_matches('\u{feff}').to_string()),
-            Err(_) if !required => Ok(dualdraw_solver::dr1::inputs::empty_history()),
+            Err(_) if !required => Ok(dualdraw_solver::inputs::empty_history()),
             Err(e) => Err(PrepareError::Input(vec![format!(
                 "{}: {e}",
                 path.display()
@@ -184,7 +184,7 @@ pub fn assemble(
     policy: String,
     tasks: String,
     history: String,
-) -> Result<Inputs, Vec<dualdraw_solver::dr1::InputError>> {
+) -> Result<Inputs, Vec<dualdraw_solver::inputs::InputError>> {
     parts.population.sort();
     let placeholder = Inputs {
         policy: Policy {
@@ -294,7 +294,7 @@ pub fn population_root(population_csv: &str) -> (u64, String) {
 fn write_population_file(
     bundle: &Bundle,
     inputs: &Inputs,
-) -> Result<dualdraw_solver::dr1::population_csv::FileDigest, PrepareError> {
+) -> Result<dualdraw_solver::inputs::population_csv::FileDigest, PrepareError> {
     use std::io::Write;
     let rel = "inputs/population.csv";
     let mut out = bundle.create(rel)?;
@@ -347,13 +347,13 @@ pub fn write(
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let commitment = json!({
-        "method": dualdraw_solver::dr1::METHOD,
+        "method": dualdraw_solver::Method::Dr1.id(),
         "batch": batch,
         "inputs": digests,
         "population_root": root,
         "population_size": size,
         "sources": sources,
-        "secret_commitment": hex::encode(dualdraw_solver::dr1::seed::secret_commitment(&secret)),
+        "secret_commitment": hex::encode(dualdraw_solver::seed::secret_commitment(&secret)),
     });
     let commitment_text = json_text(&commitment);
     bundle.write("commitment.json", &commitment_text)?;

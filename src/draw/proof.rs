@@ -8,10 +8,10 @@ use super::plan_index::{PlanFile, PlanIndex};
 use super::population_index::PopulationIndex;
 use super::run::StepError;
 use crate::plan::rows;
-use dualdraw_solver::dr1::inputs::{Inputs, Quota, FILES, POPULATION_HEADER};
-use dualdraw_solver::dr1::output::{hex64, PLAN_FILES};
-use dualdraw_solver::dr1::population_csv::PopulationReader;
-use dualdraw_solver::dr1::select;
+use dualdraw_solver::inputs::population_csv::PopulationReader;
+use dualdraw_solver::inputs::{Inputs, Quota, FILES, POPULATION_HEADER};
+use dualdraw_solver::plan::files::{hex64, PLAN_FILES};
+use dualdraw_solver::selection;
 use dualdraw_solver::Tier;
 use dualdraw_solver::{merkle, Uscc};
 use serde_json::{json, Value};
@@ -73,7 +73,7 @@ pub fn proof_with(
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| input("manifest.json: bad seed"))?;
-        let u = dualdraw_solver::dr1::seed::prn(&seed, uscc);
+        let u = dualdraw_solver::seed::prn(&seed, uscc);
         out["number"] = json!(hex64(u));
         out["strata"] = json!(strata_of(bundle, rules, plan, &found.row, u)?);
     }
@@ -270,7 +270,7 @@ impl TaskRules {
             .iter()
             .map(|t| {
                 let ok = tier.is_some_and(|tier| t.quota(tier) != Quota::None)
-                    && select::targets(&self.inputs, t, region, industry)
+                    && selection::targets(&self.inputs, t, region, industry)
                     && !self
                         .excluded
                         .contains(&(uscc.to_string(), t.department.clone()));
@@ -321,13 +321,13 @@ mod tests {
                 );
             }
             let inputs = Inputs::parse(&files).unwrap();
-            let excluded = select::exclusions(&inputs);
+            let excluded = selection::exclusions(&inputs);
             let rows: Vec<&str> = files["population.csv"].lines().skip(1).collect();
             let mut eligible = 0;
             for (i, (entry, row)) in inputs.population.entries().iter().zip(&rows).enumerate() {
                 let ours = rules.eligibility(row);
                 for t in &inputs.tasks {
-                    let solver = select::eligible(&inputs, &excluded, t, i, entry);
+                    let solver = selection::eligible(&inputs, &excluded, t, i, entry);
                     assert_eq!(ours[&t.id], solver, "{vector}: {row}, task {}", t.id);
                     eligible += solver as usize;
                 }

@@ -3,9 +3,10 @@
 //! write the plan; later publish the secret so anyone can recompute everything.
 
 use super::bundle::{json_text, Bundle, BundleError};
-use dualdraw_solver::dr1::population_csv::{PopulationFile, PopulationReader};
-use dualdraw_solver::dr1::seed::{entropy_string, secret_commitment, seed, EntropyValue};
-use dualdraw_solver::dr1::{self, Drawn, Inputs};
+use dualdraw_solver::inputs::population_csv::{PopulationFile, PopulationReader};
+use dualdraw_solver::inputs::Inputs;
+use dualdraw_solver::seed::{entropy_string, secret_commitment, seed, EntropyValue};
+use dualdraw_solver::selection::{self, Drawn};
 use dualdraw_verify::for_plan_files;
 use serde_json::{json, Value as Json};
 use std::path::Path;
@@ -107,7 +108,7 @@ pub fn write_plan(bundle: &Bundle, inputs: &Inputs, plan: &Drawn) -> Result<(), 
 
 pub fn commitment_digest(bundle: &Bundle) -> Result<[u8; 32], StepError> {
     let text = bundle.read("commitment.json")?;
-    Ok(dr1::seed::sha256(text.as_bytes()))
+    Ok(dualdraw_solver::seed::sha256(text.as_bytes()))
 }
 
 /// What a run produced.
@@ -126,7 +127,7 @@ pub fn run(
     secret_file: &Path,
 ) -> Result<RunSummary, StepError> {
     let commitment = bundle.read_json("commitment.json")?;
-    if commitment["method"] == dualdraw_solver::dr2::METHOD {
+    if commitment["method"] == dualdraw_solver::Method::Dr2.id() {
         return super::annual::run(bundle, out, &commitment, values, secret_file);
     }
     let (text, records) = public_entropy(&commitment, values)?;
@@ -141,7 +142,7 @@ pub fn run(
     }
     let inputs = read_inputs(bundle)?;
     let seed = seed(&commitment_digest(bundle)?, &text, &secret);
-    let plan = dr1::drawn(&inputs, &seed);
+    let plan = selection::drawn(&inputs, &seed);
     out.write(
         "entropy.json",
         &json_text(&json!({ "sources": records, "string": text })),

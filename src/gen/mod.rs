@@ -49,7 +49,7 @@ pub struct GenParams {
     pub repairs: bool,
     /// Quarters (task windows the whole year) or months (task windows spread over the year,
     /// for the annual plan of method `dr2`).
-    pub periods: dualdraw_solver::dr1::inputs::Periods,
+    pub periods: dualdraw_solver::inputs::Periods,
 }
 
 impl GenParams {
@@ -63,7 +63,7 @@ impl GenParams {
             inspectors: 150,
             departments: 8,
             repairs: true,
-            periods: dualdraw_solver::dr1::inputs::Periods::Quarter,
+            periods: dualdraw_solver::inputs::Periods::Quarter,
         }
     }
 
@@ -77,7 +77,7 @@ impl GenParams {
             inspectors: enterprises / 300,
             departments: DEPARTMENTS.len(),
             repairs: false,
-            periods: dualdraw_solver::dr1::inputs::Periods::Quarter,
+            periods: dualdraw_solver::inputs::Periods::Quarter,
         }
     }
 }

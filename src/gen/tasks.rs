@@ -7,7 +7,7 @@
 
 use super::departments::DepartmentSpec;
 use crate::registry::model::ItemKind;
-use dualdraw_solver::dr1::inputs::{empty_history, Periods, TASKS_HEADER};
+use dualdraw_solver::inputs::{empty_history, Periods, TASKS_HEADER};
 use std::io::{self, Write};
 use std::path::Path;
 

@@ -170,7 +170,7 @@ pub async fn prepare(
         tasks: new.tasks_csv,
         history: new
             .history_csv
-            .unwrap_or_else(dualdraw_solver::dr1::inputs::empty_history),
+            .unwrap_or_else(dualdraw_solver::inputs::empty_history),
     };
     let prepared = steps::prepare(steps::NewBatch {
         bundle: b,

@@ -11,6 +11,7 @@ use super::{day, InspectionError};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::draw::bundle::{Bundle, BundleError};
+use dualdraw_solver::{teams, Method};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -59,7 +60,7 @@ pub(super) fn seed(bundle: &Bundle) -> Result<[u8; 32], BundleError> {
     let entropy = bundle.read_json("entropy.json")?;
     let digest = crate::draw::annual::seed_commitment(bundle, &commitment)
         .map_err(|e| bad(e.to_string()))?;
-    Ok(dualdraw_solver::dr1::seed::seed(
+    Ok(dualdraw_solver::seed::seed(
         &digest,
         entropy["string"].as_str().unwrap_or(""),
         &secret,
@@ -124,12 +125,9 @@ fn choose(f: &Frame, job: &jobs::Job, team: &[Member], unavailable: &str) -> Opt
         .flat_map(|c| c.specialties.iter())
         .collect();
     let missing: Vec<&String> = f.required.iter().filter(|s| !covered.contains(s)).collect();
-    let rho = |i: &str| match f.method.as_str() {
-        "dr2" => dualdraw_solver::dr2::teams::priority(&f.seed, &job.visit, &job.department, i),
-        _ => {
-            dualdraw_solver::dr1::seed::inspector_priority(&f.seed, &job.visit, &job.department, i)
-        }
-    };
+    // The priority of the method's team rule (`docs/architecture.md`, "Adding a method").
+    let rule = Method::parse(&f.method).unwrap_or(Method::Dr1).team_rule();
+    let rho = |i: &str| teams::priority(rule, &f.seed, &job.visit, &job.department, i);
     f.inspectors
         .iter()
         .filter(|c| c.region == job.region)
@@ -313,8 +311,15 @@ mod tests {
         let (chosen, priority) = choose(&f, &job(), &team, "A").unwrap();
         // Eligible: B and C (A was on the team, D in the last team, E in another region, F's
         // certificate ends in the period, G lacks the specialty, H has a conflict).
-        let rho =
-            |i: &str| dualdraw_solver::dr1::seed::inspector_priority(&f.seed, &job().visit, "D", i);
+        let rho = |i: &str| {
+            teams::priority(
+                dualdraw_solver::TeamRule::Capacity,
+                &f.seed,
+                &job().visit,
+                "D",
+                i,
+            )
+        };
         let expected = if (rho("B"), "B") < (rho("C"), "C") {
             "B"
         } else {
@@ -327,7 +332,15 @@ mod tests {
             ..f
         };
         let (chosen2, _) = choose(&f2, &job(), &team, "A").unwrap();
-        let rho2 = |i: &str| dualdraw_solver::dr2::teams::priority(&f2.seed, &job().visit, "D", i);
+        let rho2 = |i: &str| {
+            teams::priority(
+                dualdraw_solver::TeamRule::Budget,
+                &f2.seed,
+                &job().visit,
+                "D",
+                i,
+            )
+        };
         let expected2 = if (rho2("B"), "B") < (rho2("C"), "C") {
             "B"
         } else {

@@ -87,7 +87,7 @@ pub struct Report {
 /// Reads a run or revealed `dr2` bundle's plan and reports on it.
 pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
     let manifest = bundle.read_json("manifest.json")?;
-    if manifest["method"] != dualdraw_solver::dr2::METHOD {
+    if manifest["method"] != dualdraw_solver::Method::Dr2.id() {
         return Err(BundleError::Invalid(format!(
             "{}: plan report needs a dr2 bundle (this one is {})",
             bundle.dir.display(),
@@ -109,7 +109,7 @@ pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
     let (unplanned_checks, teams_not_formed) = rows::unplanned_and_failures(bundle)?;
     let mut r = Report {
         batch: batch.to_string(),
-        method: dualdraw_solver::dr2::METHOD.to_string(),
+        method: dualdraw_solver::Method::Dr2.id().to_string(),
         visits: visits.len() as u64,
         joint_visits: 0,
         department_checks: 0,

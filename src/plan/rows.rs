@@ -1,18 +1,18 @@
 //! The files of a `dr2` bundle that the plan report reads (`docs/plan-model.md`, "Bundle
 //! files"), each CSV row parsed once into a typed row. The header must be the solver's own
-//! (the constants of `dualdraw_solver::dr2::output` and `dr1::output::PLAN_FILES`); a column
+//! (the constants of `dualdraw_solver::plan::annual_files` and `dualdraw_solver::plan::files::PLAN_FILES`); a column
 //! missing or unknown, a row of the wrong width, text that is not UTF-8 or a number that does
 //! not parse is an error `FILE:LINE: column: what is wrong`, never a default value.
 
 use crate::draw::bundle::{io, Bundle, BundleError};
 use csv::StringRecord;
-use dualdraw_solver::dr1::inputs::POLICY_HEADER;
-use dualdraw_solver::dr1::output::PLAN_FILES;
-use dualdraw_solver::dr1::population_csv::PopulationReader;
-use dualdraw_solver::dr2::annual::{PreviousMember, PreviousVisit};
-use dualdraw_solver::dr2::output::{
+use dualdraw_solver::inputs::annual::{PreviousMember, PreviousVisit};
+use dualdraw_solver::inputs::population_csv::PopulationReader;
+use dualdraw_solver::inputs::POLICY_HEADER;
+use dualdraw_solver::plan::annual_files::{
     CLASSES_HEADER, SHORTAGES_HEADER, UNPLANNED_HEADER, VISITS_HEADER,
 };
+use dualdraw_solver::plan::files::PLAN_FILES;
 use dualdraw_solver::Uscc;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -203,7 +203,7 @@ pub fn visits(bundle: &Bundle) -> Result<Vec<Visit>, BundleError> {
     })
 }
 
-/// A list as the solver keeps it: sorted, unique (`dr1::inputs::split`).
+/// A list as the solver keeps it: sorted, unique (`dualdraw_solver::inputs::split`).
 fn sorted(mut list: Vec<String>) -> Vec<String> {
     list.sort();
     list.dedup();

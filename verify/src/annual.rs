@@ -9,10 +9,11 @@ use crate::entropy::check_entropy;
 use crate::files::{self, BundleFiles};
 use crate::secret::{revealed_secret, seed_commitment};
 use crate::verdict::{Counts, Stage};
-use dualdraw_solver::dr1::seed::seed;
-use dualdraw_solver::dr1::Inputs;
-use dualdraw_solver::dr2::annual::{self as annual_files, Annual};
-use dualdraw_solver::dr2::{self, check::check};
+use dualdraw_solver::inputs::annual::{self as annual_files, Annual};
+use dualdraw_solver::inputs::Inputs;
+use dualdraw_solver::placement;
+use dualdraw_solver::plan::annual_check::check;
+use dualdraw_solver::seed::seed;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
@@ -54,7 +55,7 @@ pub(crate) fn verify(
             "seed is not SHA-256 of the committed values",
         ));
     }
-    let plan = dr2::draw(inputs, &annual, &seed);
+    let plan = placement::draw(inputs, &annual, &seed);
     for (name, expected) in plan.to_files(inputs) {
         let rel = format!("plan/{name}");
         let found = files::read_text(files, &rel)?;

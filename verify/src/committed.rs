@@ -5,8 +5,8 @@
 use crate::canonical::sha256_hex;
 use crate::difference::Difference;
 use crate::files::{self, BundleFiles, FileError};
-use dualdraw_solver::dr1::population_csv::{FileDigest, PopulationFile, PopulationReader};
-use dualdraw_solver::dr1::{self, Inputs};
+use dualdraw_solver::inputs::population_csv::{FileDigest, PopulationFile, PopulationReader};
+use dualdraw_solver::inputs::{self, Inputs};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -99,7 +99,7 @@ fn check_inputs(
     commitment: &Json,
     population: Population,
 ) -> Result<(Inputs, u64, String), Difference> {
-    for name in dr1::inputs::FILES {
+    for name in inputs::FILES {
         let rel = format!("inputs/{name}");
         if commitment["inputs"][name].as_str() != Some(digest_of(files, digests, &rel)?.as_str()) {
             return Err(Difference::in_file(&rel, "not the file committed to"));
@@ -117,7 +117,7 @@ fn check_inputs(
     }
     let canonical_population = population.canonical;
     let inputs = parse_inputs(files, population)?;
-    let mut names = dr1::inputs::FILES;
+    let mut names = inputs::FILES;
     names.sort_unstable();
     let small = inputs.small_files();
     for name in names {
@@ -148,7 +148,7 @@ pub fn parse_inputs(
     population: PopulationFile,
 ) -> Result<Inputs, Difference> {
     let mut texts = BTreeMap::new();
-    for name in dr1::inputs::FILES {
+    for name in inputs::FILES {
         if name != "population.csv" {
             texts.insert(
                 name.to_string(),

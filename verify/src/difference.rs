@@ -3,7 +3,7 @@
 //! `dualdraw verify` prints after `verification failed: `.
 
 use crate::files::FileError;
-use dualdraw_solver::dr1::inputs::InputError;
+use dualdraw_solver::inputs::InputError;
 
 /// The first difference between a bundle and what it claims. Its text (`Display`) is the one
 /// `dualdraw verify` prints, byte for byte, which the Python and JavaScript verifiers match.

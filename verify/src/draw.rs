@@ -8,10 +8,11 @@ use crate::entropy::check_entropy;
 use crate::files::{self, BundleFiles};
 use crate::secret::revealed_secret;
 use crate::verdict::{Counts, Stage};
-use dualdraw_solver::dr1::check::check_drawn;
-use dualdraw_solver::dr1::output::PLAN_FILES;
-use dualdraw_solver::dr1::seed::seed;
-use dualdraw_solver::dr1::{self, Drawn, Inputs};
+use dualdraw_solver::inputs::Inputs;
+use dualdraw_solver::plan::check::check_drawn;
+use dualdraw_solver::plan::files::PLAN_FILES;
+use dualdraw_solver::seed::seed;
+use dualdraw_solver::selection::{self, Drawn};
 use serde_json::Value as Json;
 use std::io::Read;
 
@@ -38,7 +39,7 @@ pub(crate) fn verify(
     }
     let secret = revealed_secret(files, commitment)?;
     let seed = seed(
-        &dr1::seed::sha256(commitment_text.as_bytes()),
+        &dualdraw_solver::seed::sha256(commitment_text.as_bytes()),
         &text,
         &secret,
     );
@@ -49,7 +50,7 @@ pub(crate) fn verify(
             "seed is not SHA-256 of the committed values",
         ));
     }
-    let plan = dr1::drawn(inputs, &seed);
+    let plan = selection::drawn(inputs, &seed);
     // The rule checks read the plan only; they run beside the comparison of its files.
     let (compared, rules) = std::thread::scope(|s| {
         let rules = s.spawn(|| check_drawn(inputs, &plan));

@@ -5,8 +5,8 @@
 //! with the same function, so whatever a run accepts, verification accepts.
 
 use crate::difference::Difference;
-use dualdraw_solver::dr1::seed::{entropy_string, EntropyValue};
 use dualdraw_solver::drand::{self, Beacon, Chain};
+use dualdraw_solver::seed::{entropy_string, EntropyValue};
 use dualdraw_solver::timing::Source;
 use serde_json::{json, Value as Json};
 

@@ -50,20 +50,18 @@ pub fn verify_with_keys(
     keys: Option<Keys>,
 ) -> Result<Verdict, Difference> {
     let manifest = files::read_json(files, "manifest.json")?;
-    let (method, (committed, stage)) = if manifest["method"] == dualdraw_solver::dr2::METHOD {
-        (Method::Dr2, annual::verify(files, &manifest)?)
-    } else if manifest["method"] == dualdraw_solver::dr1::METHOD {
-        (Method::Dr1, draw::verify(files, &manifest)?)
-    } else {
+    let Some(method) = manifest["method"].as_str().and_then(Method::parse) else {
         return Err(Difference::in_field(
             "manifest.json",
             "method",
-            format!(
-                "method {} is not {}",
-                manifest["method"],
-                dualdraw_solver::dr1::METHOD
-            ),
+            format!("method {} is not {}", manifest["method"], Method::Dr1.id()),
         ));
+    };
+    // The rules that differ by method (`docs/architecture.md`, "Adding a method").
+    let (committed, stage) = if method.places_annually() {
+        annual::verify(files, &manifest)?
+    } else {
+        draw::verify(files, &manifest)?
     };
     let log = log_evidence::check(files, keys)?;
     Ok(Verdict {

@@ -5,7 +5,7 @@
 use crate::canonical::sha256_hex;
 use crate::difference::Difference;
 use crate::files::{self, BundleFiles};
-use dualdraw_solver::dr1::seed::{secret_commitment, sha256};
+use dualdraw_solver::seed::{secret_commitment, sha256};
 use serde_json::Value as Json;
 
 /// The revealed secret (`secret.txt`), checked against the committed `secret_commitment`.

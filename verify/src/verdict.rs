@@ -6,23 +6,7 @@ use dualdraw_solver::timing;
 use std::fmt;
 
 /// The method a bundle names (`docs/draw-protocol.md`; `docs/plan-model.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// The draw.
-    Dr1,
-    /// The annual plan.
-    Dr2,
-}
-
-impl Method {
-    /// The identifier in `manifest.json`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Method::Dr1 => dualdraw_solver::dr1::METHOD,
-            Method::Dr2 => dualdraw_solver::dr2::METHOD,
-        }
-    }
-}
+pub use dualdraw_solver::Method;
 
 /// How far the draw has gone, and so how much could be checked (`docs/draw-state.md`).
 #[derive(Clone, Debug, PartialEq, Eq)]

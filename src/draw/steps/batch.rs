@@ -173,7 +173,7 @@ fn write_new(
     b: &Bundle,
     lock: &Lock,
     batch: &str,
-    inputs: dualdraw_solver::dr1::Inputs,
+    inputs: dualdraw_solver::inputs::Inputs,
     sources: Vec<Value>,
     method: Method,
     allow_past_entropy: bool,
@@ -182,7 +182,7 @@ fn write_new(
     let c: Commitment = match method {
         Method::Dr1 => prepare::write(&staging.bundle, batch, &inputs, sources)?,
         Method::Dr2 { complaints } => {
-            let mut annual = dualdraw_solver::dr2::Annual::default();
+            let mut annual = dualdraw_solver::inputs::Annual::default();
             if let Some((name, text)) = complaints {
                 let periods = inputs.policy.periods.count();
                 annual.complaints = crate::draw::annual::parse_complaints(&name, &text, periods)

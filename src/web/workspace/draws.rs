@@ -164,7 +164,7 @@ pub async fn prepare(State(s): State<AppState>, posted: Posted<NewDrawForm>) -> 
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         let history = if form.history_csv.trim().is_empty() {
-            dualdraw_solver::dr1::inputs::empty_history()
+            dualdraw_solver::inputs::empty_history()
         } else {
             form.history_csv.clone()
         };

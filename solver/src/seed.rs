@@ -1,4 +1,5 @@
-//! Seeds and random numbers of `dr1` (`docs/draw-protocol.md`, "Seed" and "Random numbers").
+//! Seeds and random numbers of every method (`docs/draw-protocol.md`, "Seed" and "Random
+//! numbers"); the inspectors' priorities are the teams' (`crate::teams::priority`).
 //!
 //! seed = SHA-256("dualdraw-dr1-seed" ‖ 0x00 ‖ commitment digest ‖ entropy string ‖ 0x00 ‖
 //! secret). Each enterprise's number depends on the seed and its own code only (rule 3), so it
@@ -45,31 +46,6 @@ pub fn prn(seed: &Seed, uscc: &Uscc) -> u64 {
     h.update(b"dualdraw-dr1-prn\0");
     h.update(seed);
     h.update(uscc.as_bytes());
-    first_u64(&h.finalize())
-}
-
-/// An inspector's priority for one department's team of one visit.
-pub fn inspector_priority(seed: &Seed, visit: &str, department: &str, inspector: &str) -> u64 {
-    priority_of(&priority_prefix(seed, visit, department), inspector)
-}
-
-/// The hash state of [`inspector_priority`] before the inspector's id: computed once per team.
-pub fn priority_prefix(seed: &Seed, visit: &str, department: &str) -> Sha256 {
-    let mut h = Sha256::new();
-    h.update(b"dualdraw-dr1-inspector\0");
-    h.update(seed);
-    for part in [visit, department] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    h
-}
-
-/// [`inspector_priority`] from its [`priority_prefix`].
-pub fn priority_of(prefix: &Sha256, inspector: &str) -> u64 {
-    let mut h = prefix.clone();
-    h.update(inspector.as_bytes());
-    h.update([0u8]);
     first_u64(&h.finalize())
 }
 

@@ -7,9 +7,9 @@
 //! departments, its window, how many checks it carries); a **class** is the inspectors of one
 //! department in one region with the same certified periods and remaining capacity.
 
-use super::annual::Annual;
-use crate::dr1::select::Visit;
-use crate::dr1::Inputs;
+use crate::inputs::annual::Annual;
+use crate::inputs::Inputs;
+use crate::selection::Visit;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One group's check of one enterprise, as a pattern entry.
@@ -128,7 +128,7 @@ pub struct Frame {
 
 impl Frame {
     pub fn new(inputs: &Inputs, annual: &Annual) -> Frame {
-        let groups = crate::dr1::select::groups(inputs)
+        let groups = crate::selection::groups(inputs)
             .keys()
             .map(|g| g.to_string())
             .collect();

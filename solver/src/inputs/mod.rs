@@ -1,12 +1,18 @@
-//! The frozen inputs of a `dr1` batch and their canonical files (`docs/draw-protocol.md`,
-//! "Inputs"): `population.csv`, `items.csv`, `inspectors.csv`, `conflicts.csv`, `history.csv`,
-//! `tasks.csv` and `policy.csv`, UTF-8, LF, sorted. [`Inputs::to_files`] writes exactly the bytes
+//! The frozen inputs of a batch and their canonical files (`docs/draw-protocol.md`, "Inputs"),
+//! common to every method: `population.csv`, `items.csv`, `inspectors.csv`, `conflicts.csv`,
+//! `history.csv`, `tasks.csv` and `policy.csv`, UTF-8, LF, sorted. [`Inputs::to_files`] writes exactly the bytes
 //! [`Inputs::parse`] reads, so a bundle's inputs are their own canonical form.
 
-pub use super::population::{Enterprise, Entry, Population};
-use super::population_csv::{write_population, PopulationFile, PopulationReader};
+pub mod annual;
+pub mod population;
+pub mod population_csv;
+pub(crate) mod text;
+
 use crate::{Tier, Uscc};
+pub use annual::Annual;
 use chrono::{Months, NaiveDate};
+pub use population::{Enterprise, Entry, Population};
+use population_csv::{write_population, PopulationFile, PopulationReader};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An inspection item: which industries it applies to, which specialty it needs.

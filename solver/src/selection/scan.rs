@@ -6,7 +6,7 @@
 //! generous threshold of [`threshold`]. The result is exactly the same as testing every
 //! enterprise: the classes only save the work.
 
-use super::inputs::{Inputs, Population};
+use crate::inputs::{Inputs, Population};
 use crate::Tier;
 use std::collections::HashMap;
 

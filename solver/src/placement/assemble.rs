@@ -3,14 +3,15 @@
 //! changes against the replaced plan. Regions are independent, so they are solved on all cores;
 //! each region's result depends on its inputs only, never on thread timing.
 
-use super::annual::{Annual, PreviousMember};
-use super::cells::{self, Frame, Region};
-use super::integer::{self, Decision};
-use super::model::{Fractional, Model};
-use super::place::{place, place_number, Placed};
-use super::shortage::{shortages, Shortage};
-use super::teams::{budgets, Failure, Member, Staffing, TeamDraw};
-use crate::dr1::{self, Inputs};
+use crate::inputs::annual::{Annual, PreviousMember};
+use crate::inputs::Inputs;
+use crate::placement::cells::{self, Frame, Region};
+use crate::placement::integer::{self, Decision};
+use crate::placement::model::{Fractional, Model};
+use crate::placement::place::{place, place_number, Placed};
+use crate::placement::shortage::{shortages, Shortage};
+use crate::selection;
+use crate::teams::budget::{budgets, Failure, Member, Staffing, TeamDraw};
 use crate::Uscc;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,7 +67,7 @@ pub struct RegionPlan {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     /// The `dr1` selection: strata, selections, passed over, and the groups' checks.
-    pub selection: dr1::Plan,
+    pub selection: selection::Plan,
     pub frame: Frame,
     pub regions: Vec<RegionPlan>,
     /// In visit order: period, then placement number, then code.
@@ -82,7 +83,7 @@ pub struct Plan {
 
 /// The annual plan from the inputs, the re-planning inputs and the seed.
 pub fn draw(inputs: &Inputs, annual: &Annual, seed: &[u8; 32]) -> Plan {
-    let selection = dr1::select::select(inputs, seed);
+    let selection = selection::select(inputs, seed);
     let frame = Frame::new(inputs, annual);
     let position: BTreeMap<&str, usize> = inputs
         .inspectors
@@ -106,7 +107,7 @@ pub fn draw(inputs: &Inputs, annual: &Annual, seed: &[u8; 32]) -> Plan {
     let (regions, dropped) = cells::regions(inputs, annual, &frame, &selection.visits, &used);
     let numbers = |i: usize| place_number(seed, &inputs.uscc_of(i));
     let solved = solve_all(inputs, &frame, regions, &numbers);
-    let checks: BTreeMap<(usize, &str), &dr1::select::Visit> = selection
+    let checks: BTreeMap<(usize, &str), &selection::Visit> = selection
         .visits
         .iter()
         .map(|v| ((v.index, v.group.as_str()), v))
@@ -254,7 +255,7 @@ fn kind_risk(inputs: &Inputs, region: &Region) -> Vec<f64> {
         .collect()
 }
 
-type Checks<'a> = BTreeMap<(usize, &'a str), &'a dr1::select::Visit>;
+type Checks<'a> = BTreeMap<(usize, &'a str), &'a selection::Visit>;
 
 fn unplanned_check(checks: &Checks, index: usize, group: &str, reason: &str) -> Unplanned {
     let v = checks[&(index, group)];

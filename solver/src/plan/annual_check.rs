@@ -2,22 +2,23 @@
 //! plan must keep, checked from the inputs and the plan alone, sharing no code with the
 //! optimizer or the placement. The selection is checked by `dr1`'s own checks.
 
-use super::annual::Annual;
-use super::assemble::Plan;
-use super::teams::budgets;
-use crate::dr1::{self, Inputs};
+use crate::inputs::annual::Annual;
+use crate::inputs::Inputs;
+use crate::placement::Plan;
+use crate::selection;
+use crate::teams::budget::budgets;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The first broken rule, as a sentence.
 pub fn check(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(), String> {
     // The selection's own rules (eligibility, quotas), by dr1's checks; visits and teams are
     // dr2's and are checked below.
-    let selection = dr1::Plan {
+    let selection = selection::Plan {
         strata: plan.selection.strata.clone(),
         selections: plan.selection.selections.clone(),
-        ..dr1::Plan::default()
+        ..selection::Plan::default()
     };
-    dr1::check::check(inputs, &selection)?;
+    crate::plan::check::check(inputs, &selection)?;
     every_check_once(inputs, annual, plan)?;
     windows_and_caps(inputs, annual, plan)?;
     capacity(inputs, plan)?;
@@ -175,7 +176,7 @@ fn teams(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
         .enumerate()
         .map(|(i, x)| (x.id.as_str(), i))
         .collect();
-    let visits: BTreeMap<&str, &super::Visit> =
+    let visits: BTreeMap<&str, &crate::placement::Visit> =
         plan.visits.iter().map(|v| (v.id.as_str(), v)).collect();
     let mut budget: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
     for r in &plan.regions {

@@ -5,9 +5,9 @@
 //! (each row re-serialized gives back its line). [`write_population`] produces the canonical
 //! lines, and [`Digester`] their digests, for a file being written.
 
-use super::inputs::{InputError, POPULATION_HEADER};
-use super::population::Population;
-use super::text::set_row;
+use crate::inputs::population::Population;
+use crate::inputs::text::set_row;
+use crate::inputs::{InputError, POPULATION_HEADER};
 use crate::merkle::RootBuilder;
 use crate::{Tier, Uscc};
 use sha2::{Digest, Sha256};
@@ -383,7 +383,7 @@ mod tests {
             let f = read(TEXT.as_bytes(), chunk);
             assert!(f.errors.is_empty(), "{:?}", f.errors);
             assert!(f.canonical);
-            assert_eq!(f.digest.sha256, crate::dr1::seed::sha256(TEXT.as_bytes()));
+            assert_eq!(f.digest.sha256, crate::seed::sha256(TEXT.as_bytes()));
             assert_eq!((f.digest.size, f.digest.root), (size, root));
             assert_eq!(f.population.len(), 2);
             assert_eq!(f.population.region(f.population[0].region), "44,0");

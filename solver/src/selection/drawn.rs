@@ -4,9 +4,9 @@
 //! [`Plan`] with its names is made from it ([`Drawn::to_plan`]) and, for the independent
 //! checks, read back into it ([`Drawn::from_plan`]).
 
-use super::inputs::{Inputs, Task};
-use super::select::{Basis, PassedOver, Plan, Selection, Stratum, Visit};
-use super::teams::{Failure, Member};
+use crate::inputs::{Inputs, Task};
+use crate::selection::{Basis, PassedOver, Plan, Selection, Stratum, Visit};
+use crate::teams::{Failure, Member};
 use crate::Tier;
 use std::collections::{BTreeMap, BTreeSet};
 

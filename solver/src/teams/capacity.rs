@@ -1,5 +1,5 @@
-//! The inspector draw of `dr1` (`docs/draw-protocol.md`, "Inspectors"): for each visit and each
-//! department in it, a team of the policy's size from that department — certified for the whole
+//! The capacity team rule ([`crate::TeamRule::Capacity`], method `dr1`; `docs/draw-protocol.md`,
+//! "Inspectors"): for each visit and each department in it, a team of the policy's size from that department — certified for the whole
 //! period, of the enterprise's region, without a declared conflict, not the team that inspected
 //! the enterprise last time, within capacity — chosen by seeded priority, covering the items'
 //! specialties first. When no valid team exists the plan says which constraint fails.
@@ -7,47 +7,14 @@
 //! Inspectors are indexed by (department, region), so a visit looks only at the officers of
 //! its own department and region; the others are counted, not scanned.
 
-use super::drawn::{Counts, Drawn, Gap, Seat};
-use super::inputs::Inputs;
-use super::seed::{priority_of, priority_prefix, Seed};
-use super::select::{Plan, Visit};
+use crate::inputs::Inputs;
+use crate::seed::Seed;
+use crate::selection::drawn::{Counts, Drawn, Gap, Seat};
+use crate::selection::{Plan, Visit};
+use crate::teams::{last_teams, priority_of, priority_prefix, Failure, Member};
+use crate::TeamRule;
 use crate::Uscc;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// One inspector on one department's team of one visit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    pub visit: String,
-    pub department: String,
-    pub inspector: String,
-    pub priority: u64,
-}
-
-/// A department's team that could not be formed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub visit: String,
-    pub department: String,
-    pub needed: u32,
-    pub found: u32,
-    pub reason: String,
-}
-
-/// The inspectors of the most recent earlier visit of each (enterprise, department).
-pub fn last_teams(inputs: &Inputs) -> BTreeMap<(Uscc, &str), BTreeSet<&str>> {
-    let mut latest: BTreeMap<(Uscc, &str), (chrono::NaiveDate, BTreeSet<&str>)> = BTreeMap::new();
-    for h in &inputs.history {
-        let key = (h.uscc, h.department.as_str());
-        let slot = latest.entry(key).or_insert((h.visited_on, BTreeSet::new()));
-        if h.visited_on > slot.0 {
-            *slot = (h.visited_on, BTreeSet::new());
-        }
-        if h.visited_on == slot.0 {
-            slot.1.insert(h.inspector.as_str());
-        }
-    }
-    latest.into_iter().map(|(k, (_, team))| (k, team)).collect()
-}
 
 /// Teams for the given visits, in their order (which decides who uses capacity first).
 pub fn draw_teams(inputs: &Inputs, seed: &Seed, visits: &[Visit]) -> (Vec<Member>, Vec<Failure>) {
@@ -384,7 +351,7 @@ impl TeamDraw<'_> {
             // Priorities only matter when a team can form or specialties decide who is found.
             if candidates.len() as u32 >= k || !needed.is_empty() {
                 d.visit_id(inputs, call, &mut id);
-                let prefix = priority_prefix(self.seed, &id, name);
+                let prefix = priority_prefix(TeamRule::Capacity, self.seed, &id, name);
                 for c in candidates.iter_mut() {
                     c.0 = priority_of(&prefix, &inputs.inspectors[c.1 as usize].id);
                 }

@@ -3,8 +3,8 @@
 //! would overload a department's inspectors move to a period with room or are left unplanned,
 //! and each inspector class's visits per period come from an integer max-flow.
 
-use super::cells::{Frame, Region};
-use super::model::Fractional;
+use crate::placement::cells::{Frame, Region};
+use crate::placement::model::Fractional;
 use std::collections::BTreeMap;
 
 /// The integer decisions for one region.

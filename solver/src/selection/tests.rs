@@ -1,8 +1,8 @@
 //! Properties of `dr1` on small made-up jurisdictions.
 
-use super::check::check;
-use super::inputs::{Enterprise, Inputs, Inspector, Item, Periods, Policy, Quota, Task};
-use super::select::{draw, drawn, Basis};
+use crate::inputs::{Enterprise, Inputs, Inspector, Item, Periods, Policy, Quota, Task};
+use crate::plan::check::check;
+use crate::selection::{draw, drawn, Basis};
 use crate::{Tier, Uscc};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,7 +84,7 @@ fn city(n: usize, tasks: Vec<Task>, cap: [u32; 4]) -> Inputs {
     }
 }
 
-fn chosen(plan: &super::select::Plan, task: &str) -> BTreeSet<usize> {
+fn chosen(plan: &crate::selection::Plan, task: &str) -> BTreeSet<usize> {
     plan.selections
         .iter()
         .filter(|s| s.task == task && s.basis == Basis::Sample)
@@ -292,7 +292,7 @@ fn exclusion_window_includes_its_first_day() {
     );
     let (inside, outside) = (inputs.population[3].uscc, inputs.population[4].uscc);
     for (uscc, on) in [(inside, day(2025, 1, 1)), (outside, day(2024, 12, 31))] {
-        inputs.history.push(super::inputs::PastVisit {
+        inputs.history.push(crate::inputs::PastVisit {
             uscc,
             department: "SCJG".into(),
             inspector: "SCJG-440305-0".into(),
@@ -333,7 +333,7 @@ fn conflicts_and_last_teams_are_never_drawn() {
         if n % 2 == 0 {
             inputs.conflicts.insert((m.inspector.clone(), uscc));
         } else {
-            inputs.history.push(super::inputs::PastVisit {
+            inputs.history.push(crate::inputs::PastVisit {
                 uscc,
                 department: m.department.clone(),
                 inspector: m.inspector.clone(),
@@ -394,7 +394,7 @@ fn independent_checks_catch_broken_rules() {
         .find(|v| !inputs.population[v.index].key_supervision)
         .unwrap()
         .clone();
-    over_cap.visits.push(super::select::Visit {
+    over_cap.visits.push(crate::selection::Visit {
         id: format!("other/{}", extra.id),
         ..extra
     });

@@ -6,9 +6,9 @@
 //! `w[q][p]` visits of inspector class q given to period p, `peak[d]` the busiest period's
 //! visits per inspector of department d. The model is solved as a linear program; its answer is
 //! rounded to integers at once and every constraint is then re-established in integers
-//! (`super::integer`). Floats never leave this module and the rounding.
+//! (`crate::placement::integer`). Floats never leave this module and the rounding.
 
-use super::cells::{Frame, Region};
+use crate::placement::cells::{Frame, Region};
 use good_lp::{
     microlp, variable, Constraint, Expression, ProblemVariables, Solution, SolverModel, Variable,
 };

@@ -3,14 +3,14 @@
 //! optimizer's aggregate decisions, the placed visits and their teams, and what could not be
 //! planned and why. Verification recomputes these bytes and compares them.
 
-use super::assemble::Plan;
-use super::model::{
+use crate::inputs::csv_text;
+use crate::inputs::Inputs;
+use crate::placement::model::{
     SOLVER, WEIGHT_LATE_RISK, WEIGHT_PEAK_LOAD, WEIGHT_UNPLANNED_CHECK, WEIGHT_VISIT,
 };
-use super::shortage::label;
-use crate::dr1::inputs::csv_text;
-use crate::dr1::output::hex64;
-use crate::dr1::Inputs;
+use crate::placement::shortage::label;
+use crate::placement::Plan;
+use crate::plan::files::hex64;
 use std::collections::BTreeMap;
 
 /// Every plan file, by name (under `plan/`).

@@ -2,10 +2,10 @@
 //! a fixed order, numbers ξ and priorities as 16 lower-case hex digits. Verification recomputes
 //! these bytes and compares them.
 
-use super::drawn::Drawn;
-use super::inputs::Inputs;
-use super::select::{Basis, Plan};
-use super::text::set_row;
+use crate::inputs::text::set_row;
+use crate::inputs::Inputs;
+use crate::selection::drawn::Drawn;
+use crate::selection::{Basis, Plan};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 

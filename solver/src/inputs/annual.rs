@@ -3,7 +3,7 @@
 //! `pinned_through` 0 and empty files; a re-plan pins the replaced plan's visits of periods up to
 //! `pinned_through` (done or under way) and plans the rest.
 
-use crate::dr1::inputs::{csv_text, split as list, InputError};
+use crate::inputs::{csv_text, split as list, InputError};
 use crate::Uscc;
 use std::collections::BTreeMap;
 

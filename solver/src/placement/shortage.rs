@@ -4,9 +4,9 @@
 //! visits that must fall inside it most exceed the capacity of the inspectors certified for some
 //! period of it (a Hall-type bound: no plan can do better there).
 
-use super::cells::{Frame, Region};
-use super::integer::{kind_demand, Decision};
-use crate::dr1::inputs::Periods;
+use crate::inputs::Periods;
+use crate::placement::cells::{Frame, Region};
+use crate::placement::integer::{kind_demand, Decision};
 
 /// One department short of inspectors in one region.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,5 +1,5 @@
-//! The `dr1` draw (`docs/draw-protocol.md`, "Selection", "Visits"): coordinated order sampling
-//! with permanent random numbers, by task and credit tier.
+//! The selection of every method (`docs/draw-protocol.md`, "Selection", "Visits"): coordinated
+//! order sampling with permanent random numbers, by task and credit tier.
 //!
 //! Within a stratum a task takes the enterprises with the smallest shifted numbers
 //! ξ = (u − s) mod 2⁶⁴. Tasks of one group share the start s (positive coordination: their
@@ -8,12 +8,17 @@
 //! packed end to end). An enterprise already at its tier's visit cap is passed over and the next
 //! number takes its place.
 
-use super::drawn::{group_tasks, Call, Drawn, Pass, Pick};
-use super::inputs::{Entry, Inputs, Quota, Task};
-use super::scan::{excluded_by_department, threshold, Classes, Found, TaskScan};
-use super::seed::{prn, Seed};
-use super::teams::{self, Failure, Member};
+pub mod drawn;
+mod scan;
+
+pub use drawn::Drawn;
+
+use crate::inputs::{Entry, Inputs, Quota, Task};
+use crate::seed::{prn, Seed};
+use crate::teams::{self, Failure, Member};
 use crate::Tier;
+use drawn::{group_tasks, Call, Pass, Pick};
+use scan::{excluded_by_department, threshold, Classes, Found, TaskScan};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How an enterprise came to be selected.
@@ -499,3 +504,6 @@ fn group_visits(
     }
     d.calls.extend(calls);
 }
+
+#[cfg(test)]
+mod tests;

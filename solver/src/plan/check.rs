@@ -3,11 +3,11 @@
 //! conflicts, "not the same inspector twice in a row" and capacity. They read the plan as it
 //! stands and re-derive nothing from the seed, so a bug in the draw cannot hide from them.
 
-use super::drawn::Drawn;
-use super::inputs::Inputs;
-use super::inputs::Quota;
-use super::select::{eligible, exclusions, targets, Basis, Plan};
-use super::teams::last_teams;
+use crate::inputs::Inputs;
+use crate::inputs::Quota;
+use crate::selection::drawn::Drawn;
+use crate::selection::{eligible, exclusions, targets, Basis, Plan};
+use crate::teams::last_teams;
 use crate::Uscc;
 use std::collections::{BTreeSet, HashMap};
 

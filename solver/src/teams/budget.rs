@@ -1,29 +1,19 @@
-//! Inspector teams of `dr2` (`docs/plan-model.md`, "Teams"): as in `dr1`, for each visit and each
-//! department in it the policy's number of inspectors of that department and region, certified
-//! for the whole period, without a declared conflict, not the team that inspected the enterprise
-//! last time, covering the items' specialties first — but each inspector's visits per period are
-//! bounded by the share of the optimizer's class allocation (its **budget**), so the capacity
-//! the optimizer planned is the capacity used. Candidates are taken by remaining budget, then by
-//! seeded priority ρ; when no valid team exists the plan says which constraint fails.
+//! The budget team rule ([`crate::TeamRule::Budget`], method `dr2`; `docs/plan-model.md`, "Teams"):
+//! as in the capacity rule, for each visit and each department in it the policy's number of
+//! inspectors of that department and region, certified for the whole period, without a declared
+//! conflict, not the team that inspected the enterprise last time, covering the items' specialties
+//! first — but each inspector's visits per period are bounded by the share of the optimizer's class
+//! allocation (its **budget**), so the capacity the optimizer planned is the capacity used.
+//! Candidates are taken by remaining budget, then by seeded priority ρ₂
+//! ([`crate::teams::priority`]); when no valid team exists the plan says which constraint fails.
 
-use super::cells::{Frame, Region};
-use super::integer::Decision;
-use crate::dr1::Inputs;
+use crate::inputs::Inputs;
+use crate::placement::cells::{Frame, Region};
+use crate::placement::integer::Decision;
+use crate::teams::priority;
+use crate::TeamRule;
 use crate::Uscc;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Inspector i's priority for department d's team of visit v.
-pub fn priority(seed: &[u8; 32], visit: &str, department: &str, inspector: &str) -> u64 {
-    let mut h = Sha256::new();
-    h.update(b"dualdraw-dr2-inspector\0");
-    h.update(seed);
-    for part in [visit, department, inspector] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    u64::from_be_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
-}
 
 /// Each inspector's visits per period offset: class q's allocation dealt evenly over its
 /// members in id order, the remainders rotating so no member gets more than its share.
@@ -59,8 +49,8 @@ pub struct Staffing<'a> {
     pub specialties: BTreeMap<&'a str, Vec<String>>,
 }
 
-/// Team members and failures are the same records as `dr1`'s.
-pub use crate::dr1::teams::{Failure, Member};
+/// Team members and failures are the same records as the capacity rule's.
+pub use crate::teams::{Failure, Member};
 
 /// Why inspectors of the department were not candidates.
 #[derive(Default)]
@@ -141,7 +131,11 @@ impl TeamDraw<'_> {
             } else if left == 0 {
                 counts.budget += 1;
             } else {
-                candidates.push((left, priority(self.seed, v.id, d, &insp.id), i));
+                candidates.push((
+                    left,
+                    priority(TeamRule::Budget, self.seed, v.id, d, &insp.id),
+                    i,
+                ));
             }
         }
         candidates.sort_by(|a, b| {
@@ -203,8 +197,8 @@ impl TeamDraw<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::cells::Class;
     use super::*;
+    use crate::placement::cells::Class;
 
     #[test]
     fn budgets_deal_remainders_in_turn() {

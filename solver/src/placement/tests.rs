@@ -1,9 +1,9 @@
 //! Tests of the whole `dr2` draw on small jurisdictions written as canonical input files.
 
-use super::annual::{Annual, PreviousMember, PreviousVisit};
-use super::check::check;
-use super::draw;
-use crate::dr1::Inputs;
+use crate::inputs::annual::{Annual, PreviousMember, PreviousVisit};
+use crate::inputs::Inputs;
+use crate::placement::draw;
+use crate::plan::annual_check::check;
 use crate::Uscc;
 use std::collections::BTreeMap;
 
@@ -57,7 +57,7 @@ fn city(n: usize, per: usize, capacity: u32) -> Inputs {
         ),
     );
     f.insert("conflicts.csv".into(), "inspector,uscc\n".into());
-    f.insert("history.csv".into(), crate::dr1::inputs::empty_history());
+    f.insert("history.csv".into(), crate::inputs::empty_history());
     f.insert(
         "tasks.csv".into(),
         "id,department,group,items,regions,industries,quota_a,quota_b,quota_c,quota_d,period_from,period_to\n\

@@ -4,9 +4,9 @@
 //! smallest π are merged; in a kind the visits are ordered by priority (key supervision first,
 //! then tier D to A, then π) and take the periods in order; those left at the end are unplanned.
 
-use super::cells::{Frame, Region};
-use super::integer::Decision;
-use crate::dr1::Inputs;
+use crate::inputs::Inputs;
+use crate::placement::cells::{Frame, Region};
+use crate::placement::integer::Decision;
 use crate::Tier;
 use sha2::{Digest, Sha256};
 

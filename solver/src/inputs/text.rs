@@ -1,6 +1,6 @@
 //! Rows of `dr1` CSV files written one line at a time (`docs/draw-protocol.md` §2): RFC 4180
 //! with LF, a field quoted (with `"` doubled) only if it contains `,`, `"`, CR or LF. The same
-//! bytes as [`super::inputs::csv_text`], without building a file in memory.
+//! bytes as [`crate::inputs::csv_text`], without building a file in memory.
 
 /// Whether a field must be quoted.
 fn needs_quotes(field: &[u8]) -> bool {
@@ -47,8 +47,7 @@ mod tests {
             vec!["say \"hi\"".into(), "x\ry".into(), "z\n".into()],
             vec!["".into(), "".into(), "".into()],
         ];
-        let expected =
-            super::super::inputs::csv_text(&["h1", "h2", "h3"], rows.clone().into_iter());
+        let expected = crate::inputs::csv_text(&["h1", "h2", "h3"], rows.clone().into_iter());
         let mut text = b"h1,h2,h3\n".to_vec();
         let mut line = Vec::new();
         for r in &rows {
