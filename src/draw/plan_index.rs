@@ -29,7 +29,7 @@
 
 use super::bundle::{io, Bundle, BundleError};
 use super::private::Private;
-use dualdraw_solver::dr1::output::PLAN_FILES;
+use dualdraw_solver::plan::files::PLAN_FILES;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -70,7 +70,7 @@ impl PlanFile {
         }
     }
 
-    /// The solver's header of the file (`dr1::output::PLAN_FILES`).
+    /// The solver's header of the file (`plan::files::PLAN_FILES`).
     pub fn header(self) -> &'static [&'static str] {
         let name = match self {
             PlanFile::Selections => FILES[0].2,

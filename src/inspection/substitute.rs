@@ -13,8 +13,8 @@ use super::{day, InspectionError};
 use crate::auth::Principal;
 use crate::db::{Backend, Db};
 use crate::draw::bundle::{Bundle, BundleError};
-use dualdraw_solver::dr1::inputs::Inputs;
-use dualdraw_solver::dr1::select;
+use dualdraw_solver::inputs::Inputs;
+use dualdraw_solver::selection as select;
 use dualdraw_solver::Uscc;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -127,7 +127,7 @@ pub fn frame(bundle: &Bundle) -> Result<Frame, BundleError> {
 }
 
 fn tasks_of(job: &Job) -> Vec<String> {
-    dualdraw_solver::dr1::inputs::split(&job.tasks)
+    dualdraw_solver::inputs::split(&job.tasks)
 }
 
 /// The visit id of the substitute: the job's visit id with the enterprise's USCC replaced
@@ -202,7 +202,7 @@ pub fn choose_enterprise(
         {
             continue;
         }
-        let xi = dualdraw_solver::dr1::seed::prn(&f.seed, &e.uscc).wrapping_sub(stratum.start);
+        let xi = dualdraw_solver::seed::prn(&f.seed, &e.uscc).wrapping_sub(stratum.start);
         if let Some((bx, bu)) = &bound {
             if (xi, code) <= (*bx, bu.as_str()) {
                 continue;
@@ -244,13 +244,14 @@ pub fn draw_team(
         .map(|i| i.specialty.as_str())
         .filter(|s| !s.is_empty())
         .collect();
-    let last = dualdraw_solver::dr1::teams::last_teams(inputs);
+    let last = dualdraw_solver::teams::last_teams(inputs);
     let last_team = last.get(&(e.uscc, job.department.as_str()));
-    let rho = |i: &str| match f.method.as_str() {
-        "dr2" => dualdraw_solver::dr2::teams::priority(&f.seed, visit, &job.department, i),
-        _ => dualdraw_solver::dr1::seed::inspector_priority(&f.seed, visit, &job.department, i),
-    };
-    let mut candidates: Vec<(u64, &dualdraw_solver::dr1::inputs::Inspector)> = inputs
+    // The priority of the method's team rule (`docs/architecture.md`, "Adding a method").
+    let rule = dualdraw_solver::Method::parse(&f.method)
+        .unwrap_or(dualdraw_solver::Method::Dr1)
+        .team_rule();
+    let rho = |i: &str| dualdraw_solver::teams::priority(rule, &f.seed, visit, &job.department, i);
+    let mut candidates: Vec<(u64, &dualdraw_solver::inputs::Inspector)> = inputs
         .inspectors
         .iter()
         .filter(|i| i.department == job.department)
