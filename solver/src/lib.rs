@@ -20,6 +20,6 @@ pub mod timing;
 pub mod tlog;
 pub mod uscc;
 
-pub use method::{Method, TeamRule};
+pub use method::{CapacityModel, KeySupervision, Method, TeamRule};
 pub use tier::Tier;
 pub use uscc::{Uscc, UsccError};

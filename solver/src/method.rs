@@ -31,13 +31,14 @@ pub enum TeamRule {
 
 impl Method {
     /// Every method, in order of introduction.
-    pub const ALL: [Method; 2] = [Method::Dr1, Method::Dr2];
+    pub const ALL: [Method; 3] = [Method::Dr1, Method::Dr2, Method::Dr3];
 
     /// The identifier written in every bundle.
     pub const fn id(self) -> &'static str {
         match self {
             Method::Dr1 => "dr1",
             Method::Dr2 => "dr2",
+            Method::Dr3 => "dr3",
         }
     }
 
@@ -52,7 +53,7 @@ impl Method {
     pub const fn places_annually(self) -> bool {
         match self {
             Method::Dr1 => false,
-            Method::Dr2 => true,
+            Method::Dr2 | Method::Dr3 => true,
         }
     }
 
@@ -60,7 +61,23 @@ impl Method {
     pub const fn team_rule(self) -> TeamRule {
         match self {
             Method::Dr1 => TeamRule::Capacity,
-            Method::Dr2 => TeamRule::Budget,
+            Method::Dr2 | Method::Dr3 => TeamRule::Budget,
+        }
+    }
+
+    /// Which tasks take key-supervision enterprises in full.
+    pub const fn key_supervision(self) -> KeySupervision {
+        match self {
+            Method::Dr1 | Method::Dr2 => KeySupervision::EveryTask,
+            Method::Dr3 => KeySupervision::PerDepartment,
+        }
+    }
+
+    /// What the annual plan's optimizer counts as capacity.
+    pub const fn capacity_model(self) -> CapacityModel {
+        match self {
+            Method::Dr1 | Method::Dr2 => CapacityModel::Department,
+            Method::Dr3 => CapacityModel::Specialty,
         }
     }
 }
@@ -92,7 +109,7 @@ mod tests {
             assert_eq!(Method::parse(m.id()), Some(m));
             assert_eq!(m.to_string(), m.id());
         }
-        assert_eq!(Method::parse("dr3"), None);
+        assert_eq!(Method::parse("dr4"), None);
         assert_eq!(Method::parse("DR1"), None);
         assert_eq!(Method::parse(""), None);
     }
@@ -103,5 +120,7 @@ mod tests {
         assert!(Method::Dr2.places_annually());
         assert_eq!(Method::Dr1.team_rule(), TeamRule::Capacity);
         assert_eq!(Method::Dr2.team_rule(), TeamRule::Budget);
+        assert_eq!(Method::Dr2.key_supervision(), KeySupervision::EveryTask);
+        assert_eq!(Method::Dr2.capacity_model(), CapacityModel::Department);
     }
 }
