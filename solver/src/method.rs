@@ -16,6 +16,31 @@ pub enum Method {
     /// The annual plan (`docs/plan-model.md`): the `Dr1` selection, visits placed by the
     /// annual plan, teams within the planned budgets.
     Dr2,
+    /// The annual plan of an office that can staff it: key supervision per department, and an
+    /// optimizer that plans only visits the team draw can staff (`docs/plan-model.md`,
+    /// "Method dr3").
+    Dr3,
+}
+
+/// Which tasks take an enterprise under key supervision (重点监管) in full instead of sampling
+/// it (`docs/domain.md`, "Key supervision").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySupervision {
+    /// One flag per enterprise: every task takes every eligible key-supervision enterprise.
+    EveryTask,
+    /// Per department: a task takes in full the eligible enterprises its own department holds
+    /// under key supervision, and samples the others as usual.
+    PerDepartment,
+}
+
+/// What the annual plan's optimizer counts as a department's inspector capacity
+/// (`docs/plan-model.md`, §3–§4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapacityModel {
+    /// Inspector-visits per department, region and period.
+    Department,
+    /// As `Department`, and per specialty the team draw will require.
+    Specialty,
 }
 
 /// How inspectors are put on teams (`docs/draw-protocol.md`, "Inspectors";
