@@ -5,6 +5,7 @@
 //! (its files, commitment, entropy, plan and log evidence) is the crate `dualdraw-verify`, built
 //! on this one (`docs/verifiers.md`, "The Rust library").
 
+pub mod advice;
 pub mod drand;
 pub mod inputs;
 pub mod merkle;
