@@ -612,40 +612,49 @@ const TASKS_ALL_A_B: &str = "id,department,group,items,regions,industries,quota_
 SCJG-G,SCJG,joint,SCJG-001,,,1/1,1/1,1/2,1/2,1,4\n\
 STHJ-G,STHJ,joint,STHJ-001,,,1/1,1/1,1/2,1/2,1,4\n";
 
+/// An approved, staffed `dr1` job on an enterprise without a declared conflict, with one
+/// inspector of its department left over to replace a member: (admin token, job id, code,
+/// first day of its period, the job).
+async fn approved_job_with_a_spare(app: &common::TestApp) -> (String, i64, String, String, Value) {
+    let admin = app.load_fixtures().await;
+    let extra = "id,name,department,region,certificate_no,certificate_valid_from,certificate_valid_until,specialties,capacity\nSCJG-440305-0004,赵敏,SCJG,440305,44030500004,2024-01-01,2028-12-31,综合,60\n";
+    let (status, b) = send(
+        app.post("/api/v1/imports/inspectors?file=extra.csv")
+            .bearer_auth(&admin)
+            .body(extra),
+    )
+    .await;
+    assert_eq!(status, 200, "{b}");
+    let planner = app.token(Role::Planner, None).await;
+    let body = json!({ "batch": "B1", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": TASKS_ALL_A_B, "policy_csv": POLICY });
+    let (status, b) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
+    assert_eq!(status, 201, "{b}");
+    let (status, b) = send(
+        app.post("/api/v1/draws/B1/run")
+            .bearer_auth(&planner)
+            .json(&json!({ "entropy": ["3 7 1"] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{b}");
+    // A staffed job on an enterprise without a declared conflict: one inspector is left over.
+    let job = staffed(app, &admin)
+        .await
+        .into_iter()
+        .find(|j| j["uscc"] != "91440305MA5DA0001T")
+        .expect("a staffed job");
+    let id = job["id"].as_i64().unwrap();
+    let from = job["period_from"].as_str().unwrap();
+    let (status, b) = send(approve(app, id, &admin, from)).await;
+    assert_eq!(status, 200, "{b}");
+    let code = b["code"].as_str().unwrap().to_string();
+    (admin, id, code, from.to_string(), job)
+}
+
 both!(
     a_replacement_after_approval_signs_a_new_version_and_the_old_stays_superseded,
     |app| {
-        let admin = app.load_fixtures().await;
-        let extra = "id,name,department,region,certificate_no,certificate_valid_from,certificate_valid_until,specialties,capacity\nSCJG-440305-0004,赵敏,SCJG,440305,44030500004,2024-01-01,2028-12-31,综合,60\n";
-        let (status, b) = send(
-            app.post("/api/v1/imports/inspectors?file=extra.csv")
-                .bearer_auth(&admin)
-                .body(extra),
-        )
-        .await;
-        assert_eq!(status, 200, "{b}");
-        let planner = app.token(Role::Planner, None).await;
-        let body = json!({ "batch": "B1", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": TASKS_ALL_A_B, "policy_csv": POLICY });
-        let (status, b) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
-        assert_eq!(status, 201, "{b}");
-        let (status, b) = send(
-            app.post("/api/v1/draws/B1/run")
-                .bearer_auth(&planner)
-                .json(&json!({ "entropy": ["3 7 1"] })),
-        )
-        .await;
-        assert_eq!(status, 200, "{b}");
-        // A staffed job on an enterprise without a declared conflict: one inspector is left over.
-        let job = staffed(app, &admin)
-            .await
-            .into_iter()
-            .find(|j| j["uscc"] != "91440305MA5DA0001T")
-            .expect("a staffed job");
-        let id = job["id"].as_i64().unwrap();
-        let from = job["period_from"].as_str().unwrap();
-        let (status, b) = send(approve(app, id, &admin, from)).await;
-        assert_eq!(status, 200, "{b}");
-        let code = b["code"].as_str().unwrap().to_string();
+        let (admin, id, code, from, job) = approved_job_with_a_spare(app).await;
+        let from = from.as_str();
         let (_, _, vkey) = text(app, "/public/codes/key").await;
         let (_, _, first) = text(app, &format!("/public/codes/{code}")).await;
         assert!(first.contains("\nversion 1\n"), "{first}");
@@ -735,3 +744,48 @@ both!(
         assert_eq!(again, statement);
     }
 );
+
+both!(two_replacements_of_one_member_at_once_replace_once, |app| {
+    let (admin, id, code, from, job) = approved_job_with_a_spare(app).await;
+    let gone = job["team"][0]["inspector"].as_str().unwrap().to_string();
+    let replace = || {
+        send(
+            app.post(&format!("/api/v1/inspection-jobs/{id}/replace"))
+                .bearer_auth(&admin)
+                .json(&json!({ "inspector": gone, "reason": "病假", "on": from })),
+        )
+    };
+    let (r1, r2) = tokio::join!(replace(), replace());
+    let mut statuses = [r1.0, r2.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 422], "{} / {}", r1.1, r2.1);
+    let loser = if r1.0 == 422 { &r1.1 } else { &r2.1 };
+    assert_eq!(loser["code"], "not_on_team", "{loser}");
+    // One replacement, one new statement version: nothing half written by the loser.
+    let (_, b) = send(
+        app.get(&format!("/api/v1/inspection-jobs/{id}"))
+            .bearer_auth(&admin),
+    )
+    .await;
+    let replacements = b["team"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["source"] == "replacement")
+        .count();
+    assert_eq!(replacements, 1, "{b}");
+    let res = app
+        .get(&format!("/public/codes/{code}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["statement-versions"], "2");
+    let n: i64 = {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'inspection.replace'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(n, 1);
+});

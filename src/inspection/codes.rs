@@ -60,7 +60,7 @@ pub async fn approve(
     // Before the transaction: on SQLite a second connection would wait for its write lock.
     let key = keys.get_or_create(db).await?;
     let mut tx = db.begin().await?;
-    let job = jobs::get(&mut tx, id).await?;
+    let job = jobs::get_to_change(&mut tx, id).await?;
     let head = match p.role {
         Role::Admin => true,
         Role::Department => p.scope.as_deref() == Some(job.department.as_str()),
@@ -133,7 +133,7 @@ pub async fn approve(
         &act.at,
     )
     .await?;
-    let job = jobs::get(&mut tx, id).await?;
+    let job = jobs::get_to_change(&mut tx, id).await?;
     sign_version(&mut tx, &key, &job, &on, &act.at).await?;
     tx.commit().await?;
     Ok(job)

@@ -14,7 +14,7 @@
 use super::plan::Plan;
 use super::{day, InspectionError};
 use crate::auth::{Principal, Role};
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::db::{Bind, Sql};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -231,6 +231,23 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Job, InspectionErr
         .ok_or_else(|| InspectionError::NotFound(format!("no inspection job {id}")))
 }
 
+/// One job, or 404, locked until the end of the transaction on PostgreSQL (`FOR UPDATE`), so
+/// that a concurrent change of the same job waits and then sees what this one wrote; SQLite's
+/// writes take turns anyway ([`crate::db::Db::begin`]). Every change of a job reads it so.
+pub async fn get_to_change(conn: &mut AnyConnection, id: i64) -> Result<Job, InspectionError> {
+    let lock = match Backend::of(conn) {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    sqlx::query_as::<_, Job>(&format!(
+        "SELECT {JOB_COLUMNS} FROM inspection_jobs WHERE id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| InspectionError::NotFound(format!("no inspection job {id}")))
+}
+
 /// The team of a job, in inspector order.
 pub async fn members(conn: &mut AnyConnection, id: i64) -> Result<Vec<Member>, sqlx::Error> {
     sqlx::query_as::<_, Member>(
@@ -352,7 +369,7 @@ fn wrong_state(job: &Job, wanted: &str) -> InspectionError {
 /// Records the notice to the enterprise (告知) on `act.on`.
 pub async fn notify(db: &Db, p: &Principal, id: i64, act: &Act) -> Result<Job, InspectionError> {
     let mut tx = db.begin().await?;
-    let job = get(&mut tx, id).await?;
+    let job = get_to_change(&mut tx, id).await?;
     check_department(p, &job)?;
     if job.state() != JobState::Planned {
         return Err(wrong_state(&job, "only a planned job can be notified"));
@@ -379,7 +396,7 @@ pub async fn notify(db: &Db, p: &Principal, id: i64, act: &Act) -> Result<Job, I
         &act.at,
     )
     .await?;
-    let job = get(&mut tx, id).await?;
+    let job = get_to_change(&mut tx, id).await?;
     tx.commit().await?;
     Ok(job)
 }
@@ -395,7 +412,7 @@ pub async fn not_carried_out(
     let reason = super::catalog::not_done_reason(reason)
         .map_err(|m| InspectionError::invalid("unknown_reason", m))?;
     let mut tx = db.begin().await?;
-    let job = get(&mut tx, id).await?;
+    let job = get_to_change(&mut tx, id).await?;
     check_department(p, &job)?;
     if !job.state().is_open() {
         return Err(wrong_state(
@@ -422,7 +439,7 @@ pub async fn not_carried_out(
         &act.at,
     )
     .await?;
-    let job = get(&mut tx, id).await?;
+    let job = get_to_change(&mut tx, id).await?;
     tx.commit().await?;
     Ok(job)
 }

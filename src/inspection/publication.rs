@@ -22,7 +22,7 @@ pub async fn publish(
 ) -> Result<StoredResult, InspectionError> {
     let mut tx = db.begin().await?;
     let r = results::get(&mut tx, id).await?;
-    let job = jobs::get(&mut tx, r.job_id).await?;
+    let job = jobs::get_to_change(&mut tx, r.job_id).await?;
     jobs::check_department(p, &job)?;
     if let Some(on) = &r.published_on {
         return Err(InspectionError::conflict(
@@ -143,7 +143,7 @@ pub async fn correct(
     }
     let mut tx = db.begin().await?;
     let old = results::get(&mut tx, id).await?;
-    let job = jobs::get(&mut tx, old.job_id).await?;
+    let job = jobs::get_to_change(&mut tx, old.job_id).await?;
     let by = results::entered_by(p, &job, new.inspector.as_deref())?;
     let latest: i64 =
         sqlx::query_scalar("SELECT MAX(version) FROM inspection_results WHERE job_id = $1")

@@ -164,7 +164,7 @@ pub async fn replace(
     // again with the new team (`docs/results.md` §12.3).
     let key = keys.get(db).await?;
     let mut tx = db.begin().await?;
-    let job = jobs::get(&mut tx, id).await?;
+    let job = jobs::get_to_change(&mut tx, id).await?;
     jobs::check_department(p, &job)?;
     if !job.state().is_open() {
         return Err(InspectionError::conflict(

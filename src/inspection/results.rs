@@ -384,7 +384,7 @@ pub async fn record(
     today: NaiveDate,
 ) -> Result<StoredResult, InspectionError> {
     let mut tx = db.begin().await?;
-    let job = jobs::get(&mut tx, job_id).await?;
+    let job = jobs::get_to_change(&mut tx, job_id).await?;
     let by = entered_by(p, &job, new.inspector.as_deref())?;
     if new.reason.is_some() {
         return Err(InspectionError::invalid(

@@ -399,7 +399,7 @@ pub async fn substitute(
             .execute(&mut *tx)
             .await?;
     }
-    let job = jobs::get(&mut tx, id).await?;
+    let job = jobs::get_to_change(&mut tx, id).await?;
     if let Some(by) = substituted_by(&mut tx, id).await? {
         return Err(already(id, by));
     }
@@ -498,8 +498,8 @@ pub async fn substitute(
         &act.at,
     )
     .await?;
-    let ended = jobs::get(&mut tx, id).await?;
-    let new = jobs::get(&mut tx, new_id).await?;
+    let ended = jobs::get_to_change(&mut tx, id).await?;
+    let new = jobs::get_to_change(&mut tx, new_id).await?;
     tx.commit().await?;
     Ok((ended, new))
 }
