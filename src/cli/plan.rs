@@ -1,4 +1,5 @@
-//! `dualdraw plan report|replan`: the annual plan of method `dr2` (`docs/plan-model.md`).
+//! `dualdraw plan report|replan|advise`: the annual plan (`docs/plan-model.md`) and what the
+//! inspectors can afford (`docs/advice.md`).
 
 use super::Failure;
 use crate::draw::bundle::Bundle;
@@ -34,6 +35,21 @@ pub enum PlanCommand {
     /// Example: dualdraw plan replan 2026-plan --from city-june/ --out 2026-plan-r1
     ///          --batch 2026-R1 --pinned-through 6 --complaints complaints.csv
     Replan(ReplanArgs),
+    /// What the inspectors can afford: for tasks with a range of quotas per tier (a legal or
+    /// local minimum, a wished-for maximum; RANGES is task,tier,min,max), the largest quotas
+    /// each department's inspectors can staff, with the constraint that binds (region,
+    /// specialty, periods). Writes a copy of --from with the advised tasks.csv and the advice
+    /// under advice/; a batch prepared from it publishes the advice, and verify recomputes it.
+    ///
+    /// Example: dualdraw plan advise --from city/ --ranges ranges.csv --out city-advised/
+    Advise {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        ranges: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// The arguments of `plan replan`.
@@ -69,6 +85,18 @@ pub async fn plan(db_url: &str, command: PlanCommand) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::failed(format!("plan failed: {e}")))?,
         PlanCommand::Replan(args) => replan(db_url, args).await,
+        PlanCommand::Advise { from, ranges, out } => tokio::task::spawn_blocking(move || {
+            let (a, periods) =
+                crate::plan::advise::advise_dir(&from, &ranges, &out).map_err(Failure::input)?;
+            print!("{}", crate::plan::advise::summary(&a, periods));
+            eprintln!(
+                "{}: advised tasks.csv and advice/ (ranges.csv, advice.csv, binding.csv)",
+                out.display()
+            );
+            Ok(())
+        })
+        .await
+        .map_err(|e| Failure::failed(format!("plan failed: {e}")))?,
     }
 }
 

@@ -2,6 +2,7 @@
 //! enterprise against the caps, inspector load, inclusion probabilities, the comparison with
 //! uncoordinated department draws) as text, JSON, CSV and SVG.
 
+pub mod advise;
 pub mod report;
 pub mod rows;
 pub mod svg;

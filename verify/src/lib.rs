@@ -12,6 +12,7 @@
 //! # Ok::<(), dualdraw_verify::Difference>(())
 //! ```
 
+mod advice;
 mod annual;
 pub mod canonical;
 mod committed;
@@ -63,8 +64,10 @@ pub fn verify_with_keys(
     } else {
         draw::verify(files, &manifest)?
     };
+    let advice = advice::check(files, &committed)?;
     let log = log_evidence::check(files, keys)?;
     Ok(Verdict {
+        advice,
         method,
         batch: batch(&committed.commitment),
         population_size: committed.size,

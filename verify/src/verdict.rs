@@ -45,6 +45,9 @@ pub struct Verdict {
     pub population_size: u64,
     pub population_root: String,
     pub stage: Stage,
+    /// Whether the bundle publishes an advice (`docs/advice.md`), recomputed and found equal.
+    /// Not in the summary text, which the other verifiers print too.
+    pub advice: bool,
     /// What the bundle's log evidence shows (`docs/log.md` §8.1).
     pub log: LogEvidence,
 }

@@ -80,7 +80,8 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
             blocking(move || {
                 refuse_existing(&b)?;
                 let inputs = prepare::inputs_from_dir(&dir)?;
-                write_new(&b, &lock, &batch, inputs, sources, method, past)
+                let advice = crate::plan::advise::of_dir(&dir, &inputs)?;
+                write_new(&b, &lock, &batch, inputs, sources, method, past, advice)
             })
             .await
         }
@@ -99,7 +100,7 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
             let prepared = blocking(move || {
                 let inputs = snapshot.inputs(&rules, policy, tasks, history)?;
                 set_aside_unrecorded(&b, &name, &lock)?;
-                write_new(&b, &lock, &name, inputs, sources, method, past)
+                write_new(&b, &lock, &name, inputs, sources, method, past, None)
             })
             .await?;
             let jurisdiction = crate::log::events::jurisdiction();
@@ -168,7 +169,9 @@ fn set_aside_unrecorded(b: &Bundle, batch: &str, _lock: &Lock) -> Result<(), Ste
     Ok(())
 }
 
-/// Writes a new bundle in staging, keeps its secret, renames it into place.
+/// Writes a new bundle in staging, with the advice its directory follows (`docs/advice.md`),
+/// keeps its secret, renames it into place.
+#[allow(clippy::too_many_arguments)]
 fn write_new(
     b: &Bundle,
     lock: &Lock,
@@ -177,6 +180,7 @@ fn write_new(
     sources: Vec<Value>,
     method: Method,
     allow_past_entropy: bool,
+    advice: Option<std::collections::BTreeMap<&'static str, String>>,
 ) -> Result<Prepared, StepError> {
     let staging = Staging::new(b, lock)?;
     let c: Commitment = match method {
@@ -192,11 +196,13 @@ fn write_new(
             crate::draw::annual::prepare(&staging.bundle, batch, &inputs, &annual, sources)?
         }
     };
-    let digest = if allow_past_entropy {
-        mark_past_entropy(&staging.bundle)?
-    } else {
-        c.digest
-    };
+    let mut digest = c.digest;
+    if let Some(files) = &advice {
+        digest = crate::plan::advise::attach(&staging.bundle, files)?;
+    }
+    if allow_past_entropy {
+        digest = mark_past_entropy(&staging.bundle)?;
+    }
     let secret = private::keep_secret(b, &c.secret)?;
     staging.create(b)?;
     Ok(Prepared {
