@@ -544,5 +544,98 @@ impl<'a> Department<'a> {
     }
 }
 
+/// The canonical `ranges.csv`: rows sorted by (task, tier), quotas in canonical form.
+pub fn ranges_text(ranges: &[Range]) -> String {
+    let mut rows: Vec<&Range> = ranges.iter().collect();
+    rows.sort_by(|a, b| (&a.task, a.tier).cmp(&(&b.task, b.tier)));
+    let mut out = format!("{RANGES_HEADER}\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            r.task,
+            r.tier.as_str(),
+            r.min.render(),
+            r.max.render()
+        ));
+    }
+    out
+}
+
+/// The header of `advice.csv`.
+pub const ADVICE_HEADER: &str = "task,department,tier,min,max,advised,eligible,drawn";
+/// The header of `binding.csv`.
+pub const BINDING_HEADER: &str = "department,step,status,region,specialty,from,to,needed,available";
+
+/// The published files of an advice (`docs/advice.md`, "Files"): `ranges.csv`, `advice.csv`,
+/// `binding.csv`, by name.
+pub fn files(ranges: &[Range], advice: &Advice) -> BTreeMap<&'static str, String> {
+    let mut a = format!("{ADVICE_HEADER}\n");
+    for r in &advice.rows {
+        a.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.task,
+            r.department,
+            r.tier.as_str(),
+            r.min.render(),
+            r.max.render(),
+            r.advised.render(),
+            r.eligible,
+            r.drawn
+        ));
+    }
+    let mut b = format!("{BINDING_HEADER}\n");
+    for d in &advice.departments {
+        let (status, binding) = match &d.status {
+            Status::Maximum => ("maximum", None),
+            Status::Limited(x) => ("limited", Some(x)),
+            Status::MinimumShort(x) => ("minimum-short", Some(x)),
+        };
+        let rest = binding.map_or_else(
+            || ",,,,,".to_string(),
+            |x| {
+                format!(
+                    "{},{},{},{},{},{}",
+                    x.region, x.specialty, x.from, x.to, x.needed, x.available
+                )
+            },
+        );
+        b.push_str(&format!("{},{},{status},{rest}\n", d.department, d.step));
+    }
+    BTreeMap::from([
+        ("ranges.csv", ranges_text(ranges)),
+        ("advice.csv", a),
+        ("binding.csv", b),
+    ])
+}
+
+/// Checks that `inputs` follow the advice of `ranges_csv`: the advice recomputed from the
+/// inputs (whose ranged quotas it replaces) gives every ranged quota the inputs have. Returns
+/// the advice's files, or what differs.
+pub fn check(inputs: &Inputs, ranges_csv: &str) -> Result<BTreeMap<&'static str, String>, String> {
+    let ranges = parse_ranges(ranges_csv, &inputs.tasks).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    let advice = advise(inputs, &ranges);
+    for (t, advised) in inputs.tasks.iter().zip(&advice.tasks) {
+        for tier in Tier::ALL {
+            let (has, should) = (t.quotas[tier as usize], advised.quotas[tier as usize]);
+            if has != should {
+                return Err(format!(
+                    "task {} tier {}: tasks.csv has quota '{}', the advice gives '{}'",
+                    t.id,
+                    tier.as_str(),
+                    has.render(),
+                    should.render()
+                ));
+            }
+        }
+    }
+    Ok(files(&ranges, &advice))
+}
+
 #[cfg(test)]
 mod tests;

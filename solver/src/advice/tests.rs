@@ -245,3 +245,36 @@ fn a_minimum_that_cannot_be_staffed_is_kept_and_said() {
     let g = advice.tasks.iter().find(|t| t.id == "SCJG-G").unwrap();
     assert_eq!(g.quotas[Tier::C as usize], Quota::Ratio(1, 20));
 }
+
+#[test]
+fn files_are_canonical_and_the_check_recomputes_them() {
+    let inputs = city(20);
+    let r = ranges(&inputs, "STHJ-G,C,1%,5%\nSCJG-G,C,1/100,1/20\n");
+    let advice = advise(&inputs, &r);
+    let f = files(&r, &advice);
+    assert_eq!(
+        f["ranges.csv"],
+        "task,tier,min,max\nSCJG-G,C,1/100,1/20\nSTHJ-G,C,1/100,1/20\n"
+    );
+    assert_eq!(
+        f["advice.csv"],
+        "task,department,tier,min,max,advised,eligible,drawn\n\
+         SCJG-G,SCJG,C,1/100,1/20,1/20,1000,50\n\
+         STHJ-G,STHJ,C,1/100,1/20,101/2500,1000,40\n"
+    );
+    assert_eq!(
+        f["binding.csv"],
+        "department,step,status,region,specialty,from,to,needed,available\n\
+         SCJG,100,maximum,,,,,,\n\
+         STHJ,76,limited,440305,,1,12,42,40\n"
+    );
+    // Inputs that follow the advice pass, and give the same files; any other quota is named.
+    let mut followed = inputs.clone();
+    followed.tasks = advice.tasks.clone();
+    assert_eq!(check(&followed, &f["ranges.csv"]).unwrap(), f);
+    let err = check(&inputs, &f["ranges.csv"]).unwrap_err();
+    assert_eq!(
+        err,
+        "task SCJG-G tier C: tasks.csv has quota '1/100', the advice gives '1/20'"
+    );
+}
