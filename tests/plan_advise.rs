@@ -257,3 +257,81 @@ fn bad_ranges_are_named_by_file_line_and_column_and_nothing_is_written() {
     assert!(text(&a).contains("already exists"), "{}", text(&a));
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Runs an independent verifier (`python3 verifiers/python/verify_dr1.py` or `node
+/// web/verifier/cli.mjs`) on a bundle; `None` when its interpreter is missing outside CI.
+fn independent(program: &str, script: &str, bundle: &Path) -> Option<Output> {
+    match Command::new(program).arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        _ if std::env::var("CI").as_deref() == Ok("true") => panic!("{program} is missing in CI"),
+        _ => {
+            eprintln!("SKIPPED: {program} is not installed");
+            return None;
+        }
+    }
+    Some(
+        Command::new(program)
+            .arg(script)
+            .arg(bundle)
+            .current_dir(ROOT)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn every_verifier_accepts_a_published_advice_and_refuses_one_not_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (city, out, _) = advised(dir.path());
+    let bundle = dir.path().join("bundle");
+    assert_eq!(prepare(&out, &bundle).status.code(), Some(0));
+    ok(&["draw", "run", s(&bundle), "--entropy", "3 7 1"]);
+    ok(&["draw", "reveal", s(&bundle)]);
+    // A bundle without advice, then given the same advice files, listed in its manifest but
+    // not in its commitment.
+    let plain = dir.path().join("plain");
+    assert_eq!(prepare(&city, &plain).status.code(), Some(0));
+    std::fs::create_dir(plain.join("advice")).unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plain.join("manifest.json")).unwrap())
+            .unwrap();
+    for name in ["advice.csv", "binding.csv", "ranges.csv"] {
+        let bytes = std::fs::read(bundle.join("advice").join(name)).unwrap();
+        std::fs::write(plain.join("advice").join(name), &bytes).unwrap();
+        use sha2::Digest;
+        manifest["files"][format!("advice/{name}")] =
+            hex::encode(sha2::Sha256::digest(&bytes)).into();
+    }
+    std::fs::write(plain.join("manifest.json"), format!("{manifest}\n")).unwrap();
+    let v = dualdraw(&["verify", s(&plain)]);
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(
+        text(&v)
+            .contains("advice/advice.csv: an advice file that commitment.json does not commit to"),
+        "{}",
+        text(&v)
+    );
+    for (program, script, name) in [
+        ("python3", "verifiers/python/verify_dr1.py", "python"),
+        ("node", "web/verifier/cli.mjs", "javascript"),
+    ] {
+        let Some(good) = independent(program, script, &bundle) else {
+            continue;
+        };
+        assert!(
+            String::from_utf8_lossy(&good.stdout)
+                .starts_with(&format!("dr1 bundle verified ({name})")),
+            "{}",
+            text(&good)
+        );
+        let stray = independent(program, script, &plain).unwrap();
+        assert_ne!(stray.status.code(), Some(0), "{}", text(&stray));
+        assert!(
+            text(&stray).contains("advice/: present but not committed in commitment.json"),
+            "{name}: {}",
+            text(&stray)
+        );
+    }
+}

@@ -45,6 +45,8 @@ METHOD = "dr1"
 MASK64 = 0xFFFFFFFFFFFFFFFF
 TIERS = ("A", "B", "C", "D")
 
+# docs/advice.md §6: the files of a published advice (not recomputed here).
+ADVICE_FILES = ("advice.csv", "binding.csv", "ranges.csv")
 INPUT_FILES = (
     "conflicts.csv",
     "history.csv",
@@ -708,6 +710,8 @@ def verify_manifest(bundle: Path) -> dict:
         expected_files |= {log_evidence.KEYS_FILE, "log/prepare.json", "log/replan.json"}
     if state == "revealed":
         expected_files |= {"log/run.json"}
+    # docs/advice.md §7: an optional published advice, committed in commitment.json.
+    expected_files |= {f"advice/{n}" for n in ADVICE_FILES}
     unexpected = sorted(set(files) - expected_files)
     if unexpected:
         fail(f"{unexpected[0]}: not part of a bundle in state {state}")
@@ -727,8 +731,22 @@ def verify_commitment(bundle: Path, inputs: Inputs) -> dict:
     c = load_json(label, read_file(bundle, label))
     # docs/log.md §7.3: "allow_past_entropy":true is present only when prepare was told to.
     past = {"allow_past_entropy"} if "allow_past_entropy" in c else set()
+    # docs/advice.md §7: "advice" is present only when the bundle publishes an advice.
+    advice = {"advice"} if "advice" in c else set()
     expect_keys(label, c, {"batch", "inputs", "method", "population_root", "population_size",
-                           "secret_commitment", "sources"} | past)
+                           "secret_commitment", "sources"} | past | advice)
+    if advice:
+        if not isinstance(c["advice"], dict) or set(c["advice"]) != set(ADVICE_FILES):
+            fail(f"{label}: advice must name exactly {', '.join(ADVICE_FILES)}")
+        for name in ADVICE_FILES:
+            rel = f"advice/{name}"
+            if not (bundle / rel).is_file():
+                fail(f"{rel}: committed in {label} but missing")
+            found = sha256_hex(read_file(bundle, rel))
+            if c["advice"][name] != found:
+                fail(f"{rel}: SHA-256 expected {c['advice'][name]} ({label}), found {found}")
+    elif any((bundle / "advice" / n).exists() for n in ADVICE_FILES):
+        fail(f"advice/: present but not committed in {label}")
     if past and c["allow_past_entropy"] is not True:
         fail(f"{label}: allow_past_entropy must be true when present")
     if c["method"] != METHOD:

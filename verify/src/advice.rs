@@ -11,6 +11,13 @@ use crate::files::{self, BundleFiles};
 /// Whether the bundle publishes an advice; an error names the first difference.
 pub(crate) fn check(files: &impl BundleFiles, committed: &Committed) -> Result<bool, Difference> {
     let Some(listed) = committed.commitment.get("advice") else {
+        let paths = files.paths().map_err(Difference::from)?;
+        if let Some(stray) = paths.iter().find(|p| p.starts_with("advice/")) {
+            return Err(Difference::in_file(
+                stray,
+                "an advice file that commitment.json does not commit to",
+            ));
+        }
         return Ok(false);
     };
     let listed = listed

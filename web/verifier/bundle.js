@@ -3,6 +3,9 @@
 
 import { drandCheck } from './drand.js';
 import { INPUT_FILES } from './inputs.js';
+
+/** docs/advice.md §6: the files of a published advice (not recomputed here), byte order. */
+const ADVICE_FILES = ['advice.csv', 'binding.csv', 'ranges.csv'];
 import { expectKeys, isInt, isObject, jsonEqual, loadJson } from './json.js';
 import { populationRoot } from './merkle.js';
 import { fromHex, sha256Hex } from './sha256.js';
@@ -63,6 +66,8 @@ export function verifyManifest(files, progress) {
   const allowed = [...expected];
   if (state === 'run' || state === 'revealed') allowed.push('log/keys.json', 'log/prepare.json', 'log/replan.json');
   if (state === 'revealed') allowed.push('log/run.json');
+  // docs/advice.md §7: an optional published advice, committed in commitment.json.
+  allowed.push(...ADVICE_FILES.map((n) => `advice/${n}`));
   const unexpected = listed.filter((p) => !allowed.includes(p));
   if (unexpected.length) fail(`${unexpected[0]}: not part of a bundle in state ${state}`);
   const digest = manifest.files['commitment.json'];
@@ -99,7 +104,22 @@ export function verifyCommitment(files, manifest) {
   const c = loadJson(label, files.get(label));
   // docs/log.md §7.3: "allow_past_entropy":true is present only when prepare was told to.
   const past = Object.hasOwn(c, 'allow_past_entropy') ? ['allow_past_entropy'] : [];
-  expectKeys(label, c, ['batch', 'inputs', 'method', 'population_root', 'population_size', 'secret_commitment', 'sources', ...past]);
+  // docs/advice.md §7: "advice" is present only when the bundle publishes an advice.
+  const advice = Object.hasOwn(c, 'advice') ? ['advice'] : [];
+  expectKeys(label, c, ['batch', 'inputs', 'method', 'population_root', 'population_size', 'secret_commitment', 'sources', ...past, ...advice]);
+  if (advice.length) {
+    if (!isObject(c.advice) || Object.keys(c.advice).sort(byteCmp).join() !== ADVICE_FILES.join()) {
+      fail(`${label}: advice must name exactly ${ADVICE_FILES.join(', ')}`);
+    }
+    for (const name of ADVICE_FILES) {
+      const found = manifest.files[`advice/${name}`];
+      if (found === undefined) fail(`advice/${name}: committed in ${label} but missing`);
+      if (c.advice[name] !== found) fail(`advice/${name}: SHA-256 expected ${c.advice[name]} (${label}), found ${found}`);
+    }
+  } else {
+    const stray = ADVICE_FILES.find((n) => Object.hasOwn(manifest.files, `advice/${n}`));
+    if (stray) fail(`advice/: present but not committed in ${label}`);
+  }
   if (past.length && c.allow_past_entropy !== true) fail(`${label}: allow_past_entropy must be true when present`);
   if (c.method !== METHOD) fail(`${label}: method: expected "${METHOD}", found ${JSON.stringify(c.method)}`);
   if (typeof c.batch !== 'string') fail(`${label}: batch is not a string`);
