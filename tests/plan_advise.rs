@@ -335,3 +335,63 @@ fn every_verifier_accepts_a_published_advice_and_refuses_one_not_committed() {
         );
     }
 }
+
+#[test]
+fn a_dr3_plan_publishes_an_advice_made_with_key_supervision_per_department() {
+    let dir = tempfile::tempdir().unwrap();
+    let city = dir.path().join("city");
+    ok(&[
+        "gen",
+        "--enterprises",
+        "2000",
+        "--seed",
+        "5",
+        "--out",
+        s(&city),
+    ]);
+    let ranges = dir.path().join("ranges.csv");
+    std::fs::write(&ranges, RANGES).unwrap();
+    let out = dir.path().join("advised");
+    ok(&[
+        "plan",
+        "advise",
+        "--from",
+        s(&city),
+        "--method",
+        "dr3",
+        "--ranges",
+        s(&ranges),
+        "--out",
+        s(&out),
+    ]);
+    let bundle = dir.path().join("plan");
+    let p = dualdraw(&[
+        "draw",
+        "prepare",
+        "--from",
+        s(&out),
+        "--out",
+        s(&bundle),
+        "--batch",
+        "2026",
+        "--method",
+        "dr3",
+        "--allow-past-entropy",
+        "--source",
+        "lottery:x:1:2026-01-01",
+    ]);
+    assert_eq!(p.status.code(), Some(0), "{}", text(&p));
+    assert!(bundle.join("advice/binding.csv").is_file());
+    assert!(bundle.join("inputs/key-supervision.csv").is_file());
+    ok(&["draw", "run", s(&bundle), "--entropy", "3 7 1"]);
+    ok(&["draw", "reveal", s(&bundle)]);
+    let verified = ok(&["verify", s(&bundle)]);
+    assert!(verified.starts_with("dr3 bundle verified"), "{verified}");
+    assert!(
+        verified.contains("; the published advice recomputes from the committed inputs"),
+        "{verified}"
+    );
+    if let Some(o) = independent("python3", "verifiers/python/verify_dr3.py", &bundle) {
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+}

@@ -351,7 +351,7 @@ fn count(inputs: &Inputs, t: &Task, region_index: &BTreeMap<&str, usize>) -> Cou
         .iter()
         .map(|r| region_index[r.as_str()])
         .collect();
-    for e in &inputs.population {
+    for (i, e) in inputs.population.into_iter().enumerate() {
         let tier = e.tier as usize;
         if t.quotas[tier] == Quota::None {
             continue;
@@ -367,7 +367,7 @@ fn count(inputs: &Inputs, t: &Task, region_index: &BTreeMap<&str, usize>) -> Cou
             continue;
         }
         let r = region_of[e.region as usize];
-        if e.key_supervision {
+        if inputs.key_for(i, &t.department) {
             c.by_region[r][tier].1 += 1;
         } else {
             c.by_region[r][tier].0 += 1;

@@ -16,30 +16,28 @@ pub enum Method {
     /// The annual plan (`docs/plan-model.md`): the `Dr1` selection, visits placed by the
     /// annual plan, teams within the planned budgets.
     Dr2,
-    /// The annual plan of an office that can staff it: key supervision per department, and an
-    /// optimizer that plans only visits the team draw can staff (`docs/plan-model.md`,
-    /// "Method dr3").
+    /// The annual plan with key supervision per department (`docs/plan-model.md`,
+    /// "Method dr3") and capacity counted by specialty.
     Dr3,
 }
 
-/// Which tasks take an enterprise under key supervision (重点监管) in full instead of sampling
-/// it (`docs/domain.md`, "Key supervision").
+/// Which tasks take key-supervision enterprises in full (`docs/domain.md`, "Key supervision").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeySupervision {
-    /// One flag per enterprise: every task takes every eligible key-supervision enterprise.
+    /// Every task takes every eligible key-supervision enterprise (`key_supervision` of
+    /// `population.csv`), whatever its department.
     EveryTask,
-    /// Per department: a task takes in full the eligible enterprises its own department holds
-    /// under key supervision, and samples the others as usual.
+    /// A task of department d takes in full the eligible enterprises d holds under key
+    /// supervision (`inputs/key-supervision.csv`); it samples every other one.
     PerDepartment,
 }
 
-/// What the annual plan's optimizer counts as a department's inspector capacity
-/// (`docs/plan-model.md`, §3–§4).
+/// What the annual plan's optimizer counts as capacity (`docs/plan-model.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CapacityModel {
-    /// Inspector-visits per department, region and period.
+    /// The inspectors of a department, whatever their specialties.
     Department,
-    /// As `Department`, and per specialty the team draw will require.
+    /// The inspectors of a department by specialty.
     Specialty,
 }
 
@@ -147,5 +145,9 @@ mod tests {
         assert_eq!(Method::Dr2.team_rule(), TeamRule::Budget);
         assert_eq!(Method::Dr2.key_supervision(), KeySupervision::EveryTask);
         assert_eq!(Method::Dr2.capacity_model(), CapacityModel::Department);
+        assert_eq!(Method::Dr1.key_supervision(), KeySupervision::EveryTask);
+        assert!(Method::Dr3.places_annually());
+        assert_eq!(Method::Dr3.team_rule(), TeamRule::Budget);
+        assert_eq!(Method::Dr3.key_supervision(), KeySupervision::PerDepartment);
     }
 }

@@ -45,6 +45,10 @@ pub enum PlanCommand {
     Advise {
         #[arg(long)]
         from: PathBuf,
+        /// The method the batch will be prepared with (it decides which enterprises key
+        /// supervision takes in full).
+        #[arg(long, value_enum, default_value_t = super::draw::Method::Dr1)]
+        method: super::draw::Method,
         #[arg(long)]
         ranges: PathBuf,
         #[arg(long)]
@@ -85,9 +89,19 @@ pub async fn plan(db_url: &str, command: PlanCommand) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::failed(format!("plan failed: {e}")))?,
         PlanCommand::Replan(args) => replan(db_url, args).await,
-        PlanCommand::Advise { from, ranges, out } => tokio::task::spawn_blocking(move || {
-            let (a, periods) =
-                crate::plan::advise::advise_dir(&from, &ranges, &out).map_err(Failure::input)?;
+        PlanCommand::Advise {
+            from,
+            method,
+            ranges,
+            out,
+        } => tokio::task::spawn_blocking(move || {
+            let method = match method {
+                super::draw::Method::Dr1 => dualdraw_solver::Method::Dr1,
+                super::draw::Method::Dr2 => dualdraw_solver::Method::Dr2,
+                super::draw::Method::Dr3 => dualdraw_solver::Method::Dr3,
+            };
+            let (a, periods) = crate::plan::advise::advise_dir(&from, method, &ranges, &out)
+                .map_err(Failure::input)?;
             print!("{}", crate::plan::advise::summary(&a, periods));
             eprintln!(
                 "{}: advised tasks.csv and advice/ (ranges.csv, advice.csv, binding.csv)",

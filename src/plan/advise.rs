@@ -8,6 +8,7 @@ use crate::draw::bundle::Bundle;
 use crate::draw::prepare::{inputs_from_dir, PrepareError};
 use dualdraw_solver::advice::{self, Advice, Status};
 use dualdraw_solver::inputs::{Inputs, Periods};
+use dualdraw_solver::Method;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -30,9 +31,15 @@ fn read_text(path: &Path) -> Result<String, String> {
 
 /// The advice for the inputs of `from` and the ranges of `ranges`, written into `out` (a new
 /// directory): `from`'s files with the advised `tasks.csv`, and `advice/ranges.csv`,
-/// `advice/advice.csv`, `advice/binding.csv`.
-pub fn advise_dir(from: &Path, ranges: &Path, out: &Path) -> Result<(Advice, Periods), String> {
-    let inputs = inputs_from_dir(from).map_err(|e| e.to_string())?;
+/// `advice/advice.csv`, `advice/binding.csv`. `method` decides which enterprises are taken in
+/// full (key supervision), as `draw prepare` with that method reads them.
+pub fn advise_dir(
+    from: &Path,
+    method: Method,
+    ranges: &Path,
+    out: &Path,
+) -> Result<(Advice, Periods), String> {
+    let inputs = inputs_from_dir(from, method).map_err(|e| e.to_string())?;
     let text = read_text(ranges)?;
     let parsed = advice::parse_ranges(&text, &inputs.tasks).map_err(|errors| {
         errors

@@ -726,16 +726,10 @@ def verify_manifest(bundle: Path) -> dict:
 # §5 Commitment and §3 root, §11 step 2
 # ---------------------------------------------------------------------------------------
 
-def verify_commitment(bundle: Path, inputs: Inputs) -> dict:
+def verify_advice(bundle: Path, c: dict) -> None:
+    """docs/advice.md §7: a published advice's files are the committed ones (not recomputed)."""
     label = "commitment.json"
-    c = load_json(label, read_file(bundle, label))
-    # docs/log.md §7.3: "allow_past_entropy":true is present only when prepare was told to.
-    past = {"allow_past_entropy"} if "allow_past_entropy" in c else set()
-    # docs/advice.md §7: "advice" is present only when the bundle publishes an advice.
-    advice = {"advice"} if "advice" in c else set()
-    expect_keys(label, c, {"batch", "inputs", "method", "population_root", "population_size",
-                           "secret_commitment", "sources"} | past | advice)
-    if advice:
+    if "advice" in c:
         if not isinstance(c["advice"], dict) or set(c["advice"]) != set(ADVICE_FILES):
             fail(f"{label}: advice must name exactly {', '.join(ADVICE_FILES)}")
         for name in ADVICE_FILES:
@@ -745,8 +739,20 @@ def verify_commitment(bundle: Path, inputs: Inputs) -> dict:
             found = sha256_hex(read_file(bundle, rel))
             if c["advice"][name] != found:
                 fail(f"{rel}: SHA-256 expected {c['advice'][name]} ({label}), found {found}")
-    elif any((bundle / "advice" / n).exists() for n in ADVICE_FILES):
+    elif (bundle / "advice").exists():
         fail(f"advice/: present but not committed in {label}")
+
+
+def verify_commitment(bundle: Path, inputs: Inputs) -> dict:
+    label = "commitment.json"
+    c = load_json(label, read_file(bundle, label))
+    # docs/log.md §7.3: "allow_past_entropy":true is present only when prepare was told to.
+    past = {"allow_past_entropy"} if "allow_past_entropy" in c else set()
+    # docs/advice.md §7: "advice" is present only when the bundle publishes an advice.
+    advice = {"advice"} if "advice" in c else set()
+    expect_keys(label, c, {"batch", "inputs", "method", "population_root", "population_size",
+                           "secret_commitment", "sources"} | past | advice)
+    verify_advice(bundle, c)
     if past and c["allow_past_entropy"] is not True:
         fail(f"{label}: allow_past_entropy must be true when present")
     if c["method"] != METHOD:
@@ -1008,20 +1014,33 @@ def groups_in_order(tasks: dict[str, Task]) -> list[tuple[str, list[Task]]]:
     return sorted(groups.items())
 
 
-def select_enterprises(inputs: Inputs, u: list[int], elig: Eligibility, draw: Draw) -> None:
-    """§7, then §8's visits of each group (periods are given by visits_and_periods)."""
+def select_enterprises(inputs: Inputs, u: list[int], elig: Eligibility, draw: Draw,
+                       held: dict[str, set[str]] | None = None) -> None:
+    """§7, then §8's visits of each group (periods are given by visits_and_periods).
+
+    `held` (method dr3, docs/plan-model.md "dr3: key supervision"): department -> the USCCs it
+    holds under key supervision; K is then what the task's department holds, and a group's
+    visit that holds a key check does not count toward the cap."""
     caps = inputs.policy.caps
     visits_so_far = [0] * len(inputs.population)
     s = {T: 0 for T in TIERS}
     for group, tasks in groups_in_order(inputs.tasks):
         g = dict(s)
         members: dict[int, list[str]] = {}
+        exempt: set[int] = set()
         x: dict[str, int | None] = {T: None for T in TIERS}
 
-        def take(e: Enterprise, t: Task) -> None:
-            if e.index not in members:
-                visits_so_far[e.index] += 1
+        def take(e: Enterprise, t: Task, key: bool = False) -> None:
+            new = e.index not in members
+            if new:
                 members[e.index] = []
+            if held is not None and key:
+                if e.index not in exempt:
+                    exempt.add(e.index)
+                    if not new:
+                        visits_so_far[e.index] -= 1
+            elif new:
+                visits_so_far[e.index] += 1
             members[e.index].append(t.id)
 
         for t in tasks:
@@ -1031,13 +1050,18 @@ def select_enterprises(inputs: Inputs, u: list[int], elig: Eligibility, draw: Dr
                 if q is None:
                     continue
                 tier_e = [e for e in eligible if e.tier == T]
-                key_e = [e for e in tier_e if e.key]
-                sampled = [e for e in tier_e if not e.key]
+                if held is None:
+                    key_e = [e for e in tier_e if e.key]
+                else:
+                    mine = held.get(t.department, set())
+                    key_e = [e for e in tier_e if e.uscc in mine]
+                keys = {e.index for e in key_e}
+                sampled = [e for e in tier_e if e.index not in keys]
                 n_sampled = len(sampled)
                 n = quota_applied(q, n_sampled)
                 cap = caps[T]
                 for e in key_e:
-                    take(e, t)
+                    take(e, t, key=True)
                     draw.selections.append(Selection(t.id, e, (u[e.index] - g[T]) & MASK64, "key", "1/1"))
                 walk = sorted(((u[e.index] - g[T]) & MASK64, e.index, e) for e in sampled)
                 taken = passed = 0
