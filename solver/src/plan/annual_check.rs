@@ -319,3 +319,67 @@ fn not_twice_in_a_row(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::inputs::{annual::Annual, Quota};
+    use crate::selection::tests::{city, task};
+    use crate::{placement, Method, Uscc};
+    use std::collections::BTreeMap;
+
+    /// Under dr3 the cap counts the visits without a key-supervision check of one of their
+    /// departments: with every cap at 0, the first enterprise named is one with such a visit,
+    /// and an enterprise whose every visit holds a key check is never named.
+    #[test]
+    fn visits_holding_a_key_check_are_exempt_from_the_cap() {
+        let all = [Quota::Ratio(1, 4); 4];
+        let tasks = vec![task("a", "SCJG", "a", all), task("b", "STHJ", "b", all)];
+        let mut inputs = city(400, tasks, [3; 4]);
+        for i in 0..400 {
+            inputs.population.set_key_supervision(i, false);
+        }
+        let listed: BTreeMap<Uscc, Vec<String>> = (0..400)
+            .filter(|i| i % 7 == 0)
+            .map(|i| (inputs.population[i].uscc, vec!["SCJG".to_string()]))
+            .collect();
+        inputs.set_key_supervision(Method::Dr3, &listed);
+        let annual = Annual::default();
+        let plan = placement::draw(&inputs, &annual, &[6; 32]);
+        assert_eq!(check(&inputs, &annual, &plan), Ok(()));
+        let exempt = |v: &placement::Visit| {
+            inputs.cap_exempt(v.index.unwrap(), v.departments.iter().map(String::as_str))
+        };
+        assert!(
+            plan.visits.iter().any(exempt),
+            "some visits hold a key check"
+        );
+        let mut capped = inputs.clone();
+        capped.policy.visit_cap = [0; 4];
+        let err = check(&capped, &annual, &plan).unwrap_err();
+        let named = plan
+            .visits
+            .iter()
+            .find(|v| err.starts_with(&v.uscc.to_string()))
+            .expect("names a visited enterprise");
+        assert!(
+            plan.visits
+                .iter()
+                .filter(|v| v.uscc == named.uscc)
+                .any(|v| !exempt(v)),
+            "{err}"
+        );
+        assert!(err.ends_with("over its cap 0"), "{err}");
+        // Under dr2 (every task, the flag) a key-supervision enterprise has no cap at all.
+        let mut dr2 = inputs.clone();
+        dr2.set_key_supervision(Method::Dr2, &listed);
+        let plan = placement::draw(&dr2, &annual, &[6; 32]);
+        assert_eq!(check(&dr2, &annual, &plan), Ok(()));
+        dr2.policy.visit_cap = [0; 4];
+        let err = check(&dr2, &annual, &plan).unwrap_err();
+        assert!(
+            !listed.contains_key(&Uscc::parse(&err[..18]).unwrap()),
+            "a key-supervision enterprise has no cap under dr2: {err}"
+        );
+    }
+}
