@@ -2,7 +2,9 @@
 # Figures of one public (docs/results.md): on N generated enterprises (default 1,000,000), each
 # with one inspection job of a synthetic batch BENCH (team BENCH-1, BENCH-2; written by SQL, not
 # by a draw, so that only the results are measured):
-#   1. `dualdraw inspection import` of N results (rows/s, peak RSS) into SQLite and PostgreSQL;
+#   1. `dualdraw inspection import` of N results (rows/s, peak RSS) into SQLite and PostgreSQL,
+#      with the CPU seconds it took (user + sys: stable when the machine is shared) and, on
+#      PostgreSQL, those of the server processes serving it;
 #   2. the overdue-publication list over the N unpublished results, then with 1 % unpublished;
 #   3. GET /api/v1/public/enterprises/{uscc}/inspection-results at 64 connections, 20 s (wrk).
 # Usage: benches/results.sh [N]. Needs wrk, sqlite3, psql and GNU time; PostgreSQL at $PG
@@ -29,6 +31,22 @@ awk -F, -v d="$DEPT" 'NR == 1 { print "抽查批次,检查编号,部门代码,�
 
 load_average() { cut -d' ' -f1 /proc/loadavg; }
 
+# CPU seconds (user + sys) of the PostgreSQL server processes of database $1 while $2 (a pid)
+# runs: each backend's counters are read every 0.2 s, the last reading of each summed.
+pg_cpu_while() {
+    local db=$1 pid=$2
+    declare -A ticks
+    while kill -0 "$pid" 2>/dev/null; do
+        for p in $(pgrep -f "postgres: .* $db " || true); do
+            t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) && ticks[$p]=$t
+        done
+        sleep 0.2
+    done
+    local sum=0
+    for t in "${ticks[@]}"; do sum=$((sum + t)); done
+    echo "$sum $(getconf CLK_TCK)" | awk '{ printf "%.2f", $1 / $2 }'
+}
+
 JOBS="INSERT INTO inspection_jobs (batch, visit, department, uscc, region, period, period_from, period_to, tasks, items, state, note, created_at, updated_at)
   SELECT 'BENCH', 'g/' || uscc, '$DEPT', uscc, region, 1, '2026-01-01', '2026-03-31', 'T', 'ITEM', 'planned', '', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM enterprises;
 INSERT INTO job_members (job_id, inspector, source, priority, active) SELECT id, 'BENCH-1', 'drawn', '0', 1 FROM inspection_jobs WHERE batch = 'BENCH';
@@ -44,8 +62,20 @@ setup() { # URL SQL-RUNNER…
 measure() { # URL PORT
     local url=$1 port=$2
     echo "  import of $N results, load $(load_average):"
-    DATABASE_URL=$url /usr/bin/time -f "    wall %e s, peak RSS %M KiB" \
-        $BIN inspection import "$OUT/results.csv" 2>&1 | sed 's/^/    /'
+    DATABASE_URL=$url /usr/bin/time -o "$OUT/time.txt" -f "%e %U %S %M" \
+        $BIN inspection import "$OUT/results.csv" 2>&1 | sed 's/^/    /' &
+    local importer=$!
+    local server_cpu=""
+    case $url in
+        postgres*) server_cpu=$(pg_cpu_while "${url##*/}" "$importer") ;;
+    esac
+    wait "$importer"
+    read -r wall user sys rss < "$OUT/time.txt"
+    awk -v n="$N" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v pg="$server_cpu" -v l="$(load_average)" 'BEGIN {
+        printf "    wall %.2f s = %.0f rows/s; CPU %.2f s (user %.2f + sys %.2f) = %.0f rows per CPU-second; peak RSS %.1f MiB; load after %s\n",
+            w, n / w, u + s, u, s, n / (u + s), r / 1024, l
+        if (pg != "") printf "    PostgreSQL server processes: CPU %.2f s; %.0f rows per CPU-second of importer and server together\n", pg, n / (u + s + pg)
+    }'
     echo "  overdue list (first 1,000 of $N unpublished), load $(load_average):"
     DATABASE_URL=$url /usr/bin/time -f "    wall %e s" $BIN inspection overdue --on 2026-12-31 --limit 1000 2>&1 >/dev/null | sed 's/^/    /'
     echo "UPDATE inspection_results SET published_on = checked_on WHERE id % 100 <> 0;" | sql_of "$url"

@@ -341,7 +341,7 @@ impl Sql {
         let mut q = sqlx::query(&self.text);
         for b in &self.binds {
             q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Text(s) => q.bind(s.as_str()),
                 Bind::Int(i) => q.bind(*i),
                 Bind::Null => q.bind(None::<String>),
             };
@@ -357,7 +357,7 @@ impl Sql {
         let mut q = sqlx::query_as::<_, T>(&self.text);
         for b in &self.binds {
             q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Text(s) => q.bind(s.as_str()),
                 Bind::Int(i) => q.bind(*i),
                 Bind::Null => q.bind(None::<String>),
             };

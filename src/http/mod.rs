@@ -44,6 +44,8 @@ pub struct AppState {
     pub code_key: Arc<crate::inspection::code_key::CodeKey>,
     /// The 抽查事项清单 page as last built (`crate::web::ItemsCache`).
     pub items_page: crate::web::ItemsCache,
+    /// The result categories, read once (`crate::inspection::catalog::CategoriesCache`).
+    pub categories: crate::inspection::catalog::CategoriesCache,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             limits: limits::Limits::default(),
             tiles: crate::log::tile_cache::TileCache::default(),
             items_page: crate::web::ItemsCache::default(),
+            categories: crate::inspection::catalog::CategoriesCache::default(),
         }
     }
 

@@ -71,9 +71,8 @@ pub async fn enterprise_results(
     Query(f): Query<Format>,
 ) -> Result<Response> {
     let csv = f.csv()?;
-    let mut conn = s.db.pool.acquire().await?;
-    let rows = public::of_enterprise(&mut conn, &uscc).await?;
-    let cats = Categories::load(&mut conn).await?;
+    let rows = public::of_enterprise_read(&s.db, &uscc).await?;
+    let cats = s.categories.get(&s.db).await?;
     if csv {
         let text = public::to_csv(
             public::RESULT_HEADER,

@@ -141,6 +141,25 @@ impl Categories {
     }
 }
 
+/// The categories as read once by this process. They change only with a migration
+/// (`docs/results.md` §4), and migrations run before a service serves, so the public reads
+/// (`docs/results.md` §6) take them from here instead of reading the table per request.
+#[derive(Clone, Default)]
+pub struct CategoriesCache(std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Categories>>>);
+
+impl CategoriesCache {
+    /// The categories, read from `db` the first time.
+    pub async fn get(&self, db: &crate::db::Db) -> Result<std::sync::Arc<Categories>, sqlx::Error> {
+        self.0
+            .get_or_try_init(|| async {
+                let mut conn = db.pool.acquire().await?;
+                Ok(std::sync::Arc::new(Categories::load(&mut conn).await?))
+            })
+            .await
+            .cloned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod code_key;
 pub mod codes;
+pub mod id_set;
 pub mod jobs;
 pub mod plan;
 pub mod proposals;

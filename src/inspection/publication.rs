@@ -165,8 +165,14 @@ pub async fn correct(
     let checked = {
         let n = ctx.publication_workdays;
         ctx.publication_workdays = 0;
-        let mut c =
-            results::check(&job, &members, &by, &new, &ctx).map_err(results::first_refusal)?;
+        let mut c = results::check(
+            &results::Terms::of(&job),
+            &results::active(&members),
+            &by,
+            &new,
+            &ctx,
+        )
+        .map_err(results::first_refusal)?;
         c.due_on = ctx.calendar.add_workdays(act.on, n)?;
         c
     };

@@ -82,24 +82,61 @@ impl Context {
     }
 }
 
-/// Checks a result for `job` entered by `entered_by`; every failing check, in field order.
+/// What the checks read of a job: its names for messages, its period, notice and items. The
+/// API reads them from a whole [`Job`] ([`Terms::of`]); the bulk import reads only these
+/// columns (`super::results_csv`).
+#[derive(Clone, Copy, Debug)]
+pub struct Terms<'a> {
+    pub visit: &'a str,
+    pub department: &'a str,
+    pub period_from: &'a str,
+    pub period_to: &'a str,
+    pub notified_on: Option<&'a str>,
+    /// `;`-separated item codes.
+    pub items: &'a str,
+}
+
+impl<'a> Terms<'a> {
+    pub fn of(job: &'a Job) -> Terms<'a> {
+        Terms {
+            visit: &job.visit,
+            department: &job.department,
+            period_from: &job.period_from,
+            period_to: &job.period_to,
+            notified_on: job.notified_on.as_deref(),
+            items: &job.items,
+        }
+    }
+
+    pub fn items(&self) -> Vec<String> {
+        self.items
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+/// The active members of a team, in the order given.
+pub fn active(members: &[Member]) -> Vec<&str> {
+    members
+        .iter()
+        .filter(|m| m.active == 1)
+        .map(|m| m.inspector.as_str())
+        .collect()
+}
+
+/// Checks a result for the job of `job` whose active team is `team`, entered by `entered_by`;
+/// every failing check, in field order.
 pub fn check(
-    job: &Job,
-    members: &[Member],
+    job: &Terms,
+    team: &[&str],
     entered_by: &str,
     new: &NewResult,
     ctx: &Context,
 ) -> Result<Checked, Vec<Refusal>> {
     let mut errors = Vec::new();
-    if !members
-        .iter()
-        .any(|m| m.active == 1 && m.inspector == entered_by)
-    {
-        let team: Vec<&str> = members
-            .iter()
-            .filter(|m| m.active == 1)
-            .map(|m| m.inspector.as_str())
-            .collect();
+    if !team.contains(&entered_by) {
         errors.push(refuse(
             "inspector",
             "not_on_team",
@@ -119,7 +156,7 @@ pub fn check(
     let checked_on = match crate::import::source::parse_date(new.checked_on.trim()) {
         Ok(d) => {
             date_ok = true;
-            if d < ymd(&job.period_from) || d > ymd(&job.period_to) {
+            if d < ymd(job.period_from) || d > ymd(job.period_to) {
                 date_ok = false;
                 errors.push(refuse(
                     "checked_on",
@@ -136,18 +173,14 @@ pub fn check(
                     "in_future",
                     format!("{d} is in the future (today is {})", ctx.today),
                 ));
-            } else if job
-                .notified_on
-                .as_deref()
-                .is_some_and(|n| day(d).as_str() < n)
-            {
+            } else if job.notified_on.is_some_and(|n| day(d).as_str() < n) {
                 date_ok = false;
                 errors.push(refuse(
                     "checked_on",
                     "before_notice",
                     format!(
                         "{d} is before the notice of {}",
-                        job.notified_on.as_deref().unwrap_or("")
+                        job.notified_on.unwrap_or("")
                     ),
                 ));
             }
@@ -250,8 +283,9 @@ pub fn check(
     })
 }
 
+/// A stored `YYYY-MM-DD` date (chrono's ISO parser: no format string to interpret per row).
 fn ymd(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    s.parse().unwrap_or(NaiveDate::MIN)
 }
 
 /// The inspector a caller enters as: an inspector token its own id (and no other), a
@@ -404,7 +438,8 @@ pub async fn record(
     }
     let members = jobs::members(&mut tx, job_id).await?;
     let ctx = Context::load(&mut tx, today).await?;
-    let checked = check(&job, &members, &by, &new, &ctx).map_err(first_refusal)?;
+    let checked =
+        check(&Terms::of(&job), &active(&members), &by, &new, &ctx).map_err(first_refusal)?;
     let id = insert(&mut tx, &job, 1, &checked, None, &p.actor(), at).await?;
     jobs::mark_done(&mut tx, &job, at).await?;
     super::proposals::raise(&mut tx, id, &job, &checked.categories, at).await?;

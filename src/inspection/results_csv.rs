@@ -5,17 +5,17 @@
 //! with multi-row INSERTs — all in ONE transaction, so a bad row anywhere leaves nothing
 //! written. Every error is reported `FILE:LINE: column: what is wrong` (the first 100).
 
-use super::jobs::tuple;
-use super::jobs::{Job, Member, JOB_COLUMNS};
-use super::results::{check, Checked, Context, NewResult};
+use super::id_set::IdSet;
+use super::jobs::{tuple, JobState};
+use super::results::{check, Checked, Context, NewResult, Terms};
 use super::{day, InspectionError};
 use crate::auth::{Principal, Role};
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::db::{Bind, Sql};
 use crate::import::source::{self, Column, FieldError, Header, Row};
 use chrono::NaiveDate;
 use sqlx::AnyConnection;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 
 /// The columns of a results file.
@@ -67,7 +67,13 @@ pub const COLUMNS: &[Column] = &[
     },
 ];
 
-const CHUNK: usize = 1000;
+/// Rows per stretch: the jobs and teams of a stretch are read with one query.
+pub const CHUNK: usize = 10_000;
+/// Rows per INSERT statement (14 values each: below SQLite's and PostgreSQL's limits on
+/// bound values, and one cached statement for every full one).
+const INSERT_ROWS: usize = 1000;
+/// Ids per `IN (…)` list of the jobs' state change.
+const UPDATE_IDS: usize = 5000;
 const MAX_ERRORS: usize = 100;
 
 /// What an import did.
@@ -80,9 +86,8 @@ pub struct Imported {
 
 struct Pending {
     line: u64,
-    batch: String,
-    visit: String,
-    department: String,
+    /// Batch, visit, department: the job's key.
+    key: (String, String, String),
     inspector: String,
     /// `ITEM=CATEGORY;…`, or one category for every item of the job.
     results: String,
@@ -126,12 +131,87 @@ pub async fn import(
     let (written_sender, written_receiver) = written_tx;
     let reader = tokio::task::spawn_blocking(move || parse(&name, input, sender, written_sender));
     let mut tx = db.begin().await?;
-    let ctx = Context::load(&mut tx, today).await?;
+    if db.backend == Backend::Sqlite {
+        // The results' index by USCC is written in random order: with SQLite's default 2 MB
+        // of page cache most of its inserts read the page back from the file.
+        sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let outcome = run(
+        &mut tx,
+        p,
+        file,
+        &at,
+        today,
+        &mut stretches,
+        written_receiver,
+    )
+    .await;
+    drop(stretches);
+    if db.backend == Backend::Sqlite {
+        // The connection goes back to the pool: its cache back to the default.
+        sqlx::query("PRAGMA cache_size = -2000")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let (mut errors, results, proposals) = outcome?;
+    match reader.await {
+        Ok(Ok(())) => {}
+        Ok(Err(mut e)) => errors.append(&mut e),
+        Err(e) => errors.push(located(0, "", format!("reading failed: {e}"))),
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        errors.truncate(MAX_ERRORS);
+        return Err(InspectionError::File(errors));
+    }
+    if db.backend == Backend::Postgres && results >= ANALYZE_AFTER {
+        // Fresh statistics, committed with the rows: with the planner's old ones a lookup by
+        // USCC was estimated at thousands of rows and ran as a parallel scan (p99 173 ms at
+        // 1,000,000 results; docs/benchmarks.md). Autovacuum may be off, or late.
+        for table in ["inspection_results", "inspection_jobs"] {
+            sqlx::query(&format!("ANALYZE {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let detail = serde_json::json!({ "file": file, "results": results, "proposals": proposals });
+    crate::audit::append(&mut tx, &p.actor(), "inspection.import", file, &detail, &at).await?;
+    tx.commit().await?;
+    Ok(Imported {
+        file: file.to_string(),
+        results,
+        proposals,
+    })
+}
+
+/// SQLite's page cache during an import, in KiB (the default is 2,000).
+const IMPORT_CACHE_KIB: u32 = 65_536;
+
+/// Checks and writes the stretches as they come: the errors found (writing stops at the first,
+/// checking goes on up to [`MAX_ERRORS`]), the results and proposals written.
+async fn run(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    file: &str,
+    at: &str,
+    today: NaiveDate,
+    stretches: &mut tokio::sync::mpsc::Receiver<Stretch>,
+    names: tokio::sync::oneshot::Receiver<BTreeMap<&'static str, String>>,
+) -> Result<(Vec<FieldError>, u64, u64), InspectionError> {
+    let located = |line: u64, column: &str, message: String| FieldError {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        message,
+    };
+    let ctx = Context::load(conn, today).await?;
     let mut errors: Vec<FieldError> = Vec::new();
-    let mut seen: HashSet<i64> = HashSet::new();
+    let mut seen = IdSet::default();
     let (mut results, mut proposals) = (0u64, 0u64);
     let mut written: BTreeMap<&str, String> = BTreeMap::new();
-    let mut names = Some(written_receiver);
+    let mut names = Some(names);
     while let Some(mut stretch) = stretches.recv().await {
         if let Some(r) = names.take() {
             written = r.await.unwrap_or_default();
@@ -140,25 +220,22 @@ pub async fn import(
         if stretch.rows.is_empty() {
             continue;
         }
-        let jobs = jobs_of(&mut tx, &stretch.rows).await?;
-        let members = members_of(&mut tx, jobs.values().map(|j| j.id).collect()).await?;
-        let mut good: Vec<(&Job, Checked)> = Vec::new();
+        let col = |name: &str| {
+            written
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_string())
+        };
+        let jobs = targets_of(conn, &stretch.rows).await?;
+        let mut good: Vec<(&Target, Checked)> = Vec::with_capacity(stretch.rows.len());
         for row in &mut stretch.rows {
-            let col = |name: &str| {
-                written
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| name.to_string())
-            };
-            let Some(job) =
-                jobs.get(&(row.batch.clone(), row.visit.clone(), row.department.clone()))
-            else {
+            let Some(job) = jobs.get(&row.key) else {
                 errors.push(located(
                     row.line,
                     &col("visit"),
                     format!(
                         "not_in_plan: no visit {} with department {} in batch {}",
-                        row.visit, row.department, row.batch
+                        row.key.1, row.key.2, row.key.0
                     ),
                 ));
                 continue;
@@ -174,8 +251,9 @@ pub async fn import(
                 ));
                 continue;
             }
-            if !job.state().is_open() || !seen.insert(job.id) {
-                let why = if job.state() == super::jobs::JobState::NotCarriedOut {
+            let state = JobState::parse(&job.state).unwrap_or(JobState::Planned);
+            if !state.is_open() || !seen.insert(job.id) {
+                let why = if state == JobState::NotCarriedOut {
                     "wrong_state: the job was not carried out"
                 } else {
                     "duplicate_result: this visit and department already has a result"
@@ -183,9 +261,9 @@ pub async fn import(
                 errors.push(located(row.line, &col("visit"), why.to_string()));
                 continue;
             }
-            row.new.items = item_results(&row.results, job);
-            let team = members.get(&job.id).map(Vec::as_slice).unwrap_or(&[]);
-            match check(job, team, &row.inspector, &row.new, &ctx) {
+            let terms = job.terms();
+            row.new.items = item_results(&row.results, &terms);
+            match check(&terms, &job.team(), &row.inspector, &row.new, &ctx) {
                 Ok(c) => good.push((job, c)),
                 Err(refusals) => {
                     for r in refusals {
@@ -206,39 +284,11 @@ pub async fn import(
             break;
         }
         if errors.is_empty() && !good.is_empty() {
-            proposals += write(&mut tx, &good, &p.actor(), &at).await?;
+            proposals += write(conn, &good, &p.actor(), at).await?;
             results += good.len() as u64;
         }
     }
-    drop(stretches);
-    match reader.await {
-        Ok(Ok(())) => {}
-        Ok(Err(mut e)) => errors.append(&mut e),
-        Err(e) => errors.push(located(0, "", format!("reading failed: {e}"))),
-    }
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
-        errors.truncate(MAX_ERRORS);
-        return Err(InspectionError::File(errors));
-    }
-    if db.backend == crate::db::Backend::Postgres && results >= ANALYZE_AFTER {
-        // Fresh statistics, committed with the rows: with the planner's old ones a lookup by
-        // USCC was estimated at thousands of rows and ran as a parallel scan (p99 173 ms at
-        // 1,000,000 results; docs/benchmarks.md). Autovacuum may be off, or late.
-        for table in ["inspection_results", "inspection_jobs"] {
-            sqlx::query(&format!("ANALYZE {table}"))
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    let detail = serde_json::json!({ "file": file, "results": results, "proposals": proposals });
-    crate::audit::append(&mut tx, &p.actor(), "inspection.import", file, &detail, &at).await?;
-    tx.commit().await?;
-    Ok(Imported {
-        file: file.to_string(),
-        results,
-        proposals,
-    })
+    Ok((errors, results, proposals))
 }
 
 /// Parses the file into stretches of [`CHUNK`] rows (blocking: runs on its own thread). A
@@ -342,9 +392,7 @@ fn parse(
             };
             stretch.rows.push(Pending {
                 line,
-                batch,
-                visit,
-                department,
+                key: (batch, visit, department),
                 inspector,
                 results,
                 new,
@@ -377,7 +425,7 @@ fn column_name(header: &csv::StringRecord, c: &Column) -> String {
 }
 
 /// `ITEM=CATEGORY;…` as a map; a lone category stands for every item of the job.
-fn item_results(text: &str, job: &Job) -> BTreeMap<String, String> {
+fn item_results(text: &str, job: &Terms) -> BTreeMap<String, String> {
     if !text.contains('=') {
         return job
             .items()
@@ -394,125 +442,255 @@ fn item_results(text: &str, job: &Job) -> BTreeMap<String, String> {
         .collect()
 }
 
-async fn jobs_of(
+/// An open job as the import reads it: the columns the checks and the writes need (not the
+/// whole row: reading values is most of an import's time) and its active team.
+struct Target {
+    id: i64,
+    visit: String,
+    department: String,
+    uscc: String,
+    period_from: String,
+    period_to: String,
+    notified_on: Option<String>,
+    items: String,
+    state: String,
+    /// The active members' ids in id order, joined by [`TEAM_SEPARATOR`].
+    team: Option<String>,
+}
+
+/// Joins a team's ids in one value (U+001F, the unit separator: never part of an id).
+const TEAM_SEPARATOR: char = '\u{1f}';
+
+impl Target {
+    fn terms(&self) -> Terms<'_> {
+        Terms {
+            visit: &self.visit,
+            department: &self.department,
+            period_from: &self.period_from,
+            period_to: &self.period_to,
+            notified_on: self.notified_on.as_deref(),
+            items: &self.items,
+        }
+    }
+
+    fn team(&self) -> Vec<&str> {
+        self.team
+            .as_deref()
+            .map_or_else(Vec::new, |t| t.split(TEAM_SEPARATOR).collect())
+    }
+}
+
+/// The jobs the rows name, with their teams: one query per batch named in the stretch.
+async fn targets_of(
     conn: &mut AnyConnection,
     rows: &[Pending],
-) -> Result<BTreeMap<(String, String, String), Job>, sqlx::Error> {
+) -> Result<BTreeMap<(String, String, String), Target>, sqlx::Error> {
+    let team = match Backend::of(conn) {
+        Backend::Sqlite => "group_concat(inspector, char(31) ORDER BY inspector)",
+        Backend::Postgres => "string_agg(inspector, chr(31) ORDER BY inspector)",
+    };
     let mut by_batch: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in rows {
-        by_batch.entry(&r.batch).or_default().push(&r.visit);
+        by_batch.entry(&r.key.0).or_default().push(&r.key.1);
     }
     let mut out = BTreeMap::new();
     for (batch, mut visits) in by_batch {
         visits.sort_unstable();
         visits.dedup();
-        let mut q = Sql::for_conn(
-            conn,
-            format!("SELECT {JOB_COLUMNS} FROM inspection_jobs WHERE batch = "),
-        );
-        q.bind_text(batch).push(" AND visit IN (");
-        tuple(
-            &mut q,
-            visits.into_iter().map(|v| Bind::Text(v.to_string())),
-        );
-        q.push(")");
-        for j in q.query_as::<Job>().fetch_all(&mut *conn).await? {
-            out.insert((j.batch.clone(), j.visit.clone(), j.department.clone()), j);
+        for part in visits.chunks(TARGET_KEYS) {
+            read_targets(conn, team, batch, part, &mut out).await?;
         }
     }
     Ok(out)
 }
 
-async fn members_of(
+/// Visits per query of [`targets_of`]: PostgreSQL took a second for a list of 10,000 bound
+/// values, 10 ms for 1,000.
+const TARGET_KEYS: usize = 1000;
+
+async fn read_targets(
     conn: &mut AnyConnection,
-    ids: Vec<i64>,
-) -> Result<BTreeMap<i64, Vec<Member>>, sqlx::Error> {
-    let mut out: BTreeMap<i64, Vec<Member>> = BTreeMap::new();
-    if ids.is_empty() {
-        return Ok(out);
+    team: &str,
+    batch: &str,
+    visits: &[&str],
+    out: &mut BTreeMap<(String, String, String), Target>,
+) -> Result<(), sqlx::Error> {
+    {
+        let mut q = Sql::for_conn(
+            conn,
+            format!(
+                "SELECT id, visit, department, uscc, period_from, period_to, notified_on, items, state, \
+                 (SELECT {team} FROM job_members m WHERE m.job_id = j.id AND m.active = 1) AS team \
+                 FROM inspection_jobs j WHERE batch = "
+            ),
+        );
+        q.bind_text(batch).push(" AND visit IN (");
+        tuple(&mut q, visits.iter().map(|v| Bind::Text(v.to_string())));
+        q.push(")");
+        type Columns = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+        );
+        for (
+            id,
+            visit,
+            department,
+            uscc,
+            period_from,
+            period_to,
+            notified_on,
+            items,
+            state,
+            team,
+        ) in q.query_as::<Columns>().fetch_all(&mut *conn).await?
+        {
+            out.insert(
+                (batch.to_string(), visit.clone(), department.clone()),
+                Target {
+                    id,
+                    visit,
+                    department,
+                    uscc,
+                    period_from,
+                    period_to,
+                    notified_on,
+                    items,
+                    state,
+                    team,
+                },
+            );
+        }
     }
-    let mut q = Sql::for_conn(conn, "SELECT job_id, inspector, source, priority, active, replaces, reason, recorded_on FROM job_members WHERE job_id IN (");
-    tuple(&mut q, ids.into_iter().map(Bind::Int));
-    q.push(")");
-    let rows = q.query().fetch_all(&mut *conn).await?;
-    use sqlx::Row as _;
-    for r in rows {
-        out.entry(r.try_get("job_id")?).or_default().push(Member {
-            inspector: r.try_get("inspector")?,
-            source: r.try_get("source")?,
-            priority: r.try_get("priority")?,
-            active: r.try_get("active")?,
-            replaces: r.try_get("replaces")?,
-            reason: r.try_get("reason")?,
-            recorded_on: r.try_get("recorded_on")?,
-        });
-    }
-    Ok(out)
+    Ok(())
 }
 
-/// Writes a checked stretch: the results, the jobs' move to `done`, the proposals.
+/// Writes a checked stretch: the jobs' move to `done` first (so that PostgreSQL's check of
+/// each result's job finds the row already locked by this transaction), then the results, then
+/// the proposals. A job that is no longer open — another import or request recorded its
+/// result after this stretch was read — refuses the whole import.
 async fn write(
     conn: &mut AnyConnection,
-    good: &[(&Job, Checked)],
+    good: &[(&Target, Checked)],
     actor: &str,
     at: &str,
 ) -> Result<u64, InspectionError> {
-    let mut q = Sql::for_conn(conn, "INSERT INTO inspection_results (job_id, version, uscc, department, entered_by, checked_on, method, item_results, categories, follow_up, follow_up_done_on, due_on, recorded_at, actor) VALUES ");
-    for (n, (job, c)) in good.iter().enumerate() {
-        q.push(if n == 0 { "(" } else { ", (" });
-        let values = [
-            Bind::Int(job.id),
-            Bind::Int(1),
-            Bind::Text(job.uscc.clone()),
-            Bind::Text(job.department.clone()),
-            Bind::Text(c.entered_by.clone()),
-            Bind::Text(day(c.checked_on)),
-            Bind::Text(c.method.code().into()),
-            Bind::Text(c.item_results.clone()),
-            Bind::Text(c.categories.join(";")),
-            Bind::Text(c.follow_up.clone()),
-            c.follow_up_done_on
-                .map_or(Bind::Null, |d| Bind::Text(day(d))),
-            Bind::Text(day(c.due_on)),
-            Bind::Text(at.into()),
-            Bind::Text(actor.into()),
-        ];
-        tuple(&mut q, values);
+    let meanwhile = || {
+        InspectionError::conflict(
+            "duplicate_result",
+            "a result of this file was recorded meanwhile by another request",
+        )
+    };
+    for part in good.chunks(UPDATE_IDS) {
+        let mut q = Sql::for_conn(
+            conn,
+            "UPDATE inspection_jobs SET state = 'done', updated_at = ",
+        );
+        q.bind_text(at)
+            .push(" WHERE state IN ('planned', 'notified') AND id IN (");
+        tuple(&mut q, part.iter().map(|(job, _)| Bind::Int(job.id)));
         q.push(")");
-    }
-    q.query().execute(&mut *conn).await.map_err(|e| {
-        if crate::db::violates(&e, "inspection_results_version") || e.to_string().contains("UNIQUE")
-        {
-            InspectionError::conflict(
-                "duplicate_result",
-                "a result of this file was recorded meanwhile by another request",
-            )
-        } else {
-            e.into()
+        if q.query().execute(&mut *conn).await?.rows_affected() != part.len() as u64 {
+            return Err(meanwhile());
         }
-    })?;
-    let mut q = Sql::for_conn(
-        conn,
-        "UPDATE inspection_jobs SET state = 'done', updated_at = ",
-    );
-    q.bind_text(at)
-        .push(" WHERE state IN ('planned', 'notified') AND id IN (");
-    tuple(&mut q, good.iter().map(|(job, _)| Bind::Int(job.id)));
-    q.push(")");
-    q.query().execute(&mut *conn).await?;
+    }
+    for part in good.chunks(INSERT_ROWS) {
+        let mut q = Sql::for_conn(conn, "INSERT INTO inspection_results (job_id, version, uscc, department, entered_by, checked_on, method, item_results, categories, follow_up, follow_up_done_on, due_on, recorded_at, actor) VALUES ");
+        for (n, (job, c)) in part.iter().enumerate() {
+            q.push(if n == 0 { "(" } else { ", (" });
+            let values = [
+                Bind::Int(job.id),
+                Bind::Int(1),
+                Bind::Text(job.uscc.clone()),
+                Bind::Text(job.department.clone()),
+                Bind::Text(c.entered_by.clone()),
+                Bind::Text(day(c.checked_on)),
+                Bind::Text(c.method.code().into()),
+                Bind::Text(c.item_results.clone()),
+                Bind::Text(c.categories.join(";")),
+                Bind::Text(c.follow_up.clone()),
+                c.follow_up_done_on
+                    .map_or(Bind::Null, |d| Bind::Text(day(d))),
+                Bind::Text(day(c.due_on)),
+                Bind::Text(at.into()),
+                Bind::Text(actor.into()),
+            ];
+            tuple(&mut q, values);
+            q.push(")");
+        }
+        q.query().execute(&mut *conn).await.map_err(|e| {
+            if crate::db::violates(&e, "inspection_results_version")
+                || e.to_string().contains("UNIQUE")
+            {
+                meanwhile()
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    proposals(conn, good, at).await
+}
+
+/// The credit proposals of a written stretch (`docs/results.md` §7): the ids of the results
+/// that raise one read back in one query, the proposals written in one statement.
+async fn proposals(
+    conn: &mut AnyConnection,
+    good: &[(&Target, Checked)],
+    at: &str,
+) -> Result<u64, InspectionError> {
     let rules = super::proposals::rules();
-    let mut n = 0;
-    for (job, c) in good
+    let raising: Vec<&(&Target, Checked)> = good
         .iter()
         .filter(|(_, c)| rules.iter().any(|r| c.categories.contains(&r.category)))
-    {
-        let id: i64 = sqlx::query_scalar(
-            "SELECT id FROM inspection_results WHERE job_id = $1 AND version = 1",
-        )
-        .bind(job.id)
-        .fetch_one(&mut *conn)
-        .await?;
-        n += super::proposals::raise(conn, id, job, &c.categories, at).await? as u64;
+        .collect();
+    if raising.is_empty() {
+        return Ok(0);
+    }
+    let mut ids: BTreeMap<i64, i64> = BTreeMap::new();
+    for part in raising.chunks(UPDATE_IDS) {
+        let mut q = Sql::for_conn(
+            conn,
+            "SELECT job_id, id FROM inspection_results WHERE version = 1 AND job_id IN (",
+        );
+        tuple(&mut q, part.iter().map(|(job, _)| Bind::Int(job.id)));
+        q.push(")");
+        ids.extend(q.query_as::<(i64, i64)>().fetch_all(&mut *conn).await?);
+    }
+    let mut n = 0;
+    let mut rows = Vec::new();
+    for (job, c) in &raising {
+        let result = ids[&job.id];
+        for rule in rules.iter().filter(|r| c.categories.contains(&r.category)) {
+            rows.push([
+                Bind::Int(result),
+                Bind::Text(job.uscc.clone()),
+                Bind::Text(job.department.clone()),
+                Bind::Text(rule.category.clone()),
+                Bind::Text(rule.kind.clone()),
+                Bind::Text(rule.basis.clone()),
+                Bind::Text(at.to_string()),
+            ]);
+            n += 1;
+        }
+    }
+    for part in rows.chunks(INSERT_ROWS) {
+        let mut q = Sql::for_conn(conn, "INSERT INTO credit_proposals (result_id, uscc, department, category, kind, basis, state, created_at) VALUES ");
+        for (k, values) in part.iter().enumerate() {
+            q.push(if k == 0 { "(" } else { ", (" });
+            let [result, uscc, department, category, kind, basis, at] = values.clone();
+            tuple(&mut q, [result, uscc, department, category, kind, basis]);
+            q.push(", 'proposed', ");
+            q.bind(at);
+            q.push(")");
+        }
+        q.query().execute(&mut *conn).await?;
     }
     Ok(n)
 }

@@ -1,0 +1,241 @@
+//! Bulk results at size (docs/results.md §3): files of tens of thousands of rows, read in
+//! stretches of 10,000, are one transaction — a bad row anywhere writes nothing and is named by
+//! its line, a job twice (in one file, or already done) is refused, of two overlapping imports
+//! at once one writes and the other nothing — on both databases. The jobs are written by SQL,
+//! as in benches/results.sh, so that only the import is exercised.
+
+mod common;
+use dualdraw::auth::Role;
+use serde_json::Value;
+
+const HEADER: &str =
+    "抽查批次,检查编号,部门代码,检查人员编号,检查日期,检查方式,检查结果,后续处置\n";
+
+/// Jobs `g/1` … `g/N` of batch BULK for SCJG, item SCJG-001, period Q1 2026, each with the
+/// active team I-1, I-2 (and a replaced member I-0).
+async fn open_jobs(app: &common::TestApp, n: u32) {
+    let mut tx = app.db.begin().await.unwrap();
+    sqlx::query(&format!(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {n}) \
+         INSERT INTO inspection_jobs (batch, visit, department, uscc, region, period, period_from, period_to, tasks, items, state, note, created_at, updated_at) \
+         SELECT 'BULK', 'g/' || i, 'SCJG', 'U' || i, '440305', 1, '2026-01-01', '2026-03-31', 'SCJG-G', 'SCJG-001', 'planned', '', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM k"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    for (inspector, active) in [("I-0", 0), ("I-1", 1), ("I-2", 1)] {
+        sqlx::query(&format!(
+            "INSERT INTO job_members (job_id, inspector, source, priority, active) \
+             SELECT id, '{inspector}', 'drawn', '0', {active} FROM inspection_jobs WHERE batch = 'BULK'"
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// The row of job `g/i` entered by `inspector`: every 1,000th unreachable (a credit proposal).
+fn row(i: u32, inspector: &str) -> String {
+    let category = if i.is_multiple_of(1000) {
+        "通过登记的住所（经营场所）无法联系"
+    } else {
+        "未发现问题"
+    };
+    format!(
+        "BULK,g/{i},SCJG,{inspector},2026-02-{:02},实地,{category},\n",
+        i % 28 + 1
+    )
+}
+
+/// A file of the jobs `jobs`, in that order, with `bad(i)` rows entered by I-0 (replaced).
+fn file(jobs: impl IntoIterator<Item = u32>, bad: impl Fn(u32) -> bool) -> String {
+    let mut f = HEADER.to_string();
+    for i in jobs {
+        f.push_str(&row(i, if bad(i) { "I-0" } else { "I-1" }));
+    }
+    f
+}
+
+async fn import(app: &common::TestApp, token: &str, name: &str, body: String) -> (u16, Value) {
+    let res = app
+        .post(&format!("/api/v1/inspection-results/import?file={name}"))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+fn errors(v: &Value) -> Vec<String> {
+    v["details"]["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {v}"))
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Results, done jobs, proposals, import audit entries.
+async fn counts(app: &common::TestApp) -> [i64; 4] {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let mut out = [0; 4];
+    for (k, sql) in [
+        "SELECT COUNT(*) FROM inspection_results",
+        "SELECT COUNT(*) FROM inspection_jobs WHERE state = 'done'",
+        "SELECT COUNT(*) FROM credit_proposals",
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'inspection.import'",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out[k] = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap();
+    }
+    out
+}
+
+both!(
+    a_bad_row_deep_in_a_large_file_writes_nothing_and_names_its_line,
+    |app| {
+        open_jobs(app, 30_000).await;
+        let admin = app.token(Role::Admin, None).await;
+        // Row 25,001 is line 25,002 (the header is line 1).
+        let (status, e) = import(app, &admin, "big.csv", file(1..=30_000, |i| i == 25_001)).await;
+        assert_eq!(status, 422, "{e}");
+        let errors = errors(&e);
+        assert_eq!(
+        errors,
+        vec!["big.csv:25002: 检查人员编号: not_on_team: I-0 is not on the team of g/25001 for SCJG (team: I-1, I-2)".to_string()],
+    );
+        assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
+
+        let (status, ok) = import(app, &admin, "big.csv", file(1..=30_000, |_| false)).await;
+        assert_eq!(status, 200, "{ok}");
+        assert_eq!(
+            (ok["results"].as_i64(), ok["proposals"].as_i64()),
+            (Some(30_000), Some(30))
+        );
+        assert_eq!(counts(app).await, [30_000, 30_000, 30, 1]);
+        // Each proposal names its own result's enterprise.
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        let wrong: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM credit_proposals p JOIN inspection_results r ON r.id = p.result_id \
+         WHERE p.uscc <> r.uscc OR r.categories <> 'unreachable'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+        assert_eq!(wrong, 0);
+        let (job, checked_on, due_on): (String, String, String) = sqlx::query_as(
+        "SELECT j.visit, r.checked_on, r.due_on FROM inspection_results r JOIN inspection_jobs j ON j.id = r.job_id WHERE j.visit = 'g/29999'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+        assert_eq!(
+            (job.as_str(), checked_on.as_str()),
+            ("g/29999", "2026-02-12")
+        );
+        assert!(
+            due_on.as_str() > "2026-03-01",
+            "20 working days later: {due_on}"
+        );
+    }
+);
+
+both!(
+    a_job_twice_in_one_file_or_already_done_is_refused_by_its_line,
+    |app| {
+        open_jobs(app, 10_020).await;
+        let admin = app.token(Role::Admin, None).await;
+        // g/7 again on line 10,003: a later stretch than its first row (line 8).
+        let twice = file((1..=10_001).chain([7]), |_| false);
+        let (status, e) = import(app, &admin, "twice.csv", twice).await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+        errors(&e),
+        vec!["twice.csv:10003: 检查编号: duplicate_result: this visit and department already has a result".to_string()]
+    );
+        assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
+
+        let (status, ok) = import(app, &admin, "first.csv", file(1..=10, |_| false)).await;
+        assert_eq!(status, 200, "{ok}");
+        // Jobs 11..=20 are new, job 5 (line 7 of this file) is done already.
+        let again = file((11..=15).chain([5]).chain(16..=20), |_| false);
+        let (status, e) = import(app, &admin, "again.csv", again).await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+        errors(&e),
+        vec!["again.csv:7: 检查编号: duplicate_result: this visit and department already has a result".to_string()]
+    );
+        assert_eq!(counts(app).await, [10, 10, 0, 1], "the first file only");
+    }
+);
+
+both!(
+    of_two_overlapping_imports_at_once_one_writes_and_the_other_nothing,
+    |app| {
+        open_jobs(app, 20_000).await;
+        let admin = app.token(Role::Admin, None).await;
+        let a = file(1..=15_000, |_| false);
+        let b = file(10_001..=20_000, |_| false);
+        let ((sa, ra), (sb, rb)) = tokio::join!(
+            import(app, &admin, "a.csv", a),
+            import(app, &admin, "b.csv", b)
+        );
+        let (won, refused) = match (sa, sb) {
+            (200, _) => (15_000, (sb, rb)),
+            (_, 200) => (10_000, (sa, ra)),
+            _ => panic!("one import writes: {sa} {ra} / {sb} {rb}"),
+        };
+        assert!([409, 422].contains(&refused.0), "{refused:?}");
+        assert!(
+            refused.1.to_string().contains("duplicate_result"),
+            "{refused:?}"
+        );
+        assert_eq!(
+            counts(app).await,
+            [won, won, won / 1000, 1],
+            "the winner's rows, none of the other's"
+        );
+    }
+);
+
+both!(
+    rows_at_the_stretch_boundary_are_checked_and_written,
+    |app| {
+        open_jobs(app, 20_001).await;
+        let admin = app.token(Role::Admin, None).await;
+        assert_eq!(dualdraw::inspection::results_csv::CHUNK, 10_000);
+        // The last row of a full first stretch, then the first row of the second.
+        for (rows, bad) in [(10_000, 10_000), (10_001, 10_001), (10_001, 10_000)] {
+            let (status, e) = import(app, &admin, "edge.csv", file(1..=rows, |i| i == bad)).await;
+            assert_eq!(status, 422, "{e}");
+            let errors = errors(&e);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                errors[0].starts_with(&format!(
+                    "edge.csv:{}: 检查人员编号: not_on_team: I-0",
+                    bad + 1
+                )),
+                "{errors:?}"
+            );
+            assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
+        }
+        let (status, ok) = import(app, &admin, "full.csv", file(1..=10_000, |_| false)).await;
+        assert_eq!(
+            (status, ok["results"].as_i64()),
+            (200, Some(10_000)),
+            "{ok}"
+        );
+        let (status, ok) = import(app, &admin, "more.csv", file(10_001..=20_001, |_| false)).await;
+        assert_eq!(
+            (status, ok["results"].as_i64()),
+            (200, Some(10_001)),
+            "{ok}"
+        );
+        assert_eq!(counts(app).await, [20_001, 20_001, 20, 2]);
+    }
+);
