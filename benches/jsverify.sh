@@ -5,6 +5,7 @@
 # headless Chromium (the page web/verifier/index.html in a Web Worker).
 #   benches/jsverify.sh          # N = 100000 and 1000000
 #   benches/jsverify.sh 250000   # one N
+#   DATA=/tmp/jsverify benches/jsverify.sh 1000000   # generated data in /tmp/jsverify/jsverify-N
 # Needs GNU time, node, and chromium (apt-get install chromium). DUALDRAW_BIN=PATH uses that
 # binary instead of building target/release/dualdraw (the bundle's bytes do not depend on it; the
 # rust-verify line then times that binary).
@@ -14,7 +15,7 @@ if [ -n "${DUALDRAW_BIN:-}" ]; then BIN=$DUALDRAW_BIN; else BIN=target/release/d
 t() { /usr/bin/time -f "  $1: wall %e s, peak RSS %M KiB" "${@:2}"; }
 for N in "${@:-100000 1000000}"; do
   for n in $N; do
-    OUT=bench-data/jsverify-$n
+    OUT=${DATA:-bench-data}/jsverify-$n
     mkdir -p "$OUT"
     [ -f "$OUT/city/enterprises.csv" ] || $BIN gen --enterprises "$n" --seed 1 --out "$OUT/city" 2>/dev/null
     if [ ! -f "$OUT/bundle/secret.txt" ]; then
@@ -26,6 +27,6 @@ for N in "${@:-100000 1000000}"; do
     echo "dr1 verification of $n generated enterprises ($(du -shL "$OUT/bundle/" | cut -f1) bundle), $(date -u '+%Y-%m-%d %H:%M'), node $(node --version), $(chromium --version 2>/dev/null | head -1), load average $(cut -d' ' -f1-3 /proc/loadavg):"
     t "rust-verify ($BIN)" $BIN verify "$OUT/bundle" >/dev/null
     t node node web/verifier/cli.mjs "$OUT/bundle"
-    node --experimental-websocket web/verifier/test/bench.mjs "$PWD/$OUT/bundle"
+    node --experimental-websocket web/verifier/test/bench.mjs "$(realpath "$OUT/bundle")"
   done
 done

@@ -7,14 +7,18 @@
 #
 #   benches/portal.sh                 # 1,000,000 enterprises, SQLite, 20 s per page
 #   N=20000 SECONDS_PER_PAGE=3 benches/portal.sh   # a quick run that proves the script works
+#   DATA=/tmp/portal-1000000 benches/portal.sh      # generated data (city, database, bundle) there
+#   PAGES='/fair?batch=bench-q1&uscc={uscc} proof' benches/portal.sh   # only these pages
 #
-# Every figure depends on a quiet machine: the load average is printed with each page.
+# Latencies depend on a quiet machine: the load average is printed with each page. So is the
+# service's CPU time per request (user + system time of the `dualdraw serve` process over the
+# page's run, from /proc, divided by the requests answered), which load changes far less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
 SECONDS_PER_PAGE=${SECONDS_PER_PAGE:-20}
 PORT=${PORT:-18090}
-OUT=bench-data/portal-$N
+OUT=${DATA:-bench-data/portal-$N}
 if [ -z "${BIN:-}" ]; then
     BIN=target/release/dualdraw
     cargo build --release --quiet
@@ -22,11 +26,12 @@ fi
 BIN=$(realpath "$BIN")
 LUA=$PWD/benches/portal_page.lua
 mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
 [ -f "$OUT/city/enterprises.csv" ] || $BIN gen --enterprises "$N" --seed 1 --out "$OUT/city" 2>/dev/null
 cut -d, -f1 "$OUT/city/enterprises.csv" | tail -n +2 | awk 'NR % 97 == 0' > "$OUT/codes.txt"
 load_average() { cut -d' ' -f1 /proc/loadavg; }
 
-DB="sqlite://$PWD/$OUT/portal.db"
+DB="sqlite://$OUT/portal.db"
 if [ ! -f "$OUT/portal.db" ]; then
     echo "importing $N enterprises into $OUT/portal.db"
     for kind in departments enterprises items inspectors conflicts credit-records; do
@@ -68,12 +73,30 @@ echo " home:"; weight / /assets/portal.css /assets/icon.svg
 echo " lookup by USCC (enterprise page):"; weight "/enterprises/$code" /assets/portal.css /assets/icon.svg
 echo " lookup by name:"; weight "/enterprises?q=$(jq -rn --arg s "$fragment" '$s|@uri')" /assets/portal.css /assets/icon.svg
 
+# CPU seconds (user + system) the service has used so far.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat"; }
+# One page at 64 connections: wrk's line, then the service's CPU per request.
+measure() { # PAGE CODES
+    local before after line requests
+    printf '  %-40s load %s: ' "$1" "$(load_average)"
+    before=$(cpu_seconds)
+    line=$(PAGE=$1 CODES=$2 wrk -t2 -c64 -d"${SECONDS_PER_PAGE}s" -s "$LUA" "$base" | tail -1)
+    after=$(cpu_seconds)
+    requests=$(sed -n 's/^requests \([0-9]*\),.*/\1/p' <<<"$line")
+    echo "$line, service CPU $(awk -v a="$after" -v b="$before" -v n="${requests:-0}" \
+        'BEGIN { if (n > 0) printf "%.0f", (a - b) * 1e6 / n; else printf "?" }') µs/request"
+}
+proof="/public/draws/bench-q1/proof/{uscc}"
 echo "public pages, 64 connections, ${SECONDS_PER_PAGE} s each (N = $N):"
-for page in / /items /draws /draws/bench-q1 "/enterprises/{uscc}" /log "/fair?batch=bench-q1&uscc={uscc}" \
-    "/enterprises?q=$(jq -rn --arg s "$fragment" '$s|@uri')"; do
-    printf '  %-40s load %s: ' "$page" "$(load_average)"
-    PAGE=$page CODES=codes.txt wrk -t2 -c64 -d"${SECONDS_PER_PAGE}s" -s "$LUA" "$base" | tail -1
+if [ -n "${PAGES:-}" ]; then
+    read -ra pages <<<"$PAGES"
+else
+    pages=(/ /items /draws /draws/bench-q1 "/enterprises/{uscc}" /log "/fair?batch=bench-q1&uscc={uscc}"
+        "/enterprises?q=$(jq -rn --arg s "$fragment" '$s|@uri')" proof)
+fi
+for page in "${pages[@]}"; do
+    case $page in
+        proof) measure "$proof" population-codes.txt ;;
+        *) measure "$page" codes.txt ;;
+    esac
 done
-page="/public/draws/bench-q1/proof/{uscc}"
-printf '  %-40s load %s: ' "$page" "$(load_average)"
-PAGE=$page CODES=population-codes.txt wrk -t2 -c64 -d"${SECONDS_PER_PAGE}s" -s "$LUA" "$base" | tail -1

@@ -621,3 +621,86 @@ both!(
         assert_eq!(body["code"], "method_not_allowed", "{body}");
     }
 );
+
+both!(
+    the_fairness_check_keeps_each_draw_s_files_per_state_and_builds_them_once,
+    |app| {
+        city_with_draws(app).await;
+        let (_, drawn) = a_selection(app, "2026-Q1").await;
+        let q2 = app.dir.path().join("bundles/2026-Q2");
+        assert_eq!(dualdraw::web::proof_cache::builds(&q2), (0, 0));
+        // Sixteen first requests at once for the committed draw: one build of each.
+        let path = format!("/public/draws/2026-Q2/proof/{drawn}");
+        let answers = futures_util::future::join_all((0..16).map(|_| app.get_json(&path))).await;
+        for (status, body) in &answers {
+            assert_eq!(*status, 200, "{body}");
+            assert_eq!(body, &answers[0].1);
+        }
+        let early = &answers[0].1;
+        assert_eq!(early["state"], "committed");
+        assert!(early.get("number").is_none() && early.get("strata").is_none());
+        assert_eq!(dualdraw::web::proof_cache::builds(&q2), (1, 1));
+        let (status, _, html) = page(app, &format!("/fair?batch=2026-Q2&uscc={drawn}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("本批次尚未揭示种子"), "{html}");
+        assert!(
+            !html.contains("server-number"),
+            "no number before the reveal"
+        );
+        assert_eq!(dualdraw::web::proof_cache::builds(&q2), (1, 1), "kept");
+
+        // Revealed after the first requests: the next one shows the new state, from the files
+        // read again (the population index is kept: the committed inputs did not change).
+        let planner = app.token(Role::Planner, None).await;
+        post(
+            app,
+            &planner,
+            "/api/v1/draws/2026-Q2/run",
+            json!({ "entropy": ["9 4 6"] }),
+        )
+        .await;
+        post(app, &planner, "/api/v1/draws/2026-Q2/reveal", json!({})).await;
+        let (status, late) = app.get_json(&path).await;
+        assert_eq!(status, 200, "{late}");
+        assert_eq!(late["state"], "revealed");
+        assert_eq!(dualdraw::web::proof_cache::builds(&q2), (1, 2));
+        let mut fresh = dualdraw::draw::proof::proof(
+            &dualdraw::draw::bundle::Bundle::new(&q2),
+            &drawn.parse().unwrap(),
+        )
+        .unwrap();
+        let (_, manifest) = app
+            .get_json("/api/v1/draws/2026-Q2/files/manifest.json")
+            .await;
+        fresh["seed"] = manifest["seed"].clone();
+        fresh["batch"] = json!("2026-Q2");
+        fresh["state"] = json!("revealed");
+        assert_eq!(late, fresh, "the same as read from the files now");
+        assert!(late["strata"].as_array().is_some_and(|s| !s.is_empty()));
+
+        // The other draw of the same population keeps its own seed and numbers.
+        let (_, q1) = app
+            .get_json(&format!("/public/draws/2026-Q1/proof/{drawn}"))
+            .await;
+        assert_ne!(q1["seed"], late["seed"]);
+        assert_ne!(q1["number"], late["number"]);
+        let seed: [u8; 32] = hex::decode(late["seed"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(
+            late["number"],
+            format!(
+                "{:016x}",
+                dualdraw_solver::seed::prn(&seed, &drawn.parse().unwrap())
+            )
+        );
+        let (status, _, html) = page(app, &format!("/fair?batch=2026-Q2&uscc={drawn}")).await;
+        assert_eq!(status, 200);
+        let number = late["number"].as_str().unwrap();
+        assert!(
+            html.contains(&format!("<code id=\"server-number\">{number}</code>")),
+            "the page shows the revealed number: {html}"
+        );
+    }
+);

@@ -7,6 +7,11 @@
 //! n > CHUNK that split is a multiple of CHUNK, so every split above the chunks falls on a chunk
 //! boundary and each aligned chunk (the last one possibly short) is a subtree; the tree over
 //! the chunk roots, split by the same rule on their count, is the tree over the leaves.
+//!
+//! The path of each chunk's root in the tree of chunk roots is computed once, when the index is
+//! built ([`all_paths`], linear in the number of chunks): computing it per proof hashed the
+//! whole tree of chunk roots (about 7,600 SHA-256 blocks for the 3,789 chunks of 969,853 rows) on
+//! every request (`docs/portal.md`, "What the service keeps in memory").
 
 use super::bundle::{io, Bundle, BundleError};
 use dualdraw_solver::merkle::{self, Hash};
@@ -31,7 +36,8 @@ pub struct PopulationIndex {
     offsets: Vec<u64>,
     /// The USCC of each chunk's first row.
     firsts: Vec<String>,
-    roots: Vec<Hash>,
+    /// The inclusion proof of each chunk's root in the tree of chunk roots.
+    paths: Vec<Vec<Hash>>,
     pub size: usize,
     pub root: Hash,
 }
@@ -62,12 +68,12 @@ impl PopulationIndex {
             roots.push(merkle::root(&leaves));
         }
         offsets.push(offset);
-        let root = merkle::root(&roots);
+        let (root, paths) = all_paths(&roots);
         Ok(PopulationIndex {
             path,
             offsets,
             firsts,
-            roots,
+            paths,
             size,
             root,
         })
@@ -95,7 +101,7 @@ impl PopulationIndex {
             .map(|r| merkle::leaf_hash(r.as_bytes()))
             .collect();
         let mut path = merkle::inclusion_proof(&leaves, j);
-        path.extend(merkle::inclusion_proof(&self.roots, c));
+        path.extend_from_slice(&self.paths[c]);
         Ok(Some(RowProof {
             row: rows[j].to_string(),
             index: c * CHUNK + j,
@@ -105,9 +111,48 @@ impl PopulationIndex {
     }
 }
 
+/// The RFC 6962 root of `hashes` and the inclusion proof of every one of them, hashing each
+/// node once: at the split k of RFC 6962 the paths of the left leaves go on with the right
+/// subtree's root, those of the right leaves with the left one's (bottom-up, as `PATH` lists
+/// them). The empty list has the empty tree's root and no paths.
+fn all_paths(hashes: &[Hash]) -> (Hash, Vec<Vec<Hash>>) {
+    match hashes.len() {
+        0 => (merkle::empty_root(), Vec::new()),
+        1 => (hashes[0], vec![Vec::new()]),
+        n => {
+            let (left, right) = hashes.split_at(merkle::split_point(n));
+            let (left_root, mut paths) = all_paths(left);
+            let (right_root, right_paths) = all_paths(right);
+            for p in &mut paths {
+                p.push(right_root);
+            }
+            paths.extend(right_paths.into_iter().map(|mut p| {
+                p.push(left_root);
+                p
+            }));
+            (merkle::node_hash(&left_root, &right_root), paths)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_paths_are_the_inclusion_proofs_and_the_root() {
+        for n in 0..70usize {
+            let hashes: Vec<Hash> = (0..n as u64)
+                .map(|i| merkle::leaf_hash(&i.to_be_bytes()))
+                .collect();
+            let (root, paths) = all_paths(&hashes);
+            assert_eq!(root, merkle::root(&hashes), "n = {n}");
+            assert_eq!(paths.len(), n);
+            for (i, p) in paths.iter().enumerate() {
+                assert_eq!(*p, merkle::inclusion_proof(&hashes, i), "n = {n}, i = {i}");
+            }
+        }
+    }
 
     /// A population of `n` made-up rows in USCC order (codes need not be valid here).
     fn bundle(n: usize) -> (tempfile::TempDir, Bundle, Vec<String>) {

@@ -24,11 +24,60 @@ fn input(s: impl Into<String>) -> StepError {
 /// The proof as JSON.
 pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
     let rules = TaskRules::build(bundle)?;
-    proof_with(bundle, &PopulationIndex::build(bundle)?, &rules, None, uscc)
+    let facts = DrawFacts::read(bundle)?;
+    proof_with(
+        bundle,
+        &PopulationIndex::build(bundle)?,
+        &rules,
+        &facts,
+        None,
+        uscc,
+    )
 }
 
-/// The proof as JSON, with the population's index already built (the service keeps one per
-/// draw: the committed population never changes).
+/// What a proof reads of a draw's files besides the population: the committed root, and once
+/// revealed the seed and `plan/strata.csv` parsed. A draw's files never change while it stays in
+/// a state (`docs/draw-state.md`), so the service reads them once per draw and state
+/// (`docs/portal.md`, "What the service keeps in memory").
+pub struct DrawFacts {
+    /// `population_root` of `commitment.json`: hex, and its bytes.
+    root: (String, merkle::Hash),
+    /// The revealed seed and the strata, if `manifest.json` has a seed.
+    revealed: Option<([u8; 32], Vec<Stratum>)>,
+    /// `manifest.json`, against which the plan index is opened (`PlanIndex::open`).
+    pub manifest: Value,
+}
+
+impl DrawFacts {
+    /// Reads `commitment.json`, `manifest.json` and, once revealed, `plan/strata.csv`.
+    pub fn read(bundle: &Bundle) -> Result<DrawFacts, StepError> {
+        let commitment = bundle.read_json("commitment.json")?;
+        let root = commitment["population_root"].as_str().unwrap_or("");
+        let root_bytes: merkle::Hash = hex::decode(root)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| input("commitment.json: bad population_root"))?;
+        let manifest = bundle.read_json("manifest.json")?;
+        let revealed = match manifest["seed"].as_str() {
+            Some(seed_hex) => {
+                let seed: [u8; 32] = hex::decode(seed_hex)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| input("manifest.json: bad seed"))?;
+                Some((seed, read_strata(bundle)?))
+            }
+            None => None,
+        };
+        Ok(DrawFacts {
+            root: (root.to_string(), root_bytes),
+            revealed,
+            manifest,
+        })
+    }
+}
+
+/// The proof as JSON, with the population's index, the task rules and the draw's facts already
+/// read (the service keeps them per draw: `crate::web::proof_cache`).
 ///
 /// With `plan`, the plan index of the bundle (`super::plan_index`), the enterprise's rows of
 /// `plan/selections.csv` and `plan/passed-over.csv` are found by a binary search; without it
@@ -37,6 +86,7 @@ pub fn proof_with(
     bundle: &Bundle,
     population: &PopulationIndex,
     rules: &TaskRules,
+    facts: &DrawFacts,
     plan: Option<&PlanIndex>,
     uscc: &Uscc,
 ) -> Result<Value, StepError> {
@@ -45,18 +95,13 @@ pub fn proof_with(
             "{uscc} is not in the committed population (not operating, or not in this jurisdiction)"
         ))
     })?;
-    let commitment = bundle.read_json("commitment.json")?;
-    let root = commitment["population_root"].as_str().unwrap_or("");
-    let root_bytes: merkle::Hash = hex::decode(root)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| input("commitment.json: bad population_root"))?;
+    let (root, root_bytes) = &facts.root;
     let verified = merkle::verify_inclusion(
         &found.leaf,
         found.index as u64,
         population.size as u64,
         &found.path,
-        &root_bytes,
+        root_bytes,
     );
     let mut out = json!({
         "uscc": uscc.as_str(),
@@ -67,33 +112,16 @@ pub fn proof_with(
         "inclusion_proof": found.path.iter().map(hex::encode).collect::<Vec<_>>(),
         "proof_verifies": verified,
     });
-    let manifest = bundle.read_json("manifest.json")?;
-    if let Some(seed_hex) = manifest["seed"].as_str() {
-        let seed: [u8; 32] = hex::decode(seed_hex)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| input("manifest.json: bad seed"))?;
-        let u = dualdraw_solver::seed::prn(&seed, uscc);
+    if let Some((seed, strata)) = &facts.revealed {
+        let u = dualdraw_solver::seed::prn(seed, uscc);
         out["number"] = json!(hex64(u));
-        out["strata"] = json!(strata_of(bundle, rules, plan, &found.row, u)?);
+        out["strata"] = json!(strata_of(bundle, rules, strata, plan, &found.row, u)?);
     }
     Ok(out)
 }
 
-/// The strata of the enterprise's tier with its ξ, whether it falls under the cut-off, and what
-/// the plan did with it there: `selected` with its `basis` and `inclusion` (`key` 1/1, `sample`
-/// n/N), or `passed_over` with its visits so far (the tier's cap was reached), or neither (under
-/// the cut-off but not eligible for the task, or above it). `eligible` (N), `quota` (n), `key`
-/// and `taken` are the stratum's row of `plan/strata.csv`.
-fn strata_of(
-    bundle: &Bundle,
-    rules: &TaskRules,
-    plan: Option<&PlanIndex>,
-    row: &str,
-    u: u64,
-) -> Result<Vec<Value>, StepError> {
-    let tier = row.split(',').nth(3).unwrap_or("");
-    let uscc = row.split(',').next().unwrap_or("");
+/// `plan/strata.csv` parsed.
+fn read_strata(bundle: &Bundle) -> Result<Vec<Stratum>, StepError> {
     let strata = rows::read(bundle, "plan/strata.csv", header("strata.csv"), |f| {
         let hex = |column: &str| -> Result<Option<u64>, BundleError> {
             match f.text(column) {
@@ -122,6 +150,24 @@ fn strata_of(
             ],
         })
     })?;
+    Ok(strata)
+}
+
+/// The strata of the enterprise's tier with its ξ, whether it falls under the cut-off, and what
+/// the plan did with it there: `selected` with its `basis` and `inclusion` (`key` 1/1, `sample`
+/// n/N), or `passed_over` with its visits so far (the tier's cap was reached), or neither (under
+/// the cut-off but not eligible for the task, or above it). `eligible` (N), `quota` (n), `key`
+/// and `taken` are the stratum's row of `plan/strata.csv`.
+fn strata_of(
+    bundle: &Bundle,
+    rules: &TaskRules,
+    strata: &[Stratum],
+    plan: Option<&PlanIndex>,
+    row: &str,
+    u: u64,
+) -> Result<Vec<Value>, StepError> {
+    let tier = row.split(',').nth(3).unwrap_or("");
+    let uscc = row.split(',').next().unwrap_or("");
     let (selected, passed) = match plan {
         Some(index) => plan_rows_indexed(index, uscc)?,
         None => plan_rows_read(bundle, uscc)?,

@@ -4,11 +4,9 @@
 //! `docs/portal.md`), which the "was my draw fair?" page checks in the browser.
 
 use super::error::{PageError, PageResult};
+use super::proof_cache::{Kept, KEPT};
 use super::{render, Chrome};
 use crate::draw::bundle::Bundle;
-use crate::draw::plan_index::{self, PlanIndex};
-use crate::draw::population_index::PopulationIndex;
-use crate::draw::proof::TaskRules;
 use crate::draw::run::StepError;
 use crate::http::AppState;
 use askama::Template;
@@ -18,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dualdraw_solver::Uscc;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 /// One declared entropy source, in words, with its value once published.
 #[derive(Clone)]
@@ -257,128 +255,22 @@ pub async fn all(s: &AppState) -> PageResult<Vec<Draw>> {
     .await
 }
 
+/// The 404 page of an unknown batch.
+pub fn not_found(batch: &str) -> PageError {
+    PageError::NotFound(format!(
+        "没有名为“{batch}”的抽查批次。请在“抽查计划与任务公告”中查看已公布的批次。"
+    ))
+}
+
 /// One draw, or a 404 page.
 pub async fn find(s: &AppState, batch: &str) -> PageResult<Draw> {
     check_batch(batch)?;
-    let row = rows(s, Some(batch)).await?.pop().ok_or_else(|| {
-        PageError::NotFound(format!(
-            "没有名为“{batch}”的抽查批次。请在“抽查计划与任务公告”中查看已公布的批次。"
-        ))
-    })?;
+    let row = rows(s, Some(batch))
+        .await?
+        .pop()
+        .ok_or_else(|| not_found(batch))?;
     let bundle = Bundle::new(s.bundles.join(batch));
     blocking(move || read_draw(&bundle, row)).await
-}
-
-/// Population indexes (`crate::draw::population_index`) and parsed task rules of the draws, by
-/// bundle directory and commitment digest: committed inputs never change, and indexing a million
-/// rows takes a second that a page must not spend on every request. Each entry is built once:
-/// requests that find it being built wait for that build instead of starting their own.
-static INDEXES: Mutex<BTreeMap<(PathBuf, String), IndexCell>> = Mutex::new(BTreeMap::new());
-
-/// A draw's index once built.
-type IndexCell = Arc<OnceLock<DrawIndex>>;
-
-/// A draw's population index and task rules.
-type DrawIndex = Arc<(PopulationIndex, TaskRules)>;
-
-/// Indexes kept at once; a further one replaces the oldest key.
-const INDEXES_KEPT: usize = 8;
-
-/// The population index and task rules of `bundle` with commitment `digest`, built once.
-fn draw_index(bundle: &Bundle, digest: &str) -> Result<DrawIndex, StepError> {
-    let key = (bundle.dir.clone(), digest.to_string());
-    let cell = {
-        let mut all = INDEXES.lock().expect("not poisoned");
-        if !all.contains_key(&key) && all.len() >= INDEXES_KEPT {
-            all.pop_first();
-        }
-        all.entry(key.clone()).or_default().clone()
-    };
-    if let Some(index) = cell.get() {
-        return Ok(index.clone());
-    }
-    // `OnceLock::get_or_init` cannot fail; a failed build leaves the cell empty for the next.
-    static BUILDING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(index) = cell.get() {
-        return Ok(index.clone());
-    }
-    let index = Arc::new((PopulationIndex::build(bundle)?, TaskRules::build(bundle)?));
-    Ok(cell.get_or_init(|| index).clone())
-}
-
-/// Bundles whose plan index is being written in the background.
-static PLAN_INDEXING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
-
-/// Writes the plan index of a revealed bundle in the background unless it is there or being
-/// written (a bundle revealed before the index existed, or whose index was lost).
-fn index_plan_later(bundle: &Bundle) {
-    if !PLAN_INDEXING
-        .lock()
-        .expect("not poisoned")
-        .insert(bundle.dir.clone())
-    {
-        return;
-    }
-    let b = bundle.clone();
-    std::thread::spawn(move || {
-        match plan_index::ensure(&b) {
-            Ok(true) => tracing::info!(bundle = %b.dir.display(), "plan index written"),
-            Ok(false) => {}
-            Err(e) => tracing::warn!(bundle = %b.dir.display(), "plan index not written: {e}"),
-        }
-        PLAN_INDEXING.lock().expect("not poisoned").remove(&b.dir);
-    });
-}
-
-/// The proof JSON of `uscc` in `draw` (blocking: it may index the population).
-pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepError> {
-    let bundle = Bundle::new(s.bundles.join(&draw.batch));
-    let index = draw_index(&bundle, &draw.commitment_sha256)?;
-    let plan = if draw.revealed() {
-        let manifest = bundle.read_json("manifest.json")?;
-        let plan = PlanIndex::open(&bundle, &manifest)?;
-        if plan.is_none() {
-            index_plan_later(&bundle);
-        }
-        plan
-    } else {
-        None
-    };
-    crate::draw::proof::proof_with(&bundle, &index.0, &index.1, plan.as_ref(), uscc)
-}
-
-/// Prepares what the fairness check reads for every revealed draw: writes the plan indexes
-/// that are missing and builds the population indexes (`dualdraw serve` calls it at start, in
-/// the background; `docs/portal.md`, "The plan index").
-pub async fn warm(s: AppState) {
-    let draws = match all(&s).await {
-        Ok(d) => d,
-        Err(e) => return tracing::warn!("portal: draws not read at start: {e}"),
-    };
-    let newest: Vec<Draw> = draws
-        .into_iter()
-        .filter(|d| d.revealed())
-        .take(INDEXES_KEPT)
-        .collect();
-    let dir = s.bundles.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        for d in newest {
-            let bundle = Bundle::new(dir.join(&d.batch));
-            match plan_index::ensure(&bundle) {
-                Ok(true) => tracing::info!(batch = %d.batch, "plan index written"),
-                Ok(false) => {}
-                Err(e) => tracing::warn!(batch = %d.batch, "plan index not written: {e}"),
-            }
-            if let Err(e) = draw_index(&bundle, &d.commitment_sha256) {
-                tracing::warn!(batch = %d.batch, "population index not built: {e}");
-            }
-        }
-    })
-    .await;
-    if let Err(e) = done {
-        tracing::warn!("portal: warming failed: {e}");
-    }
 }
 
 #[derive(Template)]
@@ -408,10 +300,11 @@ pub struct Selected {
 
 #[derive(Template)]
 #[template(path = "draw.html")]
-struct OnePage {
+struct OnePage<'a> {
     chrome: Chrome,
     draw: Draw,
-    selected: Vec<Selected>,
+    /// The first [`SHOWN`] rows of the kept [`Selections`] (not copied per request).
+    selected: &'a [Selected],
     /// Rows of `selections.csv` not shown (the page shows the first [`SHOWN`]).
     more: usize,
 }
@@ -427,64 +320,56 @@ pub struct Selections {
 }
 
 /// [`Selections`] of revealed draws, by bundle directory and commitment digest (a revealed
-/// draw's plan never changes).
-static SELECTIONS: Mutex<BTreeMap<(PathBuf, String), Arc<Selections>>> =
-    Mutex::new(BTreeMap::new());
+/// draw's plan never changes), each parsed once by one request while the others that need it
+/// wait (`super::proof_cache::Kept`).
+static SELECTIONS: Kept<(PathBuf, String), Arc<Selections>> = Kept::new(KEPT);
 
 /// The selections of a revealed draw (blocking).
 pub fn selections(s: &AppState, draw: &Draw) -> PageResult<Arc<Selections>> {
     let bundle = Bundle::new(s.bundles.join(&draw.batch));
     let key = (bundle.dir.clone(), draw.commitment_sha256.clone());
-    if let Some(found) = SELECTIONS.lock().expect("not poisoned").get(&key) {
-        return Ok(found.clone());
-    }
-    let text = bundle.read("plan/selections.csv")?;
-    let mut out = Selections {
-        rows: Vec::new(),
-        by_uscc: BTreeMap::new(),
-    };
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if let [task, uscc, tier, _xi, basis, inclusion] = f[..] {
-            out.by_uscc
-                .entry(uscc.to_string())
-                .or_default()
-                .push(out.rows.len());
-            out.rows.push(Selected {
-                task: task.into(),
-                uscc: uscc.into(),
-                tier: tier.into(),
-                basis: basis.into(),
-                inclusion: inclusion.into(),
-            });
+    SELECTIONS.get_or_build(&key, || {
+        let text = bundle.read("plan/selections.csv")?;
+        let mut out = Selections {
+            rows: Vec::new(),
+            by_uscc: BTreeMap::new(),
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            if let [task, uscc, tier, _xi, basis, inclusion] = f[..] {
+                out.by_uscc
+                    .entry(uscc.to_string())
+                    .or_default()
+                    .push(out.rows.len());
+                out.rows.push(Selected {
+                    task: task.into(),
+                    uscc: uscc.into(),
+                    tier: tier.into(),
+                    basis: basis.into(),
+                    inclusion: inclusion.into(),
+                });
+            }
         }
-    }
-    let out = Arc::new(out);
-    let mut all = SELECTIONS.lock().expect("not poisoned");
-    if all.len() >= INDEXES_KEPT {
-        all.pop_first();
-    }
-    all.insert(key, out.clone());
-    Ok(out)
+        Ok(Arc::new(out))
+    })
 }
 
 /// `GET /draws/{batch}`.
 pub async fn one(State(s): State<AppState>, Path(batch): Path<String>) -> PageResult<Response> {
     let draw = find(&s, &batch).await?;
-    let (selected, more) = if draw.revealed() {
+    let all = if draw.revealed() {
         let (state, found) = (s.clone(), draw.clone());
-        let all = blocking(move || selections(&state, &found)).await?;
-        let shown = all.rows.iter().take(SHOWN).cloned().collect::<Vec<_>>();
-        let more = all.rows.len() - shown.len();
-        (shown, more)
+        Some(blocking(move || selections(&state, &found)).await?)
     } else {
-        (Vec::new(), 0)
+        None
     };
+    let rows = all.as_ref().map_or(&[][..], |a| &a.rows[..]);
+    let selected = &rows[..rows.len().min(SHOWN)];
     Ok(render(&OnePage {
         chrome: Chrome::new("draws"),
         draw,
         selected,
-        more,
+        more: rows.len() - selected.len(),
     }))
 }
 
@@ -506,10 +391,15 @@ pub async fn proof(
         PageError::Internal(e) => Error::Internal(e),
     })?;
     let revealed = draw.revealed();
-    let (state, found) = (s.clone(), draw.clone());
-    let out = tokio::task::spawn_blocking(move || proof_of(&state, &found, &uscc))
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("proof task: {e}")))?;
+    let out = match super::proof_cache::kept_proof(&s, &draw, &uscc) {
+        Some(kept) => kept,
+        None => {
+            let (state, found) = (s.clone(), draw.clone());
+            tokio::task::spawn_blocking(move || super::proof_cache::proof_of(&state, &found, &uscc))
+                .await
+                .map_err(|e| Error::Internal(anyhow::anyhow!("proof task: {e}")))?
+        }
+    };
     let mut body = match out {
         Ok(v) => v,
         Err(StepError::Input(m)) => return Err(Error::NotFound(m)),

@@ -16,6 +16,7 @@ mod home;
 mod items;
 mod log;
 mod plan;
+pub mod proof_cache;
 mod results;
 pub mod session;
 mod workspace;
@@ -25,9 +26,9 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-pub use draws::warm;
 pub use error::PageError;
 pub use items::ItemsCache;
+pub use proof_cache::warm;
 
 /// The public pages, their JSON companions under `/public/…`, and the static files.
 pub fn routes() -> Router<AppState> {

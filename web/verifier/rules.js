@@ -43,7 +43,20 @@ class Rules {
   constructor(inputs, files) {
     this.inputs = inputs;
     this.files = files;
+    // (task, enterprise) pairs selected, as task index × population size + enterprise index.
     this.selectedPairs = new Set();
+    inputs.tasks.forEach((t, n) => { t.index = n; });
+  }
+
+  /** The number standing for the pair (task t, enterprise e). */
+  pair(t, e) {
+    return t.index * this.inputs.population.size + e;
+  }
+
+  /** The (task id, USCC) of a pair's number. */
+  unpair(p) {
+    const n = this.inputs.population.size;
+    return [this.inputs.tasks[Math.floor(p / n)].id, this.inputs.population.uscc[p % n]];
   }
 
   enterprise(at, uscc, tier) {
@@ -86,7 +99,7 @@ class Rules {
       const [tid, uscc, tier, xi, basis, inclusion] = r.f;
       const t = this.task(r, tid);
       const e = this.enterprise(r, uscc, tier);
-      const pair = `${tid}\n${uscc}`;
+      const pair = this.pair(t, e);
       if (this.selectedPairs.has(pair)) fail(`${r.at}: ${uscc} selected twice for ${tid}`);
       this.selectedPairs.add(pair);
       if (!eligibility(this.inputs, t)[e]) fail(`${r.at}: ${uscc} is not eligible for task ${tid}`);
@@ -112,7 +125,7 @@ class Rules {
       const t = this.task(r, tid);
       const e = this.enterprise(r, uscc, tier);
       if (population.key[e] || !eligibility(this.inputs, t)[e]) fail(`${r.at}: ${uscc} cannot be passed over for ${tid}`);
-      if (this.selectedPairs.has(`${tid}\n${uscc}`)) fail(`${r.at}: ${uscc} both selected and passed over for ${tid}`);
+      if (this.selectedPairs.has(this.pair(t, e))) fail(`${r.at}: ${uscc} both selected and passed over for ${tid}`);
       if (pDecimal(r, 'visits', visits) < policy.caps[TIERS.indexOf(tier)]) fail(`${r.at}: ${uscc} passed over below its tier's visit cap`);
       const key = `${tid}\n${tier}`;
       if (!this.passed.has(key)) this.passed.set(key, new Set());
@@ -158,16 +171,16 @@ export function checkRules(inputs, files) {
   rules.passedOver();
   rules.quotas();
   const visits = checkVisits(rules);
-  const teams = checkTeams(rules, visits);
-  const failures = checkFailures(rules, visits, teams);
-  return { selections: rules.selectionCount, visits: visits.size, assigned: teams.rows, failures };
+  const assigned = checkTeams(rules, visits);
+  const failures = checkFailures(rules, visits);
+  return { selections: rules.selectionCount, visits: visits.size, assigned, failures };
 }
 
 function checkVisits(rules) {
   const { inputs } = rules;
   const { population, policy } = inputs;
   const visits = new Map();
-  const count = new Map();
+  const count = new Uint32Array(population.size);
   const covered = new Set();
   for (const r of rowsOf(rules.files, 'visits.csv')) {
     const [vid, uscc, region, tier, group, period, , depts, tids] = r.f;
@@ -180,23 +193,25 @@ function checkVisits(rules) {
     if (!taskIds.length) fail(`${r.at}: visit without task`);
     for (const tid of taskIds) {
       const t = rules.task(r, tid);
-      if (t.group !== group || !rules.selectedPairs.has(`${tid}\n${uscc}`)) {
+      const pair = rules.pair(t, e);
+      if (t.group !== group || !rules.selectedPairs.has(pair)) {
         fail(`${r.at}: task ${tid} of visit ${vid} did not select it in group ${group}`);
       }
       if (!(t.from <= p && p <= t.to)) fail(`${r.at}: period ${p} outside task ${tid}'s window ${t.from}-${t.to}`);
-      covered.add(`${tid}\n${uscc}`);
+      covered.add(pair);
     }
     const deptList = [...new Set(taskIds.map((id) => inputs.taskById.get(id).department))].sort(byteCmp);
     if (depts !== deptList.join(';')) fail(`${r.at}: departments should be ${deptList.join(';')}`);
     visits.set(vid, { r, e, period: p, taskIds, depts: deptList });
-    count.set(e, (count.get(e) ?? 0) + 1);
+    count[e]++;
     const cap = policy.caps[population.tier[e]];
-    if (!population.key[e] && count.get(e) > cap) {
-      fail(`${r.at}: ${uscc} has ${count.get(e)} visits, more than its tier ${tier} cap ${cap}`);
+    if (!population.key[e] && count[e] > cap) {
+      fail(`${r.at}: ${uscc} has ${count[e]} visits, more than its tier ${tier} cap ${cap}`);
     }
   }
   if (covered.size !== rules.selectedPairs.size) {
-    const [tid, uscc] = [...rules.selectedPairs].filter((p) => !covered.has(p)).sort(byteCmp)[0].split('\n');
+    const [tid, uscc] = [...rules.selectedPairs].filter((p) => !covered.has(p))
+      .map((p) => rules.unpair(p).join('\n')).sort(byteCmp)[0].split('\n');
     fail(`plan/visits.csv: rule: selection of ${uscc} by ${tid} has no visit`);
   }
   return visits;
@@ -207,7 +222,9 @@ function checkTeams(rules, visits) {
   const { population, policy } = inputs;
   const last = lastTeams(inputs.history);
   const used = new Map();
-  const teams = new Map();
+  // Each visit's teams by department (v.teams), and every team in the order of its first row.
+  const teams = [];
+  const dates = new Map();
   let rows = 0;
   for (const r of rowsOf(rules.files, 'teams.csv')) {
     rows++;
@@ -219,47 +236,51 @@ function checkTeams(rules, visits) {
     if (!i) fail(`${r.at}: unknown inspector ${iid}`);
     const uscc = population.uscc[v.e];
     const region = population.regionNames[population.region[v.e]];
-    const [start, end] = periodDates(policy, v.period);
+    if (!dates.has(v.period)) dates.set(v.period, periodDates(policy, v.period));
+    const [start, end] = dates.get(v.period);
     if (i.department !== d) fail(`${r.at}: ${iid} does not belong to department ${d}`);
     if (i.region !== region) fail(`${r.at}: ${iid} does not serve region ${region}`);
     if (!(i.validFrom <= start && end <= i.validUntil)) fail(`${r.at}: ${iid}'s certificate is not valid for all of period ${v.period}`);
     if (inputs.conflicts.has(`${iid}\n${uscc}`)) fail(`${r.at}: ${iid} declared a conflict with ${uscc}`);
-    if (last.get(`${uscc}\n${d}`)?.has(iid)) fail(`${r.at}: ${iid} was in the last team at ${uscc} for ${d}`);
-    const key = `${vid}\n${d}`;
-    if (!teams.has(key)) teams.set(key, []);
-    const team = teams.get(key);
+    if (last.size && last.get(`${uscc}\n${d}`)?.has(iid)) fail(`${r.at}: ${iid} was in the last team at ${uscc} for ${d}`);
+    if (!v.teams) v.teams = new Map();
+    let team = v.teams.get(d);
+    if (!team) {
+      v.teams.set(d, (team = []));
+      teams.push([vid, d, team]);
+    }
     if (team.some((m) => m.id === iid)) fail(`${r.at}: ${iid} twice in the team`);
     team.push(i);
     used.set(iid, (used.get(iid) ?? 0) + 1);
     if (used.get(iid) > i.capacity) fail(`${r.at}: ${iid} exceeds its capacity ${i.capacity}`);
   }
-  for (const [key, team] of teams) {
-    const [vid, d] = key.split('\n');
+  for (const [vid, d, team] of teams) {
     for (const s of requiredSpecialties(inputs, visits.get(vid).taskIds, d)) {
       if (!team.some((m) => m.specialties.has(s))) fail(`plan/teams.csv: rule: team of ${vid} for ${d} has nobody with specialty ${s}`);
     }
   }
-  teams.rows = rows;
-  return teams;
+  return rows;
 }
 
-function checkFailures(rules, visits, teams) {
+// Each visit's failed departments are v.failed (a Set), its teams v.teams (checkTeams).
+function checkFailures(rules, visits) {
   const k = rules.inputs.policy.k;
-  const failures = new Set();
+  let failures = 0;
   for (const r of rowsOf(rules.files, 'failures.csv')) {
     const [vid, d, needed, , reason] = r.f;
-    const key = `${vid}\n${d}`;
-    if (!visits.has(vid) || failures.has(key) || needed !== String(k) || !reason) fail(`${r.at}: bad failure row for (${vid}, ${d})`);
-    if (teams.has(key)) fail(`${r.at}: (${vid}, ${d}) has both a team and a failure`);
-    failures.add(key);
+    const v = visits.get(vid);
+    if (!v || v.failed?.has(d) || needed !== String(k) || !reason) fail(`${r.at}: bad failure row for (${vid}, ${d})`);
+    if (v.teams?.has(d)) fail(`${r.at}: (${vid}, ${d}) has both a team and a failure`);
+    if (!v.failed) v.failed = new Set();
+    v.failed.add(d);
+    failures++;
   }
   for (const [vid, v] of visits) {
     for (const d of v.depts) {
-      const key = `${vid}\n${d}`;
-      if (!failures.has(key) && (teams.get(key)?.length ?? 0) < k) {
+      if (!v.failed?.has(d) && (v.teams?.get(d)?.length ?? 0) < k) {
         fail(`${v.r.at}: (${vid}, ${d}) has fewer than ${k} inspectors and no stated failure`);
       }
     }
   }
-  return failures.size;
+  return failures;
 }

@@ -43,11 +43,34 @@ function groupsInOrder(tasks) {
 }
 
 // The stratum's sampled enterprises in increasing (u, e): their ranks in the population's
-// (u, e) order, sorted.
+// (u, e) order, sorted. Ranks are distinct and below the population size, so they are set in a
+// bitmap and read back in order (linear, where sorting each stratum cost n log n).
+let BITS = new Int32Array(0);
 function inUOrder(sampled, rank) {
   const ranks = new Uint32Array(sampled.length);
-  for (let j = 0; j < sampled.length; j++) ranks[j] = rank[sampled[j]];
-  return ranks.sort();
+  if (BITS.length < (rank.length >>> 5) + 1) BITS = new Int32Array((rank.length >>> 5) + 1);
+  const bits = BITS;
+  let lo = bits.length;
+  let hi = 0;
+  for (let j = 0; j < sampled.length; j++) {
+    const r = rank[sampled[j]];
+    const w = r >>> 5;
+    bits[w] |= 1 << (r & 31);
+    if (w < lo) lo = w;
+    if (w > hi) hi = w;
+  }
+  let n = 0;
+  for (let w = lo; w <= hi; w++) {
+    let x = bits[w];
+    if (x === 0) continue;
+    bits[w] = 0;
+    while (x !== 0) {
+      const low = x & -x;
+      ranks[n++] = (w << 5) + 31 - Math.clz32(low);
+      x ^= low;
+    }
+  }
+  return ranks;
 }
 
 // The first position of `ranks` whose enterprise's u is ≥ (gHi, gLo).

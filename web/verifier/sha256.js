@@ -24,23 +24,27 @@ const PAD = new Uint8Array(128);
 /** The state after the last `digestWords` call: the digest as eight big-endian 32-bit words. */
 export const STATE = new Int32Array(8);
 
+// One block: the message schedule is computed in the round loop (one pass over W), Ch and Maj
+// in their three-operation forms (FIPS 180-4 §4.1.2: Ch(e,f,g) = g ⊕ (e ∧ (f ⊕ g)),
+// Maj(a,b,c) = (a ∧ b) ∨ (c ∧ (a ∨ b)), the same functions).
 function compress(H, b, o) {
-  for (let t = 0; t < 16; t++, o += 4) {
-    W[t] = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
-  }
-  for (let t = 16; t < 64; t++) {
-    const x = W[t - 15];
-    const y = W[t - 2];
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
-  }
   let a = H[0], bb = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
   for (let t = 0; t < 64; t++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + W[t]) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (S0 + ((a & bb) ^ (a & c) ^ (bb & c))) | 0;
+    let w;
+    if (t < 16) {
+      w = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+      o += 4;
+    } else {
+      const x = W[t - 15];
+      const y = W[t - 2];
+      w = (W[t - 16] + (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) + W[t - 7]
+        + (((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10))) | 0;
+    }
+    W[t] = w;
+    const t1 = (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7)))
+      + (g ^ (e & (f ^ g))) + K[t] + w) | 0;
+    const t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10)))
+      + ((a & bb) | (c & (a | bb)))) | 0;
     h = g; g = f; f = e; e = (d + t1) | 0;
     d = c; c = bb; bb = a; a = (t1 + t2) | 0;
   }
