@@ -16,6 +16,29 @@ pub enum Method {
     /// The annual plan (`docs/plan-model.md`): the `Dr1` selection, visits placed by the
     /// annual plan, teams within the planned budgets.
     Dr2,
+    /// The annual plan with key supervision per department (`docs/plan-model.md`,
+    /// "Method dr3") and capacity counted by specialty.
+    Dr3,
+}
+
+/// Which tasks take key-supervision enterprises in full (`docs/domain.md`, "Key supervision").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySupervision {
+    /// Every task takes every eligible key-supervision enterprise (`key_supervision` of
+    /// `population.csv`), whatever its department.
+    EveryTask,
+    /// A task of department d takes in full the eligible enterprises d holds under key
+    /// supervision (`inputs/key-supervision.csv`); it samples every other one.
+    PerDepartment,
+}
+
+/// What the annual plan's optimizer counts as capacity (`docs/plan-model.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapacityModel {
+    /// The inspectors of a department, whatever their specialties.
+    Department,
+    /// The inspectors of a department by specialty.
+    Specialty,
 }
 
 /// How inspectors are put on teams (`docs/draw-protocol.md`, "Inspectors";

@@ -24,6 +24,15 @@ const TOLERANCE: f64 = 1e-6;
 
 /// Rounds the fractional answer and repairs it until every constraint holds in integers.
 pub fn decide(region: &Region, frame: &Frame, f: &Fractional) -> Decision {
+    let mut decision = rounded(region, f);
+    repair(region, frame, &f.placed, &mut decision);
+    decision.allocation = allocate(region, frame, &decision.placed);
+    decision
+}
+
+/// Steps 1–3 of the rounding (`docs/plan-model.md` §5): merges, demand, visits left out and
+/// visits spread over the periods, before any repair; no allocation yet.
+pub fn rounded(region: &Region, f: &Fractional) -> Decision {
     let merged: Vec<u64> = region
         .cells
         .iter()
@@ -46,15 +55,12 @@ pub fn decide(region: &Region, frame: &Frame, f: &Fractional) -> Decision {
         unplaced.push(d - row.iter().sum::<u64>());
         placed.push(row);
     }
-    let mut decision = Decision {
+    Decision {
         merged,
         placed,
         unplaced,
         allocation: Vec::new(),
-    };
-    repair(region, frame, &f.placed, &mut decision);
-    decision.allocation = allocate(region, frame, &decision.placed);
-    decision
+    }
 }
 
 /// Visits each kind asks for, given the merge decisions.
