@@ -127,7 +127,10 @@ pub fn run(
     secret_file: &Path,
 ) -> Result<RunSummary, StepError> {
     let commitment = bundle.read_json("commitment.json")?;
-    if commitment["method"] == dualdraw_solver::Method::Dr2.id() {
+    let method = commitment["method"]
+        .as_str()
+        .and_then(dualdraw_solver::Method::parse);
+    if method.is_some_and(|m| m.places_annually()) {
         return super::annual::run(bundle, out, &commitment, values, secret_file);
     }
     let (text, records) = public_entropy(&commitment, values)?;
