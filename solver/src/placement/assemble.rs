@@ -253,6 +253,11 @@ fn zero(region: &Region, frame: &Frame) -> Fractional {
     let periods = (frame.first..=frame.last).collect::<Vec<u32>>();
     Fractional {
         merged: vec![0.0; region.cells.len()],
+        partial: region
+            .cells
+            .iter()
+            .map(|c| vec![0.0; c.partial.len()])
+            .collect(),
         placed: region
             .kinds
             .iter()
@@ -283,7 +288,8 @@ fn kind_risk(inputs: &Inputs, region: &Region) -> Vec<f64> {
             .map(|&i| inputs.tier_of(i) as u64)
             .sum();
         let n = cell.enterprises.len() as u64;
-        for b in cell.merged.iter().chain(&cell.split) {
+        let partial = cell.partial.iter().flat_map(|(_, blocks)| blocks);
+        for b in cell.merged.iter().chain(&cell.split).chain(partial) {
             sum[b.kind] += tiers;
             count[b.kind] += n;
         }

@@ -47,6 +47,11 @@ pub struct Cell {
     pub merged: Vec<Block>,
     /// One visit per check.
     pub split: Vec<Block>,
+    /// Under [`CapacityModel::Specialty`] (`dr3`): for a check position j, the merged blocks of
+    /// the pattern without j, and j alone — so a check that cannot be planned does not take its
+    /// whole joint visit with it. Only positions where that differs from `merged` (and from
+    /// `split`), in position order; empty for a cell without a choice.
+    pub partial: Vec<(usize, Vec<Block>)>,
 }
 
 impl Cell {
@@ -288,7 +293,9 @@ pub fn regions(
                 .remove(name)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(pattern, enterprises)| cell(pattern, enterprises, &mut kinds))
+                .map(|(pattern, enterprises)| {
+                    cell(pattern, enterprises, &mut kinds, frame.capacity)
+                })
                 .collect();
             let mut kind_list: Vec<(usize, Kind)> =
                 kinds.into_iter().map(|(k, i)| (i, k)).collect();
@@ -349,7 +356,12 @@ fn union_needs<'a>(needs: impl Iterator<Item = &'a Needs>) -> Needs {
 /// The merged and the split blocks of a pattern. Merging is the greedy stabbing of intervals:
 /// take the check whose window ends first, and with it every check whose window contains that
 /// end; the fewest visits that give every check a period in its window.
-fn cell(pattern: Vec<Check>, enterprises: Vec<usize>, kinds: &mut BTreeMap<Kind, usize>) -> Cell {
+fn cell(
+    pattern: Vec<Check>,
+    enterprises: Vec<usize>,
+    kinds: &mut BTreeMap<Kind, usize>,
+    capacity: CapacityModel,
+) -> Cell {
     let mut kind_of = |positions: &[usize]| -> usize {
         let mut departments: Vec<u16> = positions
             .iter()
@@ -374,10 +386,53 @@ fn cell(pattern: Vec<Check>, enterprises: Vec<usize>, kinds: &mut BTreeMap<Kind,
             checks: vec![p],
         })
         .collect();
-    let mut order: Vec<usize> = (0..pattern.len()).collect();
+    let all: Vec<usize> = (0..pattern.len()).collect();
+    let merged: Vec<Block> = stab(&pattern, &all)
+        .into_iter()
+        .map(|block| Block {
+            kind: kind_of(&block),
+            checks: block,
+        })
+        .collect();
+    let mut partial = Vec::new();
+    if capacity == CapacityModel::Specialty && merged.len() < split.len() {
+        for j in 0..pattern.len() {
+            let rest: Vec<usize> = all.iter().copied().filter(|&p| p != j).collect();
+            let mut blocks = stab(&pattern, &rest);
+            if blocks.len() + 1 >= split.len() || merged.iter().any(|b| b.checks == [j]) {
+                continue; // no saving over split, or the same as merged
+            }
+            blocks.push(vec![j]);
+            blocks.sort();
+            partial.push((
+                j,
+                blocks
+                    .into_iter()
+                    .map(|block| Block {
+                        kind: kind_of(&block),
+                        checks: block,
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    Cell {
+        pattern,
+        enterprises,
+        merged,
+        split,
+        partial,
+    }
+}
+
+/// The greedy stabbing of the windows of the checks at `positions`: take the check whose
+/// window ends first, and with it every check not yet in a block whose window starts by that
+/// end; blocks in that order, each in position order.
+fn stab(pattern: &[Check], positions: &[usize]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = positions.to_vec();
     order.sort_by_key(|&p| (pattern[p].window.1, pattern[p].window.0, p));
     let mut done = vec![false; pattern.len()];
-    let mut merged = Vec::new();
+    let mut out = Vec::new();
     for &p in &order {
         if done[p] {
             continue;
@@ -392,17 +447,9 @@ fn cell(pattern: Vec<Check>, enterprises: Vec<usize>, kinds: &mut BTreeMap<Kind,
         for &q in &block {
             done[q] = true;
         }
-        merged.push(Block {
-            kind: kind_of(&block),
-            checks: block,
-        });
+        out.push(block);
     }
-    Cell {
-        pattern,
-        enterprises,
-        merged,
-        split,
-    }
+    out
 }
 
 /// Inspector classes of one region: certified periods still to plan, capacity left after the
@@ -499,6 +546,7 @@ mod tests {
             vec![check(0, 0, 1, 6), check(1, 1, 4, 12), check(2, 2, 8, 12)],
             vec![7],
             &mut kinds,
+            CapacityModel::Department,
         );
         assert_eq!(c.split.len(), 3);
         assert_eq!(c.merged.len(), 2);
@@ -556,7 +604,12 @@ mod tests {
                 .collect();
             pattern.sort();
             let mut kinds = BTreeMap::new();
-            let c = cell(pattern.clone(), vec![0], &mut kinds);
+            let c = cell(
+                pattern.clone(),
+                vec![0],
+                &mut kinds,
+                CapacityModel::Department,
+            );
             assert_eq!(c.merged.len(), fewest_visits(&pattern), "{pattern:?}");
             // Every merged block has a period inside every window of its checks.
             for b in &c.merged {
@@ -574,6 +627,7 @@ mod tests {
             vec![check(0, 0, 1, 3), check(1, 0, 4, 6)],
             vec![1],
             &mut kinds,
+            CapacityModel::Department,
         );
         assert_eq!(c.merged.len(), 2);
         assert!(!c.has_choice());

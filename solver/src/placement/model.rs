@@ -25,6 +25,8 @@ pub const WEIGHT_LATE_RISK: f64 = 0.001;
 /// The linear program's answer, before rounding.
 pub struct Fractional {
     pub merged: Vec<f64>,
+    /// Per cell, per partial choice (`dr3`).
+    pub partial: Vec<Vec<f64>>,
     /// By kind, then by period offset from the frame's first period; `None` where the period
     /// lies outside the kind's window or lacks certified inspectors.
     pub placed: Vec<Vec<Option<f64>>>,
@@ -41,6 +43,8 @@ pub struct Model<'a> {
     risk: &'a [f64],
     vars: ProblemVariables,
     m: Vec<Option<Variable>>,
+    /// Per cell, per partial choice (`Cell::partial`, `dr3`): enterprises taking it.
+    mp: Vec<Vec<Variable>>,
     x: Vec<Vec<Option<Variable>>>,
     u: Vec<Variable>,
     w: Vec<Vec<Option<Variable>>>,
@@ -65,6 +69,16 @@ impl<'a> Model<'a> {
             .map(|c| {
                 c.has_choice()
                     .then(|| vars.add(variable().min(0).max(c.enterprises.len() as f64)))
+            })
+            .collect();
+        let mp = region
+            .cells
+            .iter()
+            .map(|c| {
+                c.partial
+                    .iter()
+                    .map(|_| vars.add(variable().min(0).max(c.enterprises.len() as f64)))
+                    .collect()
             })
             .collect();
         let periods = frame.first..=frame.last;
@@ -120,6 +134,7 @@ impl<'a> Model<'a> {
             risk,
             vars,
             m,
+            mp,
             x,
             u,
             w,
@@ -153,6 +168,14 @@ impl<'a> Model<'a> {
                         demand[b.kind].0 -= m;
                         demand[b.kind].1 += n;
                     }
+                    for ((_, blocks), &mp) in cell.partial.iter().zip(&self.mp[c]) {
+                        for b in blocks {
+                            demand[b.kind].0 += mp;
+                        }
+                        for b in &cell.split {
+                            demand[b.kind].0 -= mp;
+                        }
+                    }
                 }
                 None => {
                     for b in &cell.merged {
@@ -169,6 +192,18 @@ impl<'a> Model<'a> {
                 (placed + self.u[v] - merged).eq(fixed)
             })
             .collect()
+    }
+
+    /// A cell's choices share its enterprises: merged plus partial merges ≤ |c| (`dr3`).
+    fn one_choice_per_enterprise(&self) -> Vec<Constraint> {
+        let mut out = Vec::new();
+        for (c, cell) in self.region.cells.iter().enumerate() {
+            if let (Some(m), false) = (self.m[c], self.mp[c].is_empty()) {
+                let taken: Expression = self.mp[c].iter().copied().sum::<Expression>() + m;
+                out.push(taken.leq(cell.enterprises.len() as f64));
+            }
+        }
+        out
     }
 
     /// Inspectors per department per visit: each visit of a department in a period takes k of
@@ -333,6 +368,12 @@ impl<'a> Model<'a> {
                 obj -= WEIGHT_VISIT * saved * *m;
             }
         }
+        for (cell, mp) in self.region.cells.iter().zip(&self.mp) {
+            for ((_, blocks), &mp) in cell.partial.iter().zip(mp) {
+                let saved = (cell.split.len() - blocks.len()) as f64;
+                obj -= WEIGHT_VISIT * saved * mp;
+            }
+        }
         for &peak in self.peak.values() {
             obj += WEIGHT_PEAK_LOAD * peak;
         }
@@ -351,6 +392,7 @@ impl<'a> Model<'a> {
         constraints.extend(self.class_capacity());
         constraints.extend(self.one_place_per_visit());
         constraints.extend(self.specialists_suffice());
+        constraints.extend(self.one_choice_per_enterprise());
         let mut objective = Expression::from(0.0);
         for (v, kind) in self.region.kinds.iter().enumerate() {
             objective += kind.checks as f64 * self.u[v];
@@ -377,9 +419,16 @@ impl<'a> Model<'a> {
         constraints.extend(self.one_place_per_visit());
         constraints.extend(self.balanced_load());
         constraints.extend(self.specialists_suffice());
+        constraints.extend(self.one_choice_per_enterprise());
         let objective = self.objective();
         let Model {
-            vars, m, x, u, w, ..
+            vars,
+            m,
+            mp,
+            x,
+            u,
+            w,
+            ..
         } = self;
         let mut problem = vars.minimise(objective).using(microlp);
         for c in constraints {
@@ -390,6 +439,10 @@ impl<'a> Model<'a> {
             merged: m
                 .iter()
                 .map(|m| m.map_or(0.0, |m| solution.value(m)))
+                .collect(),
+            partial: mp
+                .iter()
+                .map(|row| row.iter().map(|&v| solution.value(v)).collect())
                 .collect(),
             placed: x
                 .iter()

@@ -244,7 +244,7 @@ pub fn decide(region: &Region, frame: &Frame, table: &Table, f: &Fractional) -> 
     }
     d.allocation = alloc;
     debug_assert_eq!(
-        kind_demand(region, &d.merged),
+        kind_demand(region, &d.merged, &d.partial),
         (0..region.kinds.len())
             .map(|v| d.placed[v].iter().sum::<u64>() + d.unplaced[v])
             .collect::<Vec<_>>()

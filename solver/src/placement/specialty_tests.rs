@@ -317,3 +317,86 @@ fn a_team_no_assignment_can_form_is_reported_as_such() {
     assert!(!teams.contains_key("V2"));
     assert_eq!(teams.len(), 2);
 }
+
+/// `n` enterprises of one region checked by SCJG, STHJ and XFJY in overlapping windows; XFJY
+/// has inspectors of `xfjy` capacity.
+fn three_departments(n: usize, xfjy: u32) -> Inputs {
+    let mut f: BTreeMap<String, String> = BTreeMap::new();
+    f.insert(
+        "policy.csv".into(),
+        "key,value\nyear,2026\nas_of,2026-01-01\nperiods,month\nvisit_cap_a,4\nvisit_cap_b,4\nvisit_cap_c,4\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n".into(),
+    );
+    let mut rows: Vec<String> = (0..n)
+        .map(|i| {
+            let u = Uscc::with_check(&format!("91440305MA{i:07}")).unwrap();
+            format!("{u},440305,C1391,D,false")
+        })
+        .collect();
+    rows.sort();
+    f.insert(
+        "population.csv".into(),
+        format!(
+            "uscc,region,industry,tier,key_supervision\n{}\n",
+            rows.join("\n")
+        ),
+    );
+    f.insert(
+        "items.csv".into(),
+        "code,department,industries,specialty\nSCJG-1,SCJG,,\nSTHJ-1,STHJ,,\nXFJY-1,XFJY,,\n"
+            .into(),
+    );
+    let mut list = Vec::new();
+    for d in ["SCJG", "STHJ", "XFJY"] {
+        for k in 0..3 {
+            let capacity = if d == "XFJY" { xfjy } else { 200 };
+            list.push(format!(
+                "{d}-440305-{k},{d},440305,2024-01-01,2028-12-31,,{capacity}"
+            ));
+        }
+    }
+    list.sort();
+    f.insert(
+        "inspectors.csv".into(),
+        format!(
+            "id,department,region,valid_from,valid_until,specialties,capacity\n{}\n",
+            list.join("\n")
+        ),
+    );
+    f.insert("conflicts.csv".into(), "inspector,uscc\n".into());
+    f.insert("history.csv".into(), crate::inputs::empty_history());
+    f.insert(
+        "tasks.csv".into(),
+        "id,department,group,items,regions,industries,quota_a,quota_b,quota_c,quota_d,period_from,period_to\n\
+         SCJG-G,SCJG,SCJG-G,SCJG-1,,,,,,1/1,1,6\n\
+         STHJ-G,STHJ,STHJ-G,STHJ-1,,,,,,1/1,4,9\n\
+         XFJY-G,XFJY,XFJY-G,XFJY-1,,,,,,1/1,3,12\n"
+            .into(),
+    );
+    Inputs::parse(&f).expect("valid city")
+}
+
+#[test]
+fn a_short_department_does_not_split_the_rest_of_a_joint_visit() {
+    // XFJY can make 3 visits a year (three inspectors, capacity 2, two per visit); the other
+    // two checks of every enterprise still share one visit under dr3.
+    let inputs = three_departments(30, 2);
+    let annual = Annual::default();
+    let dr2 = draw(&inputs, &annual, &SEED, Method::Dr2);
+    let dr3 = draw(&inputs, &annual, &SEED, Method::Dr3);
+    check(&inputs, &annual, &dr3).unwrap();
+    let rows = bounds(&dr3, &inputs);
+    assert_eq!(rows[0].checks, 90);
+    assert_eq!(rows[0].planned, 60 + 3, "{:?}", rows[0]);
+    assert_eq!(rows[0].visits, rows[0].visits_bound, "{:?}", rows[0]);
+    assert_eq!(rows[0].visits, 30);
+    let split =
+        |plan: &crate::placement::Plan| plan.visits.iter().filter(|v| v.groups.len() == 1).count();
+    assert!(
+        split(&dr3) < split(&dr2),
+        "dr2 {} dr3 {}",
+        split(&dr2),
+        split(&dr3)
+    );
+    assert!(dr3.to_files(&inputs)["merges.csv"]
+        .starts_with("region,pattern,enterprises,visits_merged,visits_split,merged,partial\n"));
+}

@@ -226,20 +226,30 @@ impl Plan {
                         cell.split.len().to_string(),
                         plan.decision.merged[c].to_string(),
                     ]);
+                    if self.frame.capacity == CapacityModel::Specialty {
+                        let taken = cell.partial.iter().zip(&plan.decision.partial[c]);
+                        let row = rows.last_mut().expect("pushed");
+                        row.push(list(
+                            taken
+                                .filter(|(_, &n)| n > 0)
+                                .map(|((j, _), n)| format!("{}:{n}", j + 1)),
+                        ));
+                    }
                 }
             }
         }
-        csv_text(
-            &[
-                "region",
-                "pattern",
-                "enterprises",
-                "visits_merged",
-                "visits_split",
-                "merged",
-            ],
-            rows.into_iter(),
-        )
+        let mut header = vec![
+            "region",
+            "pattern",
+            "enterprises",
+            "visits_merged",
+            "visits_split",
+            "merged",
+        ];
+        if self.frame.capacity == CapacityModel::Specialty {
+            header.push("partial");
+        }
+        csv_text(&header, rows.into_iter())
     }
 
     fn departments(&self, ds: &[u16]) -> String {
