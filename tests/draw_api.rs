@@ -225,7 +225,7 @@ both!(
         app.load_fixtures().await;
         let planner = app.token(Role::Planner, None).await;
         let tasks = TASKS.replace(",1,4\n", ",1,12\n");
-        let mut body = json!({ "batch": "2026-plan", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": tasks, "policy_csv": MONTHS, "method": "dr3" });
+        let mut body = json!({ "batch": "2026-plan", "sources": ["lottery:福彩3D:2026001:2026-01-02"], "allow_past_entropy": true, "tasks_csv": tasks, "policy_csv": MONTHS, "method": "dr4" });
         let (status, err) = send(app.post("/api/v1/draws").bearer_auth(&planner).json(&body)).await;
         assert_eq!(status, 422, "{err}");
         assert_eq!(err["code"], "invalid_method");

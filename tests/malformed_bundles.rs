@@ -313,8 +313,8 @@ fn malformed_dr2_bundles_are_errors_naming_file_and_line() {
                 std::fs::write(b.join("manifest.json"), m).unwrap()
             },
             expect: vec![
-                expect("report", 2, "plan report needs a dr2 bundle"),
-                expect("replan", 2, "only a run or revealed dr2 bundle"),
+                expect("report", 2, "plan report needs a dr2 or dr3 bundle"),
+                expect("replan", 2, "only a run or revealed dr2 or dr3 bundle"),
                 expect("verify", 1, "manifest.json: method"),
             ],
         },

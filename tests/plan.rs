@@ -340,5 +340,9 @@ fn bad_plan_input_is_refused_with_file_line_and_column() {
         &format!("{}/../dr1/demo-lottery", VECTORS),
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("needs a dr2 bundle"), "{}", text(&out));
+    assert!(
+        text(&out).contains("needs a dr2 or dr3 bundle"),
+        "{}",
+        text(&out)
+    );
 }

@@ -145,5 +145,9 @@ mod tests {
         assert_eq!(Method::Dr2.team_rule(), TeamRule::Budget);
         assert_eq!(Method::Dr2.key_supervision(), KeySupervision::EveryTask);
         assert_eq!(Method::Dr2.capacity_model(), CapacityModel::Department);
+        assert_eq!(Method::Dr1.key_supervision(), KeySupervision::EveryTask);
+        assert!(Method::Dr3.places_annually());
+        assert_eq!(Method::Dr3.team_rule(), TeamRule::Budget);
+        assert_eq!(Method::Dr3.key_supervision(), KeySupervision::PerDepartment);
     }
 }

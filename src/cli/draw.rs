@@ -13,6 +13,7 @@ use std::path::PathBuf;
 pub enum Method {
     Dr1,
     Dr2,
+    Dr3,
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,10 +49,11 @@ pub enum DrawCommand {
         #[arg(long = "source", required = true)]
         sources: Vec<String>,
         /// dr1: the draw with dr1 periods and teams; dr2: the annual plan, optimized (joint
-        /// visits across groups, periods, inspector capacity; docs/plan-model.md).
+        /// visits across groups, periods, inspector capacity; docs/plan-model.md); dr3: the
+        /// annual plan with key supervision per department (docs/plan-model.md, "Method dr3").
         #[arg(long, value_enum, default_value_t = Method::Dr1)]
         method: Method,
-        /// dr2 only: complaint-driven checks (uscc,department,period), which count toward caps
+        /// dr2 and dr3 only: complaint-driven checks (uscc,department,period), which count toward caps
         /// and use inspectors but not random quotas.
         #[arg(long)]
         complaints: Option<PathBuf>,
@@ -112,10 +114,15 @@ pub async fn draw(db_url: &str, command: DrawCommand) -> Result<(), Failure> {
         } => {
             let method = match method {
                 Method::Dr1 if complaints.is_some() => {
-                    return Err(Failure::input("--complaints needs --method dr2"))
+                    return Err(Failure::input("--complaints needs --method dr2 or dr3"))
                 }
                 Method::Dr1 => steps::Method::Dr1,
-                Method::Dr2 => steps::Method::Dr2 {
+                Method::Dr2 | Method::Dr3 => steps::Method::Annual {
+                    method: if method == Method::Dr2 {
+                        dualdraw_solver::Method::Dr2
+                    } else {
+                        dualdraw_solver::Method::Dr3
+                    },
                     complaints: read_named(&complaints)?,
                 },
             };

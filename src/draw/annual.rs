@@ -28,27 +28,42 @@ pub struct Previous {
     pub secret: [u8; 32],
 }
 
-/// Freezes a `dr2` batch: the `dr1` inputs, the annual files, the commitment.
+/// Freezes an annual batch (`dr2`, `dr3`): the inputs of `dr1` (with `key-supervision.csv`
+/// under key supervision per department), the annual files, the commitment.
 pub fn prepare(
     bundle: &Bundle,
     batch: &str,
     inputs: &Inputs,
     annual: &Annual,
+    method: Method,
     sources: Vec<Json>,
 ) -> Result<prepare::Commitment, PrepareError> {
     let secret = prepare::write(bundle, batch, inputs, sources)?.secret;
-    let digest = commit(bundle, annual, None)?;
+    let digest = commit(bundle, annual, None, method)?;
     Ok(prepare::Commitment { digest, secret })
 }
 
-/// Adds the annual files to a bundle prepared as `dr1` and commits to them as `dr2`.
+/// The method of a run or revealed annual bundle to re-plan: a re-plan keeps it.
+pub fn replanned_method(old: &Bundle) -> Result<Method, StepError> {
+    let manifest = old.read_json("manifest.json")?;
+    match manifest["method"].as_str().and_then(Method::parse) {
+        Some(m) if m.places_annually() => Ok(m),
+        _ => Err(input(format!(
+            "{}: only a run or revealed dr2 or dr3 bundle can be re-planned",
+            old.dir.display()
+        ))),
+    }
+}
+
+/// Adds the annual files to a bundle prepared as `dr1` and commits to them as `method`.
 fn commit(
     bundle: &Bundle,
     annual: &Annual,
     previous: Option<&Previous>,
+    method: Method,
 ) -> Result<String, PrepareError> {
     let mut commitment = bundle.read_json("commitment.json")?;
-    commitment["method"] = json!(Method::Dr2.id());
+    commitment["method"] = json!(method.id());
     for (name, text) in annual.to_files() {
         bundle.write(&format!("inputs/{name}"), &text)?;
         commitment["inputs"][name] = json!(sha256_hex(text.as_bytes()));
@@ -80,11 +95,10 @@ pub fn replan(
     secret_file: &Path,
 ) -> Result<prepare::Commitment, StepError> {
     let manifest = old.read_json("manifest.json")?;
-    if manifest["method"] != Method::Dr2.id()
-        || !matches!(manifest["state"].as_str(), Some("run" | "revealed"))
-    {
+    let method = replanned_method(old)?;
+    if !matches!(manifest["state"].as_str(), Some("run" | "revealed")) {
         return Err(input(format!(
-            "{}: only a run or revealed dr2 bundle can be re-planned",
+            "{}: only a run or revealed dr2 or dr3 bundle can be re-planned",
             old.dir.display()
         )));
     }
@@ -125,7 +139,7 @@ pub fn replan(
         .cloned()
         .unwrap_or_default();
     prepare::write(out, batch, inputs, sources).map_err(|e| input(e.to_string()))?;
-    let digest = commit(out, &annual, Some(&previous)).map_err(|e| input(e.to_string()))?;
+    let digest = commit(out, &annual, Some(&previous), method).map_err(|e| input(e.to_string()))?;
     Ok(prepare::Commitment { digest, secret })
 }
 

@@ -8,7 +8,7 @@
 //! import cannot put two states into one commitment. The rows are turned into solver inputs off
 //! the async workers ([`Snapshot::inputs`] is blocking).
 
-use super::prepare::{apply_records, assemble, Parts};
+use super::prepare::{apply_records, assemble, split_departments, Parts};
 use crate::credit::record::CreditRecord;
 use crate::credit::rules::RuleTable;
 use crate::credit::store as credit_store;
@@ -16,7 +16,7 @@ use crate::db::{Backend, Db};
 use crate::registry::store as registry;
 use dualdraw_solver::inputs::{InputError, Inputs};
 use dualdraw_solver::inputs::{Inspector, Item, Population};
-use dualdraw_solver::{Tier, Uscc};
+use dualdraw_solver::{Method, Tier, Uscc};
 use sqlx::{Acquire, Executor};
 use std::collections::BTreeMap;
 
@@ -33,7 +33,7 @@ fn corrupt(what: String) -> sqlx::Error {
     sqlx::Error::Decode(what.into())
 }
 
-type EnterpriseRow = (String, String, String, String, i64);
+type EnterpriseRow = (String, String, String, String, i64, String);
 
 /// The rows of one consistent read of the directories.
 pub struct Snapshot {
@@ -65,7 +65,7 @@ impl Snapshot {
                 .await?;
         }
         let enterprises = sqlx::query_as::<_, EnterpriseRow>(
-            "SELECT uscc, region, industry, base_tier, key_supervision FROM enterprises WHERE status = 'operating' ORDER BY uscc",
+            "SELECT uscc, region, industry, base_tier, key_supervision, key_departments FROM enterprises WHERE status = 'operating' ORDER BY uscc",
         )
         .fetch_all(&mut *tx)
         .await?;
@@ -87,19 +87,25 @@ impl Snapshot {
     pub fn inputs(
         self,
         rules: &RuleTable,
+        method: Method,
         policy: String,
         tasks: String,
         history: String,
     ) -> Result<Inputs, FromDbError> {
         let mut population = Population::new();
-        for (uscc, region, industry, tier, key) in self.enterprises {
+        let mut key_departments = BTreeMap::new();
+        for (uscc, region, industry, tier, key, departments) in self.enterprises {
+            let uscc = Uscc::parse(&uscc).map_err(|e| corrupt(e.to_string()))?;
             population.push(
-                Uscc::parse(&uscc).map_err(|e| corrupt(e.to_string()))?,
+                uscc,
                 &region,
                 &industry,
                 Tier::parse(&tier).map_err(|e| corrupt(e.to_string()))?,
                 key != 0,
             );
+            if !departments.is_empty() {
+                key_departments.insert(uscc, split_departments(&departments));
+            }
         }
         let items: BTreeMap<String, Item> = self
             .items
@@ -141,9 +147,11 @@ impl Snapshot {
             items,
             inspectors,
             conflicts,
+            key_departments,
         };
         let history = with_recorded(history, &self.recorded);
-        let mut inputs = assemble(parts, policy, tasks, history).map_err(FromDbError::Input)?;
+        let mut inputs =
+            assemble(parts, method, (policy, tasks, history)).map_err(FromDbError::Input)?;
         let mut records: BTreeMap<Uscc, Vec<_>> = BTreeMap::new();
         for r in self.records {
             records.entry(r.uscc).or_default().push(r);

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use dualdraw_solver::inputs::population_csv::{write_population, Digester};
 use dualdraw_solver::inputs::Inputs;
 use dualdraw_solver::inputs::{Inspector, Item, Periods, Policy, Population};
-use dualdraw_solver::{merkle, Tier, Uscc};
+use dualdraw_solver::{merkle, Method, Tier, Uscc};
 use rand::RngCore;
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,8 +82,8 @@ fn day(v: &Value) -> NaiveDate {
     NaiveDate::parse_from_str(&text(v), "%Y-%m-%d").expect("normalized by the importer")
 }
 
-/// The frozen inputs of the batch in `dir` (blocking).
-pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
+/// The frozen inputs of the batch in `dir` for `method` (blocking).
+pub fn inputs_from_dir(dir: &Path, method: Method) -> Result<Inputs, PrepareError> {
     let rules = RuleTable::builtin();
     let read_text = |name: &str, required: bool| -> Result<String, PrepareError> {
         let path = dir.join(name);
@@ -100,15 +100,20 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
     let tasks_text = read_text("tasks.csv", true)?;
     let history_text = read_text("history.csv", false)?;
     let mut population = Population::new();
+    let mut key_departments = BTreeMap::new();
     read_kind(dir, "enterprises.csv", Kind::Enterprises, &rules, |v| {
         if str_of(&v[5]) == "operating" {
+            let uscc = Uscc::parse(str_of(&v[0])).expect("validated");
             population.push(
-                Uscc::parse(str_of(&v[0])).expect("validated"),
+                uscc,
                 str_of(&v[2]),
                 str_of(&v[3]),
                 Tier::parse(str_of(&v[6])).expect("validated"),
                 v[7] == Value::Int(1),
             );
+            if !str_of(&v[8]).is_empty() {
+                key_departments.insert(uscc, split_departments(str_of(&v[8])));
+            }
         }
     })?;
     let mut items = BTreeMap::new();
@@ -155,8 +160,10 @@ pub fn inputs_from_dir(dir: &Path) -> Result<Inputs, PrepareError> {
         items,
         inspectors,
         conflicts,
+        key_departments,
     };
-    let mut inputs = assemble(parts, policy_text, tasks_text, history_text).map_err(|errs| {
+    let texts = (policy_text, tasks_text, history_text);
+    let mut inputs = assemble(parts, method, texts).map_err(|errs| {
         PrepareError::Input(
             errs.iter()
                 .map(|e| format!("{}: {e}", dir.display()))
@@ -175,15 +182,26 @@ pub struct Parts {
     pub items: BTreeMap<String, Item>,
     pub inspectors: Vec<Inspector>,
     pub conflicts: BTreeSet<(String, Uscc)>,
+    /// The departments that hold each enterprise under key supervision (the registry's
+    /// `key_departments`, `docs/import-formats.md`); enterprises without any are absent.
+    pub key_departments: BTreeMap<Uscc, Vec<String>>,
 }
 
-/// Validated inputs from the directories and the texts of `policy.csv`, `tasks.csv` and
-/// `history.csv` (canonical formats of `docs/draw-protocol.md` §2).
+/// The departments of a `key_departments` value (`;`-joined, normalized by the importer).
+pub fn split_departments(s: &str) -> Vec<String> {
+    s.split(';')
+        .filter(|d| !d.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Validated inputs for `method` from the directories and the texts of `policy.csv`,
+/// `tasks.csv` and `history.csv` (canonical formats of `docs/draw-protocol.md` §2), with the
+/// key supervision the method reads (`Inputs::set_key_supervision`).
 pub fn assemble(
     mut parts: Parts,
-    policy: String,
-    tasks: String,
-    history: String,
+    method: Method,
+    (policy, tasks, history): (String, String, String),
 ) -> Result<Inputs, Vec<dualdraw_solver::inputs::InputError>> {
     parts.population.sort();
     let placeholder = Inputs {
@@ -201,6 +219,7 @@ pub fn assemble(
         conflicts: parts.conflicts,
         history: Vec::new(),
         tasks: Vec::new(),
+        key_departments: None,
     };
     // The small files go through their canonical text (normalized and checked like a bundle's);
     // the population is already in its parsed form, which its text would give back.
@@ -212,7 +231,9 @@ pub fn assemble(
     files.insert("policy.csv".into(), policy);
     files.insert("tasks.csv".into(), tasks);
     files.insert("history.csv".into(), history);
-    Inputs::parse_with(&files, Some((parts.population, Vec::new())))
+    let mut inputs = Inputs::parse_with(&files, Some((parts.population, Vec::new())))?;
+    inputs.set_key_supervision(method, &parts.key_departments);
+    Ok(inputs)
 }
 
 /// Replaces base tiers by the effective tier on the policy's date.

@@ -189,6 +189,7 @@ impl Enterprises {
                 status,
                 base_tier: tier,
                 key_supervision,
+                key_departments: Vec::new(),
             },
             region,
             risk: industry.risk,

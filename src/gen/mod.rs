@@ -22,6 +22,7 @@ mod names;
 mod repairs;
 mod rng;
 mod spool;
+mod staffing;
 mod tasks;
 
 pub use codes::City;
@@ -140,9 +141,13 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
     let mut summary = GenSummary {
         departments: write_departments(&out.join(DEPARTMENTS_FILE), &departments)?,
         items: write_items(&out.join(ITEMS), &departments)?,
-        tasks: tasks::write(out, &departments, params.periods)?,
         ..GenSummary::default()
     };
+    let monthly = params.periods == dualdraw_solver::inputs::Periods::Month;
+    if !monthly {
+        summary.tasks = tasks::write(out, &departments, params.periods, None)?;
+    }
+    let mut staffing = staffing::Staffing::new(&departments);
 
     let stream = enterprises::Enterprises::new(params.city, params.enterprises, params.seed);
     let regions = stream.regions().to_vec();
@@ -158,7 +163,11 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
     let mut conflicts =
         inspectors::Conflicts::new(params.seed, params.enterprises, &officers, &regions);
     let mut credit = credit::CreditGenerator::new(params.seed, departments.clone());
-    let mut spools = spool::Spools::create(out, params.city.document_abbreviation(), departments)?;
+    let mut spools = spool::Spools::create(
+        out,
+        params.city.document_abbreviation(),
+        departments.clone(),
+    )?;
     let mut w = writer(&out.join(ENTERPRISES))?;
     w.write_record([
         "uscc",
@@ -169,6 +178,7 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
         "status",
         "base_tier",
         "key_supervision",
+        "key_departments",
     ])?;
     let bar = crate::progress::global().items("generating enterprises", Some(params.enterprises));
     for (index, mut g) in stream.enumerate() {
@@ -181,7 +191,16 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
             g.enterprise.status = EnterpriseStatus::Revoked;
         }
         conflicts.observe(index as u64, g.region, g.enterprise.uscc, &officers);
+        if g.enterprise.key_supervision {
+            g.enterprise.key_departments = staffing::holders(&g.enterprise.industry, &departments)
+                .into_iter()
+                .map(String::from)
+                .collect();
+        }
         let e = &g.enterprise;
+        if monthly && e.status == EnterpriseStatus::Operating {
+            staffing.observe(&e.industry, e.base_tier, &e.key_departments);
+        }
         w.write_record([
             e.uscc.as_str(),
             &e.name,
@@ -191,10 +210,15 @@ pub fn generate(params: &GenParams, out: &Path) -> io::Result<GenSummary> {
             e.status.as_str(),
             e.base_tier.as_str(),
             if e.key_supervision { "true" } else { "false" },
+            &e.key_departments.join(";"),
         ])?;
         summary.enterprises += 1;
     }
     w.flush()?;
+    if monthly {
+        let quotas = staffing.quotas(&officers, tasks::YEAR, tasks::INSPECTORS_PER_DEPARTMENT);
+        summary.tasks = tasks::write(out, &departments, params.periods, Some(&quotas))?;
+    }
     summary.conflicts = write_conflicts(&out.join(CONFLICTS), conflicts)?;
 
     spools.flush()?;

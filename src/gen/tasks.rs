@@ -8,8 +8,14 @@
 use super::departments::DepartmentSpec;
 use crate::registry::model::ItemKind;
 use dualdraw_solver::inputs::{empty_history, Periods, TASKS_HEADER};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
+
+/// The year of the generated policy.
+pub const YEAR: i32 = 2026;
+/// Inspectors per department per visit of the generated policy.
+pub const INSPECTORS_PER_DEPARTMENT: u64 = 2;
 
 /// Departments whose general checks are joint, by group.
 const JOINT: [(&str, &[&str]); 2] = [
@@ -59,8 +65,17 @@ fn window(
     }
 }
 
+/// Quotas A–D of a year planned by month, by (department, kind of items), set from the staff
+/// (`super::staffing`); a quarter's tasks use the constant ratios above.
+pub type Quotas = BTreeMap<(&'static str, ItemKind), [String; 4]>;
+
 /// Writes `tasks.csv`, `policy.csv` and an empty `history.csv`; returns the number of tasks.
-pub fn write(out: &Path, departments: &[&DepartmentSpec], periods: Periods) -> io::Result<u64> {
+pub fn write(
+    out: &Path,
+    departments: &[&DepartmentSpec],
+    periods: Periods,
+    staffed: Option<&Quotas>,
+) -> io::Result<u64> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_path(out.join("tasks.csv"))?;
@@ -75,6 +90,10 @@ pub fn write(out: &Path, departments: &[&DepartmentSpec], periods: Periods) -> i
             ("G", ItemKind::General, general, group_of(d.code)),
             ("K", ItemKind::Key, key, ""),
         ] {
+            let quotas: [String; 4] = match staffed.and_then(|s| s.get(&(d.code, kind))) {
+                Some(q) => q.clone(),
+                None => quotas.map(String::from),
+            };
             let items: Vec<String> = d
                 .items
                 .iter()
@@ -110,7 +129,7 @@ pub fn write(out: &Path, departments: &[&DepartmentSpec], periods: Periods) -> i
         Periods::Month => "month",
     };
     p.write_all(
-        format!("key,value\nyear,2026\nas_of,2026-01-01\nperiods,{periods}\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,2\nexclusion_months,12\n").as_bytes(),
+        format!("key,value\nyear,{YEAR}\nas_of,{YEAR}-01-01\nperiods,{periods}\nvisit_cap_a,1\nvisit_cap_b,1\nvisit_cap_c,2\nvisit_cap_d,4\ninspectors_per_department,{INSPECTORS_PER_DEPARTMENT}\nexclusion_months,12\n").as_bytes(),
     )?;
     std::fs::write(out.join("history.csv"), empty_history())?;
     Ok(rows.len() as u64)

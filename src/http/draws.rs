@@ -115,7 +115,7 @@ pub struct Prepared {
     path = "/draws",
     tag = "draws",
     summary = "Prepare a draw: freeze the directories with the submitted tasks, policy and history and commit",
-    description = "Who may call: admin, planner.\n\nFreezes the database's enterprises (effective tier on the policy's as_of), items, inspectors and conflicts with the submitted tasks, policy and history (canonical CSV of docs/draw-protocol.md) and commits; method dr1 (default) or dr2 (the annual plan, docs/plan-model.md, with optional complaints_csv: uscc,department,period).",
+    description = "Who may call: admin, planner.\n\nFreezes the database's enterprises (effective tier on the policy's as_of), items, inspectors and conflicts with the submitted tasks, policy and history (canonical CSV of docs/draw-protocol.md) and commits; method dr1 (default), dr2 (the annual plan, docs/plan-model.md, with optional complaints_csv: uscc,department,period) or dr3 (the annual plan with key supervision per department, docs/plan-model.md \"Method dr3\").",
     request_body = NewDraw,
     security(("bearer" = [])),
     responses(
@@ -143,11 +143,12 @@ pub async fn prepare(
         "dr1" if new.complaints_csv.is_some() => {
             return Err(Error::unprocessable(
                 "invalid_inputs",
-                "complaints_csv needs method dr2",
+                "complaints_csv needs method dr2 or dr3",
             ))
         }
         "dr1" => steps::Method::Dr1,
-        "dr2" => steps::Method::Dr2 {
+        id @ ("dr2" | "dr3") => steps::Method::Annual {
+            method: dualdraw_solver::Method::parse(id).expect("a known method"),
             complaints: new
                 .complaints_csv
                 .map(|t| ("complaints_csv".to_string(), t)),
@@ -155,7 +156,7 @@ pub async fn prepare(
         other => {
             return Err(Error::unprocessable(
                 "invalid_method",
-                format!("method '{other}': use dr1 or dr2"),
+                format!("method '{other}': use dr1, dr2 or dr3"),
             ))
         }
     };

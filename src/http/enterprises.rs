@@ -53,6 +53,11 @@ pub struct EnterpriseView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub key_supervision: Option<bool>,
+    /// 重点监管部门: the departments that keep it under key supervision (method dr3), staff and
+    /// the enterprise itself only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub key_departments: Option<Vec<String>>,
 }
 
 /// Registration data; classification only when `privileged`.
@@ -66,6 +71,7 @@ fn view(e: &Enterprise, privileged: bool) -> EnterpriseView {
         status: e.status,
         base_tier: privileged.then(|| e.base_tier.as_str().to_string()),
         key_supervision: privileged.then_some(e.key_supervision),
+        key_departments: privileged.then(|| e.key_departments.clone()),
     }
 }
 

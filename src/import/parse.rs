@@ -49,6 +49,17 @@ fn industries(s: &str) -> Result<String, String> {
     Ok(codes.join(";"))
 }
 
+/// Department codes, `;`-joined, sorted and unique (`key_departments`).
+fn departments(s: &str) -> Result<String, String> {
+    let mut codes = split_list(s)
+        .iter()
+        .map(|c| code(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    codes.sort();
+    codes.dedup();
+    Ok(codes.join(";"))
+}
+
 fn normalized_list(s: &str) -> String {
     let mut parts = split_list(s);
     parts.sort();
@@ -76,6 +87,8 @@ pub fn enterprise(row: &mut Row) -> Option<Vec<Value>> {
             .map(|t| text(t.as_str())),
         row.optional("key_supervision", parse_flag)
             .map(|f| flag(f.unwrap_or(false))),
+        row.optional("key_departments", departments)
+            .map(|d| text(d.unwrap_or_default())),
     ];
     all(values)
 }

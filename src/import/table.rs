@@ -71,6 +71,7 @@ pub const ENTERPRISES: TableSpec = TableSpec {
         opt("status", &["经营状态", "登记状态"]),
         col("base_tier", &["信用风险分类", "风险分类", "信用分类"]),
         opt("key_supervision", &["重点监管", "是否重点监管"]),
+        opt("key_departments", &["重点监管部门"]),
     ],
     types: &[
         ColType::Text,
@@ -81,6 +82,7 @@ pub const ENTERPRISES: TableSpec = TableSpec {
         ColType::Text,
         ColType::Text,
         ColType::Flag,
+        ColType::Text,
     ],
     key: &["uscc"],
     refs: &[],

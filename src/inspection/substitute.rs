@@ -151,7 +151,7 @@ pub fn choose_enterprise(
     job: &Job,
     taken: &BTreeSet<String>,
 ) -> Result<(usize, u64), String> {
-    if !matches!(f.method.as_str(), "dr1" | "dr2") {
+    if !matches!(f.method.as_str(), "dr1" | "dr2" | "dr3") {
         return Err(format!(
             "method {} publishes no (ξ, USCC) order to take a substitute from",
             f.method

@@ -101,17 +101,20 @@ pub struct Report {
     pub bound: Option<Bound>,
 }
 
-/// Reads a run or revealed `dr2` bundle's plan and reports on it.
+/// Reads a run or revealed annual (`dr2`, `dr3`) bundle's plan and reports on it.
 pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
     let manifest = bundle.read_json("manifest.json")?;
-    let method = manifest["method"].as_str().unwrap_or("");
-    if method != dualdraw_solver::Method::Dr2.id() && method != dualdraw_solver::Method::Dr3.id() {
+    let method = manifest["method"]
+        .as_str()
+        .and_then(dualdraw_solver::Method::parse)
+        .filter(|m| m.places_annually());
+    let Some(method) = method else {
         return Err(BundleError::Invalid(format!(
-            "{}: plan report needs a dr2 bundle (this one is {})",
+            "{}: plan report needs a dr2 or dr3 bundle (this one is {})",
             bundle.dir.display(),
             manifest["method"]
         )));
-    }
+    };
     if !matches!(manifest["state"].as_str(), Some("run" | "revealed")) {
         return Err(BundleError::Invalid(format!(
             "{}: not run yet; nothing to report",
@@ -127,7 +130,7 @@ pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
     let (unplanned_checks, teams_not_formed) = rows::unplanned_and_failures(bundle)?;
     let mut r = Report {
         batch: batch.to_string(),
-        method: method.to_string(),
+        method: method.id().to_string(),
         visits: visits.len() as u64,
         joint_visits: 0,
         department_checks: 0,

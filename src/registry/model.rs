@@ -127,6 +127,9 @@ pub struct Enterprise {
     pub base_tier: Tier,
     /// 重点监管: full coverage instead of sampling.
     pub key_supervision: bool,
+    /// 重点监管部门: the departments that keep it under key supervision, sorted (empty: the
+    /// flag alone, i.e. every department, `docs/domain.md`, "Key supervision").
+    pub key_departments: Vec<String>,
 }
 
 /// A participating department (市场监管, 生态环境, …).

@@ -29,7 +29,7 @@ pub struct Found {
 /// they are not found, the record's when there is none.
 const SQL: &str = "SELECT k.role AS k_role, k.scope AS k_scope, k.label AS k_label, \
     e.uscc, e.name, e.region, e.industry, e.registered_on, e.status, e.base_tier, \
-    e.key_supervision, r.id AS r_id, r.kind AS r_kind, r.department AS r_department, \
+    e.key_supervision, e.key_departments, r.id AS r_id, r.kind AS r_kind, r.department AS r_department, \
     r.document_no AS r_document_no, r.decided_on AS r_decided_on, \
     r.publicity_min_until AS r_publicity_min_until, \
     r.publicity_max_until AS r_publicity_max_until, \
@@ -54,6 +54,7 @@ struct ProfileRow {
     status: Option<String>,
     base_tier: Option<String>,
     key_supervision: Option<i64>,
+    key_departments: Option<String>,
     r_id: Option<i64>,
     r_kind: Option<String>,
     r_department: Option<String>,
@@ -137,6 +138,7 @@ impl ProfileRow {
             status: self.status.clone()?,
             base_tier: self.base_tier.clone()?,
             key_supervision: self.key_supervision?,
+            key_departments: self.key_departments.clone()?,
         })
     }
 

@@ -31,6 +31,7 @@ pub(crate) struct EnterpriseRow {
     pub status: String,
     pub base_tier: String,
     pub key_supervision: i64,
+    pub key_departments: String,
 }
 
 impl TryFrom<EnterpriseRow> for Enterprise {
@@ -46,12 +47,18 @@ impl TryFrom<EnterpriseRow> for Enterprise {
             status: EnterpriseStatus::parse(&r.status).map_err(bad)?,
             base_tier: Tier::parse(&r.base_tier).map_err(|e| bad(e.to_string()))?,
             key_supervision: r.key_supervision != 0,
+            key_departments: r
+                .key_departments
+                .split(';')
+                .filter(|d| !d.is_empty())
+                .map(String::from)
+                .collect(),
         })
     }
 }
 
 pub(crate) const ENTERPRISE_COLUMNS: &str =
-    "uscc, name, region, industry, registered_on, status, base_tier, key_supervision";
+    "uscc, name, region, industry, registered_on, status, base_tier, key_supervision, key_departments";
 
 /// One enterprise by code.
 pub async fn enterprise(

@@ -55,6 +55,7 @@ impl Draw {
         match self.method.as_str() {
             "dr1" => "抽查任务（dr1）",
             "dr2" => "年度抽查计划（dr2）",
+            "dr3" => "年度抽查计划（dr3，分部门重点监管）",
             _ => "其他方法",
         }
     }
@@ -64,7 +65,7 @@ impl Draw {
     }
 
     pub fn is_plan(&self) -> bool {
-        self.method == "dr2" && matches!(self.state.as_str(), "revealed")
+        matches!(self.method.as_str(), "dr2" | "dr3") && matches!(self.state.as_str(), "revealed")
     }
 
     pub fn verified(&self) -> bool {

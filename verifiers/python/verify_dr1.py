@@ -990,20 +990,33 @@ def groups_in_order(tasks: dict[str, Task]) -> list[tuple[str, list[Task]]]:
     return sorted(groups.items())
 
 
-def select_enterprises(inputs: Inputs, u: list[int], elig: Eligibility, draw: Draw) -> None:
-    """§7, then §8's visits of each group (periods are given by visits_and_periods)."""
+def select_enterprises(inputs: Inputs, u: list[int], elig: Eligibility, draw: Draw,
+                       held: dict[str, set[str]] | None = None) -> None:
+    """§7, then §8's visits of each group (periods are given by visits_and_periods).
+
+    `held` (method dr3, docs/plan-model.md "dr3: key supervision"): department -> the USCCs it
+    holds under key supervision; K is then what the task's department holds, and a group's
+    visit that holds a key check does not count toward the cap."""
     caps = inputs.policy.caps
     visits_so_far = [0] * len(inputs.population)
     s = {T: 0 for T in TIERS}
     for group, tasks in groups_in_order(inputs.tasks):
         g = dict(s)
         members: dict[int, list[str]] = {}
+        exempt: set[int] = set()
         x: dict[str, int | None] = {T: None for T in TIERS}
 
-        def take(e: Enterprise, t: Task) -> None:
-            if e.index not in members:
-                visits_so_far[e.index] += 1
+        def take(e: Enterprise, t: Task, key: bool = False) -> None:
+            new = e.index not in members
+            if new:
                 members[e.index] = []
+            if held is not None and key:
+                if e.index not in exempt:
+                    exempt.add(e.index)
+                    if not new:
+                        visits_so_far[e.index] -= 1
+            elif new:
+                visits_so_far[e.index] += 1
             members[e.index].append(t.id)
 
         for t in tasks:
@@ -1013,13 +1026,18 @@ def select_enterprises(inputs: Inputs, u: list[int], elig: Eligibility, draw: Dr
                 if q is None:
                     continue
                 tier_e = [e for e in eligible if e.tier == T]
-                key_e = [e for e in tier_e if e.key]
-                sampled = [e for e in tier_e if not e.key]
+                if held is None:
+                    key_e = [e for e in tier_e if e.key]
+                else:
+                    mine = held.get(t.department, set())
+                    key_e = [e for e in tier_e if e.uscc in mine]
+                keys = {e.index for e in key_e}
+                sampled = [e for e in tier_e if e.index not in keys]
                 n_sampled = len(sampled)
                 n = quota_applied(q, n_sampled)
                 cap = caps[T]
                 for e in key_e:
-                    take(e, t)
+                    take(e, t, key=True)
                     draw.selections.append(Selection(t.id, e, (u[e.index] - g[T]) & MASK64, "key", "1/1"))
                 walk = sorted(((u[e.index] - g[T]) & MASK64, e.index, e) for e in sampled)
                 taken = passed = 0

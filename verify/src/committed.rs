@@ -6,7 +6,8 @@ use crate::canonical::sha256_hex;
 use crate::difference::Difference;
 use crate::files::{self, BundleFiles, FileError};
 use dualdraw_solver::inputs::population_csv::{FileDigest, PopulationFile, PopulationReader};
-use dualdraw_solver::inputs::{self, Inputs};
+use dualdraw_solver::inputs::{self, key_supervision, Inputs};
+use dualdraw_solver::Method;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -44,6 +45,13 @@ pub(crate) fn check_committed(
     }
     let commitment: Json = serde_json::from_str(&commitment_text)
         .map_err(|e| Difference::in_file("commitment.json", e))?;
+    if commitment["method"] != manifest["method"] {
+        return Err(Difference::in_field(
+            "commitment.json",
+            "method",
+            "the committed method is not the manifest's",
+        ));
+    }
     let (inputs, size, root) = check_inputs(files, &digests, &commitment, population)?;
     Ok(Committed {
         commitment_text,
@@ -99,7 +107,8 @@ fn check_inputs(
     commitment: &Json,
     population: Population,
 ) -> Result<(Inputs, u64, String), Difference> {
-    for name in inputs::FILES {
+    let names = committed_names(commitment);
+    for &name in &names {
         let rel = format!("inputs/{name}");
         if commitment["inputs"][name].as_str() != Some(digest_of(files, digests, &rel)?.as_str()) {
             return Err(Difference::in_file(&rel, "not the file committed to"));
@@ -117,7 +126,7 @@ fn check_inputs(
     }
     let canonical_population = population.canonical;
     let inputs = parse_inputs(files, population)?;
-    let mut names = inputs::FILES;
+    let mut names = names;
     names.sort_unstable();
     let small = inputs.small_files();
     for name in names {
@@ -142,13 +151,32 @@ fn check_inputs(
     Ok((inputs, size, root))
 }
 
-/// The inputs from the other input files and the population already read.
+/// The method a commitment names (`dr1` if it names none it knows: the manifest's method was
+/// checked against it before, `docs/draw-protocol.md` §11).
+fn method_of(commitment: &Json) -> Method {
+    commitment["method"]
+        .as_str()
+        .and_then(Method::parse)
+        .unwrap_or(Method::Dr1)
+}
+
+/// The input files every method commits and those the commitment's method adds for key
+/// supervision (`key-supervision.csv` under `PerDepartment`).
+fn committed_names(commitment: &Json) -> Vec<&'static str> {
+    let mut names = inputs::FILES.to_vec();
+    names.extend_from_slice(key_supervision::files(method_of(commitment)));
+    names
+}
+
+/// The inputs from the other input files and the population already read, with the key
+/// supervision of the bundle's committed method.
 pub fn parse_inputs(
     files: &(impl BundleFiles + ?Sized),
     population: PopulationFile,
 ) -> Result<Inputs, Difference> {
+    let commitment = files::read_json(files, "commitment.json")?;
     let mut texts = BTreeMap::new();
-    for name in inputs::FILES {
+    for name in committed_names(&commitment) {
         if name != "population.csv" {
             texts.insert(
                 name.to_string(),
@@ -156,8 +184,12 @@ pub fn parse_inputs(
             );
         }
     }
-    Inputs::parse_with(&texts, Some((population.population, population.errors)))
-        .map_err(|errors| Difference::inputs(&errors))
+    let mut inputs = Inputs::parse_with(&texts, Some((population.population, population.errors)))
+        .map_err(|errors| Difference::inputs(&errors))?;
+    inputs
+        .read_key_supervision(method_of(&commitment), &texts)
+        .map_err(|errors| Difference::inputs(&errors))?;
+    Ok(inputs)
 }
 
 /// `population.csv` read twice at once: digests on one core, parsed on the other.

@@ -1,4 +1,4 @@
-//! dualdraw-verify: re-checks a dualdraw bundle — a `dr1` draw or a `dr2` annual plan — and its
+//! dualdraw-verify: re-checks a dualdraw bundle — a `dr1` draw or a `dr2`/`dr3` annual plan — and its
 //! log evidence, as `dualdraw verify` does (`docs/verifiers.md`, "The Rust library";
 //! `docs/draw-protocol.md` §11; `docs/log.md` §8.1).
 //!
@@ -54,7 +54,11 @@ pub fn verify_with_keys(
         return Err(Difference::in_field(
             "manifest.json",
             "method",
-            format!("method {} is not {}", manifest["method"], Method::Dr1.id()),
+            format!(
+                "method {} is not one of {}",
+                manifest["method"],
+                Method::ALL.map(Method::id).join(", ")
+            ),
         ));
     };
     // The rules that differ by method (`docs/architecture.md`, "Adding a method").

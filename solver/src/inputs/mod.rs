@@ -4,6 +4,7 @@
 //! [`Inputs::parse`] reads, so a bundle's inputs are their own canonical form.
 
 pub mod annual;
+pub mod key_supervision;
 pub mod population;
 pub mod population_csv;
 pub(crate) mod text;
@@ -11,6 +12,7 @@ pub(crate) mod text;
 use crate::{Tier, Uscc};
 pub use annual::Annual;
 use chrono::{Months, NaiveDate};
+pub use key_supervision::KeyDepartments;
 pub use population::{Enterprise, Entry, Population};
 use population_csv::{write_population, PopulationFile, PopulationReader};
 use std::collections::{BTreeMap, BTreeSet};
@@ -205,6 +207,10 @@ pub struct Inputs {
     pub history: Vec<PastVisit>,
     /// Sorted by id.
     pub tasks: Vec<Task>,
+    /// Key supervision per department (`key-supervision.csv`), for a method whose rule is
+    /// `KeySupervision::PerDepartment`; `None` under `EveryTask`, where the population's
+    /// `key_supervision` flag is the rule ([`Inputs::read_key_supervision`]).
+    pub key_departments: Option<KeyDepartments>,
 }
 
 /// One problem in an input file.
@@ -375,9 +381,15 @@ impl Inputs {
     }
 
     /// The canonical files other than `population.csv`, by name: they do not grow with the
-    /// jurisdiction.
+    /// jurisdiction (`key-supervision.csv` only under key supervision per department).
     pub fn small_files(&self) -> BTreeMap<&'static str, String> {
         let mut files = BTreeMap::new();
+        if let Some(k) = &self.key_departments {
+            files.insert(
+                key_supervision::FILE,
+                k.to_text(|i| self.population[i].uscc),
+            );
+        }
         let p = &self.policy;
         let periods = match p.periods {
             Periods::Quarter => "quarter",
@@ -527,6 +539,7 @@ impl Inputs {
                     conflicts,
                     history,
                     tasks,
+                    key_departments: None,
                 };
                 let problems = inputs.validate();
                 if problems.is_empty() {

@@ -172,6 +172,10 @@ impl Population {
     pub fn set_tier(&mut self, i: usize, tier: Tier) {
         self.entries[i].tier = tier;
     }
+
+    pub fn set_key_supervision(&mut self, i: usize, key: bool) {
+        self.entries[i].key_supervision = key;
+    }
 }
 
 impl Index<usize> for Population {

@@ -431,7 +431,9 @@ fn enforce_caps(
         let (p, c) = fixed.get(&i).copied().unwrap_or((0, 0));
         let cap = inputs.policy.cap(inputs.tier_of(i));
         let n = count.entry(i).or_insert(p + c);
-        if inputs.key_supervision_of(i) || *n < cap {
+        if inputs.cap_exempt(i, v.departments.iter().map(String::as_str)) {
+            kept.push(v);
+        } else if *n < cap {
             *n += 1;
             kept.push(v);
         } else {

@@ -61,8 +61,9 @@ fn every_check_once(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(),
     Ok(())
 }
 
-/// New visits lie in every group's window after the pinned periods; no enterprise without key
-/// supervision exceeds its tier's cap, pinned and complaint-driven visits counted.
+/// New visits lie in every group's window after the pinned periods; no enterprise exceeds its
+/// tier's cap with its visits that are not exempt ([`Inputs::cap_exempt`], [`Inputs::cap_applies`]:
+/// key supervision), pinned and complaint-driven visits counted.
 fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(), String> {
     let windows: BTreeMap<&str, (u32, u32)> = inputs
         .tasks
@@ -72,7 +73,12 @@ fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(),
     let mut visits: BTreeMap<crate::Uscc, BTreeSet<u32>> = BTreeMap::new();
     let mut count: BTreeMap<crate::Uscc, u32> = BTreeMap::new();
     for v in &plan.visits {
-        *count.entry(v.uscc).or_default() += 1;
+        let exempt = v
+            .index
+            .is_some_and(|i| inputs.cap_exempt(i, v.departments.iter().map(String::as_str)));
+        if !exempt {
+            *count.entry(v.uscc).or_default() += 1;
+        }
         if !visits.entry(v.uscc).or_default().insert(v.period) && !v.pinned {
             return Err(format!("{} has two visits in period {}", v.uscc, v.period));
         }
@@ -108,7 +114,7 @@ fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(),
             continue;
         };
         let cap = inputs.policy.cap(inputs.tier_of(i));
-        if !inputs.key_supervision_of(i) && n > cap {
+        if inputs.cap_applies(i) && n > cap {
             return Err(format!(
                 "{u} (tier {}) has {n} visits, over its cap {cap}",
                 inputs.tier_of(i)

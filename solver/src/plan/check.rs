@@ -8,7 +8,7 @@ use crate::inputs::Quota;
 use crate::selection::drawn::Drawn;
 use crate::selection::{eligible, exclusions, targets, Basis, Plan};
 use crate::teams::last_teams;
-use crate::Uscc;
+use crate::{KeySupervision, Uscc};
 use std::collections::{BTreeSet, HashMap};
 
 /// The first rule the plan breaks, if any.
@@ -42,7 +42,26 @@ pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
         if !ok {
             return Err(format!("task {}: {} is not eligible (targeting, item applicability, quota or exclusion window)", task.id, e.uscc));
         }
+        let key = inputs.key_for(s.index as usize, &task.department);
+        if key != (s.basis == Basis::Key) {
+            return Err(format!(
+                "task {}: {} is {} but was {}",
+                task.id,
+                e.uscc,
+                if key {
+                    "under key supervision of the task's department"
+                } else {
+                    "not under key supervision of the task's department"
+                },
+                if s.basis == Basis::Key {
+                    "taken in full"
+                } else {
+                    "sampled"
+                }
+            ));
+        }
     }
+    every_key_check_taken(inputs, d, &excluded)?;
     for st in &d.strata {
         if st.taken > st.quota {
             return Err(format!(
@@ -68,20 +87,35 @@ pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
             ));
         }
     }
-    let mut visited: Vec<u32> = d.calls.iter().map(|v| v.index).collect();
-    visited.sort_unstable();
-    let mut key: Vec<u32> = d
+    let per_department = inputs.key_rule() == KeySupervision::PerDepartment;
+    let key_picks: BTreeSet<(u32, u32)> = d
         .picks
         .iter()
         .filter(|s| s.basis == Basis::Key)
-        .map(|s| s.index)
+        .map(|s| (s.task, s.index))
         .collect();
+    // Under `PerDepartment` a visit holding a key check of its enterprise does not count; under
+    // `EveryTask` a key-supervision enterprise has no cap at all.
+    let mut visited: Vec<u32> = d
+        .calls
+        .iter()
+        .filter(|v| {
+            !per_department
+                || !d
+                    .tasks_of(v)
+                    .iter()
+                    .any(|&t| key_picks.contains(&(t, v.index)))
+        })
+        .map(|v| v.index)
+        .collect();
+    visited.sort_unstable();
+    let mut key: Vec<u32> = key_picks.iter().map(|&(_, i)| i).collect();
     key.sort_unstable();
     for run in visited.chunk_by(|a, b| a == b) {
         let (i, n) = (run[0], run.len() as u32);
         let e = &inputs.population[i as usize];
         let cap = inputs.policy.cap(e.tier);
-        if n > cap && key.binary_search(&i).is_err() {
+        if n > cap && (per_department || key.binary_search(&i).is_err()) {
             return Err(format!(
                 "{} (tier {}) has {n} visits; the cap is {cap}",
                 e.uscc, e.tier
@@ -89,6 +123,37 @@ pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
         }
     }
     check_teams(inputs, d)
+}
+
+/// Under key supervision per department, every eligible enterprise a task's department holds is
+/// taken by the task (`docs/plan-model.md`, "dr3: key supervision"). (Under `EveryTask` the
+/// strata's own counts and the basis of every pick already bind the key-supervision checks.)
+fn every_key_check_taken(
+    inputs: &Inputs,
+    d: &Drawn,
+    excluded: &BTreeSet<(usize, &str)>,
+) -> Result<(), String> {
+    let Some(k) = &inputs.key_departments else {
+        return Ok(());
+    };
+    let taken: BTreeSet<(u32, u32)> = d
+        .picks
+        .iter()
+        .filter(|p| p.basis == Basis::Key)
+        .map(|p| (p.task, p.index))
+        .collect();
+    for (t, task) in inputs.tasks.iter().enumerate() {
+        for &i in k.held_by(&task.department) {
+            let e = &inputs.population[i as usize];
+            if eligible(inputs, excluded, task, i as usize, e) && !taken.contains(&(t as u32, i)) {
+                return Err(format!(
+                    "task {}: {} is under key supervision of {} and eligible, but not taken",
+                    task.id, e.uscc, task.department
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_teams(inputs: &Inputs, d: &Drawn) -> Result<(), String> {

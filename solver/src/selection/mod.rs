@@ -16,9 +16,9 @@ pub use drawn::Drawn;
 use crate::inputs::{Entry, Inputs, Quota, Task};
 use crate::seed::{prn, Seed};
 use crate::teams::{self, Failure, Member};
-use crate::Tier;
+use crate::{KeySupervision, Tier};
 use drawn::{group_tasks, Call, Pass, Pick};
-use scan::{excluded_by_department, threshold, Classes, Found, TaskScan};
+use scan::{excluded_by_department, threshold, Classes, Found, Held, TaskScan};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How an enterprise came to be selected.
@@ -241,6 +241,9 @@ struct Members {
     order: Vec<u32>,
     /// (slot, task position) for every taking.
     takings: Vec<(u32, u32)>,
+    /// By slot: whether the group's visit holds a key-supervision check and so is exempt from
+    /// the cap (under `KeySupervision::PerDepartment` only).
+    exempt: Vec<bool>,
 }
 
 impl Members {
@@ -255,6 +258,7 @@ impl Members {
         if new {
             *slot = self.order.len() as u32;
             self.order.push(i);
+            self.exempt.push(false);
         }
         self.takings.push((*slot, task));
         new
@@ -267,6 +271,13 @@ impl Members {
         }
         self.order.clear();
         self.takings.clear();
+        self.exempt.clear();
+    }
+
+    /// Marks the group's visit of `i` (a member) exempt from the cap; true if it was not yet.
+    fn exempt(&mut self, i: u32) -> bool {
+        let e = &mut self.exempt[self.slot[i as usize] as usize];
+        !std::mem::replace(e, true)
     }
 }
 
@@ -283,6 +294,7 @@ pub fn drawn_selection(inputs: &Inputs, seed: &Seed) -> Drawn {
         slot: vec![u32::MAX; n],
         order: Vec::new(),
         takings: Vec::new(),
+        exempt: Vec::new(),
     };
     let mut starts = [0u64; 4];
     for group in 0..d.groups.len() {
@@ -297,6 +309,10 @@ pub fn drawn_selection(inputs: &Inputs, seed: &Seed) -> Drawn {
                 &numbers,
                 (&filter.region_ok, &filter.industry_ok, filter.tier_ok),
                 &excluded[task.department.as_str()],
+                match &inputs.key_departments {
+                    None => Held::Flagged,
+                    Some(k) => Held::Listed(k.held_by(&task.department)),
+                },
             );
             let counts = scan.sampled_counts();
             let quotas = Tier::ALL.map(|t| task.quota(t));
@@ -448,7 +464,16 @@ impl StratumDraw<'_> {
         visits_of: &mut [u32],
         d: &mut Drawn,
     ) {
-        if members.take(i, self.position) {
+        let new = members.take(i, self.position);
+        // Under `PerDepartment` a visit holding a key-supervision check is exempt from the cap
+        // (`docs/plan-model.md`, "dr3: key supervision"): it is not counted, and if a sampled
+        // check of the group counted it already, it stops counting.
+        let exempt = basis == Basis::Key && self.inputs.key_rule() == KeySupervision::PerDepartment;
+        if exempt {
+            if members.exempt(i) && !new {
+                visits_of[i as usize] -= 1;
+            }
+        } else if new {
             visits_of[i as usize] += 1;
         }
         d.picks.push(Pick {
@@ -506,4 +531,6 @@ fn group_visits(
 }
 
 #[cfg(test)]
-mod tests;
+mod key_supervision_tests;
+#[cfg(test)]
+pub(crate) mod tests;

@@ -77,6 +77,15 @@ pub struct Found {
     pub sampled: Vec<(u64, u32)>,
 }
 
+/// Which enterprises a task takes in full ([`crate::KeySupervision`]).
+#[derive(Clone, Copy)]
+pub enum Held<'a> {
+    /// Those whose class is flagged `key_supervision` (`EveryTask`).
+    Flagged,
+    /// Those the task's department holds, ascending (`PerDepartment`); the flag is not read.
+    Listed(&'a [u32]),
+}
+
 /// One task's eligibility over the classes.
 pub struct TaskScan<'a> {
     classes: &'a Classes,
@@ -84,6 +93,7 @@ pub struct TaskScan<'a> {
     ok: Vec<bool>,
     /// Excluded enterprises of the task's department, ascending.
     excluded: &'a [u32],
+    held: Held<'a>,
 }
 
 impl<'a> TaskScan<'a> {
@@ -93,6 +103,7 @@ impl<'a> TaskScan<'a> {
         numbers: &'a [u64],
         rule: (&[bool], &[bool], [bool; 4]),
         excluded: &'a [u32],
+        held: Held<'a>,
     ) -> TaskScan<'a> {
         let (region_ok, industry_ok, tier_ok) = rule;
         let ok = (0..classes.size.len())
@@ -107,7 +118,13 @@ impl<'a> TaskScan<'a> {
             numbers,
             ok,
             excluded,
+            held,
         }
+    }
+
+    /// Whether the class makes its enterprises key for this task (only under `Flagged`).
+    fn flagged(&self, c: usize) -> bool {
+        matches!(self.held, Held::Flagged) && self.classes.key[c]
     }
 
     fn eligible_class(&self, i: u32) -> Option<usize> {
@@ -119,14 +136,23 @@ impl<'a> TaskScan<'a> {
     pub fn sampled_counts(&self) -> [u64; 4] {
         let mut n = [0u64; 4];
         for (c, &size) in self.classes.size.iter().enumerate() {
-            if self.ok[c] && !self.classes.key[c] {
+            if self.ok[c] && !self.flagged(c) {
                 n[self.classes.tier[c] as usize] += size;
             }
         }
         for &i in self.excluded {
             if let Some(c) = self.eligible_class(i) {
-                if !self.classes.key[c] {
+                if !self.flagged(c) {
                     n[self.classes.tier[c] as usize] -= 1;
+                }
+            }
+        }
+        if let Held::Listed(held) = self.held {
+            for &i in held {
+                if let Some(c) = self.eligible_class(i) {
+                    if self.excluded.binary_search(&i).is_err() {
+                        n[self.classes.tier[c] as usize] -= 1;
+                    }
                 }
             }
         }
@@ -177,6 +203,13 @@ impl<'a> TaskScan<'a> {
         let mut excluded = self.excluded[self.excluded.partition_point(|&x| (x as usize) < from)..]
             .iter()
             .peekable();
+        let listed = match self.held {
+            Held::Flagged => &[][..],
+            Held::Listed(held) => held,
+        };
+        let mut listed = listed[listed.partition_point(|&x| (x as usize) < from)..]
+            .iter()
+            .peekable();
         for i in from..to {
             let c = self.classes.of[i] as usize;
             if !self.ok[c] {
@@ -188,7 +221,9 @@ impl<'a> TaskScan<'a> {
             if excluded.next_if(|&&x| x as usize == i).is_some() {
                 continue;
             }
-            if self.classes.key[c] {
+            while listed.next_if(|&&x| (x as usize) < i).is_some() {}
+            let held = listed.next_if(|&&x| x as usize == i).is_some();
+            if held || self.flagged(c) {
                 out[t].keys.push(i as u32);
             } else {
                 let xi = self.numbers[i].wrapping_sub(starts[t]);

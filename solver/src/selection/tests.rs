@@ -11,7 +11,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn task(id: &str, department: &str, group: &str, quotas: [Quota; 4]) -> Task {
+pub(crate) fn task(id: &str, department: &str, group: &str, quotas: [Quota; 4]) -> Task {
     Task {
         id: id.into(),
         department: department.into(),
@@ -26,7 +26,7 @@ fn task(id: &str, department: &str, group: &str, quotas: [Quota; 4]) -> Task {
 }
 
 /// `n` enterprises over two regions and all tiers, three departments with inspectors.
-fn city(n: usize, tasks: Vec<Task>, cap: [u32; 4]) -> Inputs {
+pub(crate) fn city(n: usize, tasks: Vec<Task>, cap: [u32; 4]) -> Inputs {
     let tiers = [Tier::A, Tier::A, Tier::B, Tier::C, Tier::D];
     let population: Vec<Enterprise> = (0..n)
         .map(|i| Enterprise {
@@ -81,6 +81,7 @@ fn city(n: usize, tasks: Vec<Task>, cap: [u32; 4]) -> Inputs {
         conflicts: BTreeSet::new(),
         history: vec![],
         tasks,
+        key_departments: None,
     }
 }
 
@@ -92,7 +93,7 @@ fn chosen(plan: &crate::selection::Plan, task: &str) -> BTreeSet<usize> {
         .collect()
 }
 
-const TEN: [Quota; 4] = [Quota::Ratio(1, 10); 4];
+pub(crate) const TEN: [Quota; 4] = [Quota::Ratio(1, 10); 4];
 const TWENTY: [Quota; 4] = [Quota::Ratio(1, 5); 4];
 
 #[test]

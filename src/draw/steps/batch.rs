@@ -14,12 +14,24 @@ use crate::draw::state::{self, Entry};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
-/// The method of a new batch; `dr2` with its complaint-driven checks as (name, CSV text).
+/// The method of a new batch; an annual plan (`dr2`, `dr3`) with its complaint-driven checks
+/// as (name, CSV text).
 pub enum Method {
     Dr1,
-    Dr2 {
+    Annual {
+        method: dualdraw_solver::Method,
         complaints: Option<(String, String)>,
     },
+}
+
+impl Method {
+    /// The method's identifier as the solver knows it.
+    pub fn solver(&self) -> dualdraw_solver::Method {
+        match self {
+            Method::Dr1 => dualdraw_solver::Method::Dr1,
+            Method::Annual { method, .. } => *method,
+        }
+    }
 }
 
 /// Where a new batch's directories come from, and so where its state will live.
@@ -79,7 +91,7 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
         Directories::Dir(dir) => {
             blocking(move || {
                 refuse_existing(&b)?;
-                let inputs = prepare::inputs_from_dir(&dir)?;
+                let inputs = prepare::inputs_from_dir(&dir, method.solver())?;
                 write_new(&b, &lock, &batch, inputs, sources, method, past)
             })
             .await
@@ -97,7 +109,7 @@ pub async fn prepare(new: NewBatch<'_>) -> Result<Prepared, StepError> {
             let snapshot = Snapshot::read(db).await?;
             let (rules, name, dir) = (rules.clone(), batch.clone(), b.clone());
             let prepared = blocking(move || {
-                let inputs = snapshot.inputs(&rules, policy, tasks, history)?;
+                let inputs = snapshot.inputs(&rules, method.solver(), policy, tasks, history)?;
                 set_aside_unrecorded(&b, &name, &lock)?;
                 write_new(&b, &lock, &name, inputs, sources, method, past)
             })
@@ -181,7 +193,7 @@ fn write_new(
     let staging = Staging::new(b, lock)?;
     let c: Commitment = match method {
         Method::Dr1 => prepare::write(&staging.bundle, batch, &inputs, sources)?,
-        Method::Dr2 { complaints } => {
+        Method::Annual { method, complaints } => {
             let mut annual = dualdraw_solver::inputs::Annual::default();
             if let Some((name, text)) = complaints {
                 let periods = inputs.policy.periods.count();
@@ -189,7 +201,7 @@ fn write_new(
                     .map_err(|e| StepError::Input(e.join("\n")))?;
             }
             annual.normalize();
-            crate::draw::annual::prepare(&staging.bundle, batch, &inputs, &annual, sources)?
+            crate::draw::annual::prepare(&staging.bundle, batch, &inputs, &annual, method, sources)?
         }
     };
     let digest = if allow_past_entropy {
@@ -247,7 +259,8 @@ pub async fn replan(r: Replan<'_>) -> Result<String, StepError> {
                 old.path("secret.txt")
             }
         });
-        let inputs = prepare::inputs_from_dir(&from)?;
+        let method = crate::draw::annual::replanned_method(&old)?;
+        let inputs = prepare::inputs_from_dir(&from, method)?;
         let complaints = match complaints {
             Some((name, text)) => {
                 crate::draw::annual::parse_complaints(&name, &text, inputs.policy.periods.count())

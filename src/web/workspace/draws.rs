@@ -155,8 +155,19 @@ pub async fn prepare(State(s): State<AppState>, posted: Posted<NewDrawForm>) -> 
         }
         let method = match form.method.as_str() {
             "" | "dr1" => steps::Method::Dr1,
-            "dr2" => steps::Method::Dr2 { complaints: None },
-            other => return Err(refuse(format!("方法“{other}”不存在：请选择 dr1 或 dr2。"))),
+            "dr2" => steps::Method::Annual {
+                method: dualdraw_solver::Method::Dr2,
+                complaints: None,
+            },
+            "dr3" => steps::Method::Annual {
+                method: dualdraw_solver::Method::Dr3,
+                complaints: None,
+            },
+            other => {
+                return Err(refuse(format!(
+                    "方法“{other}”不存在：请选择 dr1、dr2 或 dr3。"
+                )))
+            }
         };
         let bundles = s.bundles.clone();
         tokio::task::spawn_blocking(move || std::fs::create_dir_all(bundles))
