@@ -17,10 +17,11 @@ mkdir -p "$DATA"
 echo "$N generated enterprises, 12 months; machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for M in $METHODS; do
   B=$DATA/$M
-  rm -rf "$B" "$DATA/.dualdraw"
+  rm -rf "$B" "$B-one" "$DATA/.dualdraw"
   $BIN draw prepare --from "$DATA/city" --out "$B" --batch bench --method "$M" \
     --allow-past-entropy --source lottery:bench:1:2026-01-01 >/dev/null
   cp -r "$B" "$B-one"
+  cp "$DATA/.dualdraw/$M.secret" "$DATA/.dualdraw/$M-one.secret"
   /usr/bin/time -f "%e %M" -o "$DATA/time" $BIN draw run "$B" --entropy "1 2 3" >/dev/null
   read -r WALL RSS < "$DATA/time"
   RAYON_NUM_THREADS=1 taskset -c 0 $BIN draw run "$B-one" --entropy "1 2 3" >/dev/null
