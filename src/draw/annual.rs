@@ -258,7 +258,8 @@ pub fn run(
     let inputs = read_inputs(bundle)?;
     let annual = read_annual(bundle, &inputs)?;
     let seed = seed(&seed_commitment(bundle, commitment)?, &text, &secret);
-    let plan = placement::draw(&inputs, &annual, &seed);
+    let method = Method::parse(commitment["method"].as_str().unwrap_or("")).unwrap_or(Method::Dr2);
+    let plan = placement::draw(&inputs, &annual, &seed, method);
     out.write("entropy.json", &json_text(&entropy))?;
     for (name, text) in plan.to_files(&inputs) {
         out.write(&format!("plan/{name}"), &text)?;

@@ -57,6 +57,21 @@ pub struct InclusionRow {
     pub planned: u64,
 }
 
+/// How far the plan is from the best possible (`dr3`'s `plan/bound.csv`, all regions summed).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Bound {
+    /// Group checks to plan.
+    pub checks: u64,
+    /// Checks in new visits, and those whose every team is complete.
+    pub planned: u64,
+    pub staffed: u64,
+    /// No plan of the model places more checks (absent if a region's relaxation failed).
+    pub planned_bound: Option<u64>,
+    /// New visits, and the fewest visits that can carry the planned checks.
+    pub visits: u64,
+    pub visits_bound: u64,
+}
+
 /// The plan report.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = PlanReport)]
@@ -82,6 +97,8 @@ pub struct Report {
     pub tiers: Vec<TierRow>,
     pub load: Vec<LoadRow>,
     pub inclusion: Vec<InclusionRow>,
+    /// `dr3`: planned checks and visits against their bounds.
+    pub bound: Option<Bound>,
 }
 
 /// Reads a run or revealed annual (`dr2`, `dr3`) bundle's plan and reports on it.
@@ -129,6 +146,14 @@ pub fn report(bundle: &Bundle) -> Result<Report, BundleError> {
         tiers: Vec::new(),
         load: Vec::new(),
         inclusion: Vec::new(),
+        bound: rows::bound(bundle)?.map(|rows| Bound {
+            checks: rows.iter().map(|r| r.checks).sum(),
+            planned: rows.iter().map(|r| r.planned).sum(),
+            staffed: rows.iter().map(|r| r.staffed).sum(),
+            planned_bound: rows.iter().map(|r| r.planned_bound).sum(),
+            visits: rows.iter().map(|r| r.visits).sum(),
+            visits_bound: rows.iter().map(|r| r.visits_bound).sum(),
+        }),
     };
     coordination(&mut r, &visits);
     r.tiers = tiers(&visits, &caps, &rows::key_supervised(bundle)?);
@@ -311,6 +336,22 @@ impl Report {
             "unplanned checks: {}; teams not formed: {}\n",
             self.unplanned_checks, self.teams_not_formed
         ));
+        if let Some(b) = &self.bound {
+            let bound = b
+                .planned_bound
+                .map_or("not computed".to_string(), |n| n.to_string());
+            out.push_str(&format!(
+                "against the bound: {} of {} checks planned ({}), {} with complete teams ({}); at most {} can be planned; {} visits, at least {} for the checks planned\n",
+                b.planned,
+                b.checks,
+                pct(b.planned, b.checks),
+                b.staffed,
+                pct(b.staffed, b.checks),
+                bound,
+                b.visits,
+                b.visits_bound
+            ));
+        }
         for s in &self.shortages {
             out.push_str(&format!("  short: {s}\n"));
         }

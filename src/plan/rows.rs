@@ -12,6 +12,7 @@ use dualdraw_solver::inputs::POLICY_HEADER;
 use dualdraw_solver::plan::annual_files::{
     CLASSES_HEADER, SHORTAGES_HEADER, UNPLANNED_HEADER, VISITS_HEADER,
 };
+use dualdraw_solver::plan::bound::{BoundRow, BOUND_HEADER};
 use dualdraw_solver::plan::files::PLAN_FILES;
 use dualdraw_solver::Uscc;
 use std::collections::{BTreeMap, BTreeSet};
@@ -296,6 +297,30 @@ pub fn shortages(bundle: &Bundle) -> Result<Vec<String>, BundleError> {
     read(bundle, "plan/shortages.csv", &SHORTAGES_HEADER, |f| {
         Ok(f.text("message").to_string())
     })
+}
+
+/// One region's row of `plan/bound.csv` (`dr3`), as in
+/// [`dualdraw_solver::plan::bound::BoundRow`].
+pub fn bound(bundle: &Bundle) -> Result<Option<Vec<BoundRow>>, BundleError> {
+    if !bundle.path("plan/bound.csv").exists() {
+        return Ok(None);
+    }
+    let rows = read(bundle, "plan/bound.csv", &BOUND_HEADER, |f| {
+        let planned_bound = match f.text("planned_bound") {
+            "" => None,
+            _ => Some(f.number("planned_bound")?),
+        };
+        Ok(BoundRow {
+            region: f.text("region").to_string(),
+            checks: f.number("checks")?,
+            planned: f.number("planned")?,
+            staffed: f.number("staffed")?,
+            planned_bound,
+            visits: f.number("visits")?,
+            visits_bound: f.number("visits_bound")?,
+        })
+    })?;
+    Ok(Some(rows))
 }
 
 /// The number of rows of `unplanned.csv` and of `failures.csv`.

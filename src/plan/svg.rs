@@ -452,6 +452,7 @@ mod tests {
             ],
             load: vec![],
             inclusion: vec![],
+            bound: None,
         };
         let svg = tiers(&r);
         assert!(svg.contains("A 级（上限 1 次）") && svg.contains("D 级（上限 4 次）"));

@@ -55,7 +55,9 @@ pub(crate) fn verify(
             "seed is not SHA-256 of the committed values",
         ));
     }
-    let plan = placement::draw(inputs, &annual, &seed);
+    let method = dualdraw_solver::Method::parse(commitment["method"].as_str().unwrap_or(""))
+        .unwrap_or(dualdraw_solver::Method::Dr2);
+    let plan = placement::draw(inputs, &annual, &seed, method);
     for (name, expected) in plan.to_files(inputs) {
         let rel = format!("plan/{name}");
         let found = files::read_text(files, &rel)?;

@@ -10,9 +10,10 @@ use crate::placement::integer::{self, Decision};
 use crate::placement::model::{Fractional, Model};
 use crate::placement::place::{place, place_number, Placed};
 use crate::placement::shortage::{shortages, Shortage};
+use crate::placement::specialty::{self, Table};
 use crate::selection;
 use crate::teams::budget::{budgets, Failure, Member, Staffing, TeamDraw};
-use crate::Uscc;
+use crate::{CapacityModel, Method, Uscc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -61,11 +62,16 @@ pub struct RegionPlan {
     pub decision: Decision,
     /// `optimal`, or what went wrong with the backend (then only the integer repair ran).
     pub status: String,
+    /// Under [`CapacityModel::Specialty`]: the fewest checks any plan of the model leaves out,
+    /// by the linear relaxation rounded up (`None` when not computed or the backend failed).
+    pub left_out_bound: Option<u64>,
 }
 
-/// Everything `dr2` decided.
+/// Everything `dr2` (or `dr3`) decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
+    /// The method whose rules made the plan.
+    pub method: Method,
     /// The `dr1` selection: strata, selections, passed over, and the groups' checks.
     pub selection: selection::Plan,
     pub frame: Frame,
@@ -81,10 +87,23 @@ pub struct Plan {
     pub changes: Vec<Change>,
 }
 
-/// The annual plan from the inputs, the re-planning inputs and the seed.
-pub fn draw(inputs: &Inputs, annual: &Annual, seed: &[u8; 32]) -> Plan {
+/// The annual plan from the inputs, the re-planning inputs and the seed, regions solved on all
+/// cores.
+pub fn draw(inputs: &Inputs, annual: &Annual, seed: &[u8; 32], method: Method) -> Plan {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    draw_on(inputs, annual, seed, method, threads)
+}
+
+/// [`draw`] with the regions solved on `threads` threads: the same bytes for any number.
+pub fn draw_on(
+    inputs: &Inputs,
+    annual: &Annual,
+    seed: &[u8; 32],
+    method: Method,
+    threads: usize,
+) -> Plan {
     let selection = selection::select(inputs, seed);
-    let frame = Frame::new(inputs, annual);
+    let frame = Frame::new(inputs, annual, method);
     let position: BTreeMap<&str, usize> = inputs
         .inspectors
         .iter()
@@ -106,7 +125,7 @@ pub fn draw(inputs: &Inputs, annual: &Annual, seed: &[u8; 32]) -> Plan {
     }
     let (regions, dropped) = cells::regions(inputs, annual, &frame, &selection.visits, &used);
     let numbers = |i: usize| place_number(seed, &inputs.uscc_of(i));
-    let solved = solve_all(inputs, &frame, regions, &numbers);
+    let solved = solve_all(inputs, &frame, regions, &numbers, threads);
     let checks: BTreeMap<(usize, &str), &selection::Visit> = selection
         .visits
         .iter()
@@ -139,6 +158,7 @@ pub fn draw(inputs: &Inputs, annual: &Annual, seed: &[u8; 32]) -> Plan {
         .flat_map(|r| shortages(&r.region, &frame, &r.decision))
         .collect();
     Plan {
+        method,
         selection,
         frame,
         regions,
@@ -162,15 +182,15 @@ fn solve_all(
     frame: &Frame,
     regions: Vec<Region>,
     numbers: &(dyn Fn(usize) -> u64 + Sync),
+    threads: usize,
 ) -> Vec<(RegionPlan, Vec<Placed>)> {
     let n = regions.len();
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Solved>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let regions: Vec<Mutex<Option<Region>>> =
         regions.into_iter().map(|r| Mutex::new(Some(r))).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     std::thread::scope(|s| {
-        for _ in 0..threads.min(n.max(1)) {
+        for _ in 0..threads.max(1).min(n.max(1)) {
             s.spawn(|| loop {
                 let r = next.fetch_add(1, Ordering::Relaxed);
                 if r >= n {
@@ -195,20 +215,34 @@ fn solve_region(
     numbers: &dyn Fn(usize) -> u64,
 ) -> (RegionPlan, Vec<Placed>) {
     let risk = kind_risk(inputs, &region);
-    let (fractional, status) = match Model::new(&region, frame, &risk).solve() {
+    let table = match frame.capacity {
+        CapacityModel::Department => None,
+        CapacityModel::Specialty => Some(Table::new(&region, frame)),
+    };
+    let (fractional, status) = match Model::new(&region, frame, &risk, table.as_ref()).solve() {
         Ok(f) => (f, "optimal".to_string()),
         Err(e) => (
             zero(&region, frame),
             format!("solver failed ({e}); integer repair only"),
         ),
     };
-    let decision = integer::decide(&region, frame, &fractional);
+    let (decision, left_out_bound) = match &table {
+        None => (integer::decide(&region, frame, &fractional), None),
+        Some(t) => {
+            let bound = Model::new(&region, frame, &risk, Some(t))
+                .fewest_left_out()
+                .ok()
+                .map(|x| (x - 1e-6).max(0.0).ceil() as u64);
+            (specialty::decide(&region, frame, t, &fractional), bound)
+        }
+    };
     let placed = place(inputs, &region, frame, &decision, numbers);
     (
         RegionPlan {
             region,
             decision,
             status,
+            left_out_bound,
         },
         placed,
     )
@@ -219,6 +253,11 @@ fn zero(region: &Region, frame: &Frame) -> Fractional {
     let periods = (frame.first..=frame.last).collect::<Vec<u32>>();
     Fractional {
         merged: vec![0.0; region.cells.len()],
+        partial: region
+            .cells
+            .iter()
+            .map(|c| vec![0.0; c.partial.len()])
+            .collect(),
         placed: region
             .kinds
             .iter()
@@ -230,6 +269,11 @@ fn zero(region: &Region, frame: &Frame) -> Fractional {
             })
             .collect(),
         unplaced: vec![0.0; region.kinds.len()],
+        allocation: region
+            .classes
+            .iter()
+            .map(|q| periods.iter().map(|&p| q.valid(p).then_some(0.0)).collect())
+            .collect(),
     }
 }
 
@@ -244,7 +288,8 @@ fn kind_risk(inputs: &Inputs, region: &Region) -> Vec<f64> {
             .map(|&i| inputs.tier_of(i) as u64)
             .sum();
         let n = cell.enterprises.len() as u64;
-        for b in cell.merged.iter().chain(&cell.split) {
+        let partial = cell.partial.iter().flat_map(|(_, blocks)| blocks);
+        for b in cell.merged.iter().chain(&cell.split).chain(partial) {
             sum[b.kind] += tiers;
             count[b.kind] += n;
         }
@@ -441,7 +486,7 @@ fn staff(
                 index: i,
                 period: v.period,
                 departments: &v.departments,
-                specialties: specialties(inputs, v),
+                specialties: specialties(inputs, v, frame.capacity),
             });
     }
     let (mut members, mut failures) = (Vec::new(), Vec::new());
@@ -455,6 +500,7 @@ fn staff(
             conflicts: &conflicts,
             last: &mut last,
             budget: budgets(&plan.region, &plan.decision),
+            complete: frame.capacity == CapacityModel::Specialty,
         };
         let list = by_region.remove(region).unwrap_or_default();
         let (m, f) = draw.staff(&list);
@@ -468,8 +514,24 @@ fn staff(
     (members, failures)
 }
 
-/// Specialties the visit's items need, per department.
-fn specialties<'a>(inputs: &Inputs, v: &'a Visit) -> BTreeMap<&'a str, Vec<String>> {
+/// Specialties the visit's items need, per department; under the specialty model only the
+/// items that apply to the enterprise's industry.
+fn specialties<'a>(
+    inputs: &Inputs,
+    v: &'a Visit,
+    model: CapacityModel,
+) -> BTreeMap<&'a str, Vec<String>> {
+    let industry = v.index.map_or("", |i| inputs.industry_of(i));
+    let applies = |item: &crate::inputs::Item| match model {
+        CapacityModel::Department => true,
+        CapacityModel::Specialty => {
+            item.industries.is_empty()
+                || item
+                    .industries
+                    .iter()
+                    .any(|p| industry.starts_with(p.as_str()))
+        }
+    };
     v.departments
         .iter()
         .map(|d| {
@@ -479,7 +541,7 @@ fn specialties<'a>(inputs: &Inputs, v: &'a Visit) -> BTreeMap<&'a str, Vec<Strin
                 .filter(|t| t.department == *d && v.tasks.contains(&t.id))
                 .flat_map(|t| t.items.iter())
                 .filter_map(|code| inputs.items.get(code))
-                .filter(|item| !item.specialty.is_empty())
+                .filter(|item| !item.specialty.is_empty() && applies(item))
                 .map(|item| item.specialty.clone())
                 .collect();
             (d.as_str(), s.into_iter().collect())

@@ -10,6 +10,7 @@
 use crate::inputs::annual::Annual;
 use crate::inputs::Inputs;
 use crate::selection::Visit;
+use crate::{CapacityModel, Method};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One group's check of one enterprise, as a pattern entry.
@@ -20,7 +21,13 @@ pub struct Check {
     pub departments: Vec<u16>,
     /// Periods the check may fall in, after the re-planning horizon.
     pub window: (u32, u32),
+    /// Specialty indices the check's items need, per department index (only under
+    /// [`CapacityModel::Specialty`]; empty otherwise).
+    pub needs: Needs,
 }
+
+/// Specialty indices needed per department index: sorted by department, each list sorted.
+pub type Needs = Vec<(u16, Vec<u16>)>;
 
 /// Checks of the pattern visited together, and the kind of visit that makes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +47,11 @@ pub struct Cell {
     pub merged: Vec<Block>,
     /// One visit per check.
     pub split: Vec<Block>,
+    /// Under [`CapacityModel::Specialty`] (`dr3`): for a check position j, the merged blocks of
+    /// the pattern without j, and j alone — so a check that cannot be planned does not take its
+    /// whole joint visit with it. Only positions where that differs from `merged` (and from
+    /// `split`), in position order; empty for a cell without a choice.
+    pub partial: Vec<(usize, Vec<Block>)>,
 }
 
 impl Cell {
@@ -56,6 +68,19 @@ pub struct Kind {
     pub window: (u32, u32),
     /// Group checks the visit carries.
     pub checks: u32,
+    /// Specialties the visit's items need per department (empty unless
+    /// [`CapacityModel::Specialty`]).
+    pub needs: Needs,
+}
+
+impl Kind {
+    /// Specialty indices the visit needs of department `d`.
+    pub fn needs_of(&self, d: u16) -> &[u16] {
+        self.needs
+            .iter()
+            .find(|(x, _)| *x == d)
+            .map_or(&[], |(_, s)| s.as_slice())
+    }
 }
 
 /// Inspectors of one department in one region alike for the plan.
@@ -68,6 +93,8 @@ pub struct Class {
     pub capacity: u32,
     /// Inspector indices, in id order.
     pub members: Vec<usize>,
+    /// Specialty indices the members hold (only under [`CapacityModel::Specialty`]).
+    pub specialties: Vec<u16>,
 }
 
 impl Class {
@@ -124,10 +151,26 @@ pub struct Frame {
     pub last: u32,
     /// Inspectors per department per visit.
     pub k: u32,
+    /// The method's capacity model.
+    pub capacity: CapacityModel,
+    /// Specialties of items and inspectors, in byte order (only under
+    /// [`CapacityModel::Specialty`]; empty otherwise).
+    pub specialties: Vec<String>,
 }
 
 impl Frame {
-    pub fn new(inputs: &Inputs, annual: &Annual) -> Frame {
+    pub fn new(inputs: &Inputs, annual: &Annual, method: Method) -> Frame {
+        let capacity = method.capacity_model();
+        let specialties = match capacity {
+            CapacityModel::Department => Vec::new(),
+            CapacityModel::Specialty => {
+                let mut s: BTreeSet<String> =
+                    inputs.items.values().map(|i| i.specialty.clone()).collect();
+                s.extend(inputs.inspectors.iter().flat_map(|i| i.specialties.clone()));
+                s.remove("");
+                s.into_iter().collect()
+            }
+        };
         let groups = crate::selection::groups(inputs)
             .keys()
             .map(|g| g.to_string())
@@ -142,7 +185,16 @@ impl Frame {
             first: annual.pinned_through + 1,
             last: inputs.policy.periods.count(),
             k: inputs.policy.inspectors_per_department,
+            capacity,
+            specialties,
         }
+    }
+
+    pub fn specialty(&self, name: &str) -> Option<u16> {
+        self.specialties
+            .binary_search_by(|s| s.as_str().cmp(name))
+            .ok()
+            .map(|i| i as u16)
     }
 
     pub fn group(&self, name: &str) -> u32 {
@@ -209,10 +261,15 @@ pub fn regions(
             .iter()
             .map(|d| frame.department(d).expect("task department"))
             .collect();
+        let needs = match frame.capacity {
+            CapacityModel::Department => Vec::new(),
+            CapacityModel::Specialty => check_needs(inputs, frame, v),
+        };
         by_enterprise.entry(v.index).or_default().push(Check {
             group,
             departments,
             window: (from.max(frame.first), to),
+            needs,
         });
     }
     let mut cells: BTreeMap<&str, BTreeMap<Vec<Check>, Vec<usize>>> = BTreeMap::new();
@@ -236,7 +293,9 @@ pub fn regions(
                 .remove(name)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(pattern, enterprises)| cell(pattern, enterprises, &mut kinds))
+                .map(|(pattern, enterprises)| {
+                    cell(pattern, enterprises, &mut kinds, frame.capacity)
+                })
                 .collect();
             let mut kind_list: Vec<(usize, Kind)> =
                 kinds.into_iter().map(|(k, i)| (i, k)).collect();
@@ -253,10 +312,56 @@ pub fn regions(
     (regions, dropped)
 }
 
+/// The specialties a check needs of each department under [`CapacityModel::Specialty`]: the
+/// non-empty specialties of the items of the check's tasks of that department that apply to the
+/// enterprise's industry (`docs/plan-model.md`, "dr3: capacity, teams, merging, bound").
+fn check_needs(inputs: &Inputs, frame: &Frame, v: &Visit) -> Needs {
+    let industry = inputs.industry_of(v.index);
+    let mut out: BTreeMap<u16, BTreeSet<u16>> = BTreeMap::new();
+    for t in inputs.tasks.iter().filter(|t| v.tasks.contains(&t.id)) {
+        let d = frame.department(&t.department).expect("task department");
+        let entry = out.entry(d).or_default();
+        for item in t.items.iter().filter_map(|c| inputs.items.get(c)) {
+            let applies = item.industries.is_empty()
+                || item
+                    .industries
+                    .iter()
+                    .any(|p| industry.starts_with(p.as_str()));
+            if applies {
+                if let Some(s) = frame.specialty(&item.specialty) {
+                    entry.insert(s);
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(d, s)| (d, s.into_iter().collect()))
+        .collect()
+}
+
+/// The union of the needs of several checks.
+fn union_needs<'a>(needs: impl Iterator<Item = &'a Needs>) -> Needs {
+    let mut out: BTreeMap<u16, BTreeSet<u16>> = BTreeMap::new();
+    for n in needs {
+        for (d, s) in n {
+            out.entry(*d).or_default().extend(s.iter().copied());
+        }
+    }
+    out.into_iter()
+        .map(|(d, s)| (d, s.into_iter().collect()))
+        .collect()
+}
+
 /// The merged and the split blocks of a pattern. Merging is the greedy stabbing of intervals:
 /// take the check whose window ends first, and with it every check whose window contains that
 /// end; the fewest visits that give every check a period in its window.
-fn cell(pattern: Vec<Check>, enterprises: Vec<usize>, kinds: &mut BTreeMap<Kind, usize>) -> Cell {
+fn cell(
+    pattern: Vec<Check>,
+    enterprises: Vec<usize>,
+    kinds: &mut BTreeMap<Kind, usize>,
+    capacity: CapacityModel,
+) -> Cell {
     let mut kind_of = |positions: &[usize]| -> usize {
         let mut departments: Vec<u16> = positions
             .iter()
@@ -270,6 +375,7 @@ fn cell(pattern: Vec<Check>, enterprises: Vec<usize>, kinds: &mut BTreeMap<Kind,
             departments,
             window: (from.expect("a block"), to.expect("a block")),
             checks: positions.len() as u32,
+            needs: union_needs(positions.iter().map(|&p| &pattern[p].needs)),
         };
         let next = kinds.len();
         *kinds.entry(kind).or_insert(next)
@@ -280,10 +386,53 @@ fn cell(pattern: Vec<Check>, enterprises: Vec<usize>, kinds: &mut BTreeMap<Kind,
             checks: vec![p],
         })
         .collect();
-    let mut order: Vec<usize> = (0..pattern.len()).collect();
+    let all: Vec<usize> = (0..pattern.len()).collect();
+    let merged: Vec<Block> = stab(&pattern, &all)
+        .into_iter()
+        .map(|block| Block {
+            kind: kind_of(&block),
+            checks: block,
+        })
+        .collect();
+    let mut partial = Vec::new();
+    if capacity == CapacityModel::Specialty && merged.len() < split.len() {
+        for j in 0..pattern.len() {
+            let rest: Vec<usize> = all.iter().copied().filter(|&p| p != j).collect();
+            let mut blocks = stab(&pattern, &rest);
+            if blocks.len() + 1 >= split.len() || merged.iter().any(|b| b.checks == [j]) {
+                continue; // no saving over split, or the same as merged
+            }
+            blocks.push(vec![j]);
+            blocks.sort();
+            partial.push((
+                j,
+                blocks
+                    .into_iter()
+                    .map(|block| Block {
+                        kind: kind_of(&block),
+                        checks: block,
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    Cell {
+        pattern,
+        enterprises,
+        merged,
+        split,
+        partial,
+    }
+}
+
+/// The greedy stabbing of the windows of the checks at `positions`: take the check whose
+/// window ends first, and with it every check not yet in a block whose window starts by that
+/// end; blocks in that order, each in position order.
+fn stab(pattern: &[Check], positions: &[usize]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = positions.to_vec();
     order.sort_by_key(|&p| (pattern[p].window.1, pattern[p].window.0, p));
     let mut done = vec![false; pattern.len()];
-    let mut merged = Vec::new();
+    let mut out = Vec::new();
     for &p in &order {
         if done[p] {
             continue;
@@ -298,23 +447,15 @@ fn cell(pattern: Vec<Check>, enterprises: Vec<usize>, kinds: &mut BTreeMap<Kind,
         for &q in &block {
             done[q] = true;
         }
-        merged.push(Block {
-            kind: kind_of(&block),
-            checks: block,
-        });
+        out.push(block);
     }
-    Cell {
-        pattern,
-        enterprises,
-        merged,
-        split,
-    }
+    out
 }
 
 /// Inspector classes of one region: certified periods still to plan, capacity left after the
 /// pinned visits (`used`).
 fn classes(inputs: &Inputs, frame: &Frame, region: &str, used: &[u32]) -> Vec<Class> {
-    let mut by_key: BTreeMap<(u16, u32, u32), Vec<usize>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(u16, u32, u32, Vec<u16>), Vec<usize>> = BTreeMap::new();
     for (i, insp) in inputs.inspectors.iter().enumerate() {
         if insp.region != region {
             continue;
@@ -333,16 +474,33 @@ fn classes(inputs: &Inputs, frame: &Frame, region: &str, used: &[u32]) -> Vec<Cl
         let d = frame
             .department(&insp.department)
             .expect("known department");
-        by_key.entry((d, mask, left)).or_default().push(i);
+        let specialties: Vec<u16> = match frame.capacity {
+            CapacityModel::Department => Vec::new(),
+            CapacityModel::Specialty => {
+                let s: BTreeSet<u16> = insp
+                    .specialties
+                    .iter()
+                    .filter_map(|s| frame.specialty(s))
+                    .collect();
+                s.into_iter().collect()
+            }
+        };
+        by_key
+            .entry((d, mask, left, specialties))
+            .or_default()
+            .push(i);
     }
     by_key
         .into_iter()
-        .map(|((department, mask, capacity), members)| Class {
-            department,
-            mask,
-            capacity,
-            members,
-        })
+        .map(
+            |((department, mask, capacity, specialties), members)| Class {
+                department,
+                mask,
+                capacity,
+                members,
+                specialties,
+            },
+        )
         .collect()
 }
 
@@ -377,6 +535,7 @@ mod tests {
             group,
             departments: vec![d],
             window: (from, to),
+            needs: Vec::new(),
         }
     }
 
@@ -387,6 +546,7 @@ mod tests {
             vec![check(0, 0, 1, 6), check(1, 1, 4, 12), check(2, 2, 8, 12)],
             vec![7],
             &mut kinds,
+            CapacityModel::Department,
         );
         assert_eq!(c.split.len(), 3);
         assert_eq!(c.merged.len(), 2);
@@ -401,6 +561,65 @@ mod tests {
         assert!(c.has_choice());
     }
 
+    /// The fewest visits by brute force: every assignment of a period of its window to each
+    /// check, counting the distinct periods.
+    fn fewest_visits(pattern: &[Check]) -> usize {
+        fn go(pattern: &[Check], at: usize, used: &mut Vec<u32>) -> usize {
+            if at == pattern.len() {
+                let set: BTreeSet<u32> = used.iter().copied().collect();
+                return set.len();
+            }
+            let (from, to) = pattern[at].window;
+            (from..=to)
+                .map(|p| {
+                    used.push(p);
+                    let n = go(pattern, at + 1, used);
+                    used.pop();
+                    n
+                })
+                .min()
+                .expect("a period")
+        }
+        go(pattern, 0, &mut Vec::new())
+    }
+
+    #[test]
+    fn merging_makes_the_fewest_visits_on_every_small_pattern() {
+        // A fixed pseudo-random stream of patterns of one to six checks over five periods.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..400 {
+            let n = 1 + next(6) as usize;
+            let mut pattern: Vec<Check> = (0..n)
+                .map(|g| {
+                    let a = 1 + next(5) as u32;
+                    let b = 1 + next(5) as u32;
+                    check(g as u32, (g % 3) as u16, a.min(b), a.max(b))
+                })
+                .collect();
+            pattern.sort();
+            let mut kinds = BTreeMap::new();
+            let c = cell(
+                pattern.clone(),
+                vec![0],
+                &mut kinds,
+                CapacityModel::Department,
+            );
+            assert_eq!(c.merged.len(), fewest_visits(&pattern), "{pattern:?}");
+            // Every merged block has a period inside every window of its checks.
+            for b in &c.merged {
+                let from = b.checks.iter().map(|&p| pattern[p].window.0).max().unwrap();
+                let to = b.checks.iter().map(|&p| pattern[p].window.1).min().unwrap();
+                assert!(from <= to, "{pattern:?}");
+            }
+        }
+    }
+
     #[test]
     fn disjoint_windows_leave_no_choice() {
         let mut kinds = BTreeMap::new();
@@ -408,6 +627,7 @@ mod tests {
             vec![check(0, 0, 1, 3), check(1, 0, 4, 6)],
             vec![1],
             &mut kinds,
+            CapacityModel::Department,
         );
         assert_eq!(c.merged.len(), 2);
         assert!(!c.has_choice());

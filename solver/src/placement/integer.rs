@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 pub struct Decision {
     /// Per cell: enterprises whose checks are merged (for cells without a choice, all).
     pub merged: Vec<u64>,
+    /// Per cell, per partial choice (`Cell::partial`, `dr3`): enterprises that take it.
+    pub partial: Vec<Vec<u64>>,
     /// Per kind, per period offset: visits placed.
     pub placed: Vec<Vec<u64>>,
     /// Per kind: visits left unplanned.
@@ -24,6 +26,15 @@ const TOLERANCE: f64 = 1e-6;
 
 /// Rounds the fractional answer and repairs it until every constraint holds in integers.
 pub fn decide(region: &Region, frame: &Frame, f: &Fractional) -> Decision {
+    let mut decision = rounded(region, f);
+    repair(region, frame, &f.placed, &mut decision);
+    decision.allocation = allocate(region, frame, &decision.placed);
+    decision
+}
+
+/// Steps 1–3 of the rounding (`docs/plan-model.md` §5): merges, demand, visits left out and
+/// visits spread over the periods, before any repair; no allocation yet.
+pub fn rounded(region: &Region, f: &Fractional) -> Decision {
     let merged: Vec<u64> = region
         .cells
         .iter()
@@ -37,7 +48,26 @@ pub fn decide(region: &Region, frame: &Frame, f: &Fractional) -> Decision {
             }
         })
         .collect();
-    let demand = kind_demand(region, &merged);
+    // Partial merges (`dr3`): rounded in order, never more than the cell's enterprises left.
+    let partial: Vec<Vec<u64>> = region
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(c, cell)| {
+            let mut left = cell.enterprises.len() as u64 - merged[c];
+            cell.partial
+                .iter()
+                .enumerate()
+                .map(|(j, _)| {
+                    let x = f.partial.get(c).and_then(|row| row.get(j)).copied();
+                    let n = (x.unwrap_or(0.0).max(0.0).round() as u64).min(left);
+                    left -= n;
+                    n
+                })
+                .collect()
+        })
+        .collect();
+    let demand = kind_demand(region, &merged, &partial);
     let mut placed: Vec<Vec<u64>> = Vec::new();
     let mut unplaced = Vec::new();
     for (v, &d) in demand.iter().enumerate() {
@@ -46,28 +76,38 @@ pub fn decide(region: &Region, frame: &Frame, f: &Fractional) -> Decision {
         unplaced.push(d - row.iter().sum::<u64>());
         placed.push(row);
     }
-    let mut decision = Decision {
+    Decision {
         merged,
+        partial,
         placed,
         unplaced,
         allocation: Vec::new(),
-    };
-    repair(region, frame, &f.placed, &mut decision);
-    decision.allocation = allocate(region, frame, &decision.placed);
-    decision
+    }
 }
 
-/// Visits each kind asks for, given the merge decisions.
-pub fn kind_demand(region: &Region, merged: &[u64]) -> Vec<u64> {
+/// Visits each kind asks for, given the merge decisions (`partial` may be empty: none).
+pub fn kind_demand(region: &Region, merged: &[u64], partial: &[Vec<u64>]) -> Vec<u64> {
     let mut demand = vec![0u64; region.kinds.len()];
-    for (cell, &m) in region.cells.iter().zip(merged) {
+    for (c, (cell, &m)) in region.cells.iter().zip(merged).enumerate() {
         let n = cell.enterprises.len() as u64;
         for b in &cell.merged {
             demand[b.kind] += m;
         }
+        let mut taken = m;
+        for (j, (_, blocks)) in cell.partial.iter().enumerate() {
+            let k = partial
+                .get(c)
+                .and_then(|row| row.get(j))
+                .copied()
+                .unwrap_or(0);
+            taken += k;
+            for b in blocks {
+                demand[b.kind] += k;
+            }
+        }
         if cell.has_choice() {
             for b in &cell.split {
-                demand[b.kind] += n - m;
+                demand[b.kind] += n - taken;
             }
         }
     }

@@ -14,10 +14,13 @@ pub mod integer;
 pub mod model;
 pub mod place;
 pub mod shortage;
+pub mod specialty;
 
 mod assemble;
 
-pub use assemble::{draw, Change, Plan, RegionPlan, Unplanned, Visit};
+pub use assemble::{draw, draw_on, Change, Plan, RegionPlan, Unplanned, Visit};
 
+#[cfg(test)]
+mod specialty_tests;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@
 //! (`crate::placement::integer`). Floats never leave this module and the rounding.
 
 use crate::placement::cells::{Frame, Region};
+use crate::placement::specialty::Table;
 use good_lp::{
     microlp, variable, Constraint, Expression, ProblemVariables, Solution, SolverModel, Variable,
 };
@@ -24,10 +25,14 @@ pub const WEIGHT_LATE_RISK: f64 = 0.001;
 /// The linear program's answer, before rounding.
 pub struct Fractional {
     pub merged: Vec<f64>,
+    /// Per cell, per partial choice (`dr3`).
+    pub partial: Vec<Vec<f64>>,
     /// By kind, then by period offset from the frame's first period; `None` where the period
     /// lies outside the kind's window or lacks certified inspectors.
     pub placed: Vec<Vec<Option<f64>>>,
     pub unplaced: Vec<f64>,
+    /// By class, then by period offset: inspector-visits given (`None` where not certified).
+    pub allocation: Vec<Vec<Option<f64>>>,
 }
 
 /// One region's model.
@@ -38,16 +43,25 @@ pub struct Model<'a> {
     risk: &'a [f64],
     vars: ProblemVariables,
     m: Vec<Option<Variable>>,
+    /// Per cell, per partial choice (`Cell::partial`, `dr3`): enterprises taking it.
+    mp: Vec<Vec<Variable>>,
     x: Vec<Vec<Option<Variable>>>,
     u: Vec<Variable>,
     w: Vec<Vec<Option<Variable>>>,
     peak: BTreeMap<u16, Variable>,
     /// Complaint-driven inspector-visits that find no capacity (only where some are held).
     short: BTreeMap<(u16, u32), Variable>,
+    /// The specialty structure under [`crate::CapacityModel::Specialty`] (`dr3`).
+    table: Option<&'a Table>,
 }
 
 impl<'a> Model<'a> {
-    pub fn new(region: &'a Region, frame: &'a Frame, risk: &'a [f64]) -> Model<'a> {
+    pub fn new(
+        region: &'a Region,
+        frame: &'a Frame,
+        risk: &'a [f64],
+        table: Option<&'a Table>,
+    ) -> Model<'a> {
         let mut vars = ProblemVariables::new();
         let m = region
             .cells
@@ -57,18 +71,32 @@ impl<'a> Model<'a> {
                     .then(|| vars.add(variable().min(0).max(c.enterprises.len() as f64)))
             })
             .collect();
+        let mp = region
+            .cells
+            .iter()
+            .map(|c| {
+                c.partial
+                    .iter()
+                    .map(|_| vars.add(variable().min(0).max(c.enterprises.len() as f64)))
+                    .collect()
+            })
+            .collect();
         let periods = frame.first..=frame.last;
         let x = region
             .kinds
             .iter()
-            .map(|kind| {
+            .enumerate()
+            .map(|(v, kind)| {
                 periods
                     .clone()
                     .map(|p| {
-                        let staffed = kind
-                            .departments
-                            .iter()
-                            .all(|&d| region.inspectors(d, p) >= frame.k as u64);
+                        let staffed = match table {
+                            None => kind
+                                .departments
+                                .iter()
+                                .all(|&d| region.inspectors(d, p) >= frame.k as u64),
+                            Some(t) => t.staffable(region, frame, v, p),
+                        };
                         let inside = kind.window.0 <= p && p <= kind.window.1;
                         (inside && staffed).then(|| vars.add(variable().min(0)))
                     })
@@ -106,11 +134,13 @@ impl<'a> Model<'a> {
             risk,
             vars,
             m,
+            mp,
             x,
             u,
             w,
             peak,
             short,
+            table,
         }
     }
 
@@ -138,6 +168,14 @@ impl<'a> Model<'a> {
                         demand[b.kind].0 -= m;
                         demand[b.kind].1 += n;
                     }
+                    for ((_, blocks), &mp) in cell.partial.iter().zip(&self.mp[c]) {
+                        for b in blocks {
+                            demand[b.kind].0 += mp;
+                        }
+                        for b in &cell.split {
+                            demand[b.kind].0 -= mp;
+                        }
+                    }
                 }
                 None => {
                     for b in &cell.merged {
@@ -154,6 +192,18 @@ impl<'a> Model<'a> {
                 (placed + self.u[v] - merged).eq(fixed)
             })
             .collect()
+    }
+
+    /// A cell's choices share its enterprises: merged plus partial merges ≤ |c| (`dr3`).
+    fn one_choice_per_enterprise(&self) -> Vec<Constraint> {
+        let mut out = Vec::new();
+        for (c, cell) in self.region.cells.iter().enumerate() {
+            if let (Some(m), false) = (self.m[c], self.mp[c].is_empty()) {
+                let taken: Expression = self.mp[c].iter().copied().sum::<Expression>() + m;
+                out.push(taken.leq(cell.enterprises.len() as f64));
+            }
+        }
+        out
     }
 
     /// Inspectors per department per visit: each visit of a department in a period takes k of
@@ -183,17 +233,72 @@ impl<'a> Model<'a> {
         out
     }
 
-    /// Inspector-visits of department d in period offset o.
+    /// Inspector-visits of department d in period offset o: k per visit, or under the
+    /// specialty model the kind's team size t(v,d).
     fn demand(&self, d: u16, o: usize) -> Expression {
         let k = self.frame.k as f64;
         self.region
             .kinds
             .iter()
             .zip(&self.x)
+            .enumerate()
+            .filter(|(_, (kind, _))| kind.departments.contains(&d))
+            .filter_map(|(v, (_, x))| x[o].map(|x| (v, x)))
+            .map(|(v, x)| match self.table {
+                None => k * x,
+                Some(t) => t.size.get(&(v, d)).copied().unwrap_or(self.frame.k) as f64 * x,
+            })
+            .sum()
+    }
+
+    /// Visits of department d in period offset o.
+    fn visits(&self, d: u16, o: usize) -> Expression {
+        self.region
+            .kinds
+            .iter()
+            .zip(&self.x)
             .filter(|(kind, _)| kind.departments.contains(&d))
             .filter_map(|(_, x)| x[o])
-            .map(|x| k * x)
             .sum()
+    }
+
+    /// Specialists are not used up by visits that do not need them (`dr3`): for each department
+    /// d, period p and specialty family S, Σ_v c(v,d,S)·x[v,p] ≤ Σ_{q of d meeting S} w[q,p].
+    fn specialists_suffice(&self) -> Vec<Constraint> {
+        let Some(table) = self.table else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (&d, families) in &table.families {
+            for p in self.frame.first..=self.frame.last {
+                let o = self.offset(p);
+                for (i, s) in families.iter().enumerate() {
+                    let mut need = Expression::from(0.0);
+                    let mut any = false;
+                    for (v, x) in self.x.iter().enumerate() {
+                        let c = table.coefficients.get(&(v, d)).map_or(0, |row| row[i]);
+                        if let (Some(x), true) = (x[o], c > 0) {
+                            need += c as f64 * x;
+                            any = true;
+                        }
+                    }
+                    if !any {
+                        continue;
+                    }
+                    let have: Expression = self
+                        .region
+                        .classes
+                        .iter()
+                        .enumerate()
+                        .zip(&self.w)
+                        .filter(|((q, c), _)| c.department == d && Table::meets(self.region, *q, s))
+                        .filter_map(|(_, w)| w[o])
+                        .sum();
+                    out.push((need - have).leq(0.0));
+                }
+            }
+        }
+        out
     }
 
     /// One place per inspector per visit: a class gives a period at most one inspector-visit
@@ -207,8 +312,10 @@ impl<'a> Model<'a> {
                 let o = self.offset(p);
                 if let Some(w) = w[o] {
                     let reserve = self.region.reserve.get(&(q.department, p)).copied();
-                    let visits =
-                        self.demand(q.department, o) * (1.0 / k) + reserve.unwrap_or(0) as f64 / k;
+                    let visits = match self.table {
+                        None => self.demand(q.department, o) * (1.0 / k),
+                        Some(_) => self.visits(q.department, o),
+                    } + reserve.unwrap_or(0) as f64 / k;
                     out.push((w - visits * q.members.len() as f64).leq(0.0));
                 }
             }
@@ -261,6 +368,12 @@ impl<'a> Model<'a> {
                 obj -= WEIGHT_VISIT * saved * *m;
             }
         }
+        for (cell, mp) in self.region.cells.iter().zip(&self.mp) {
+            for ((_, blocks), &mp) in cell.partial.iter().zip(mp) {
+                let saved = (cell.split.len() - blocks.len()) as f64;
+                obj -= WEIGHT_VISIT * saved * mp;
+            }
+        }
         for &peak in self.peak.values() {
             obj += WEIGHT_PEAK_LOAD * peak;
         }
@@ -268,6 +381,33 @@ impl<'a> Model<'a> {
             obj += WEIGHT_UNPLANNED_CHECK * s;
         }
         obj
+    }
+
+    /// The fewest checks any plan of this model leaves out, by the linear relaxation with the
+    /// first objective alone (checks and complaint reserve left out); the optimizer's own
+    /// solve weighs visits and load too, so this solve is separate (`dr3`'s `bound.csv`).
+    pub fn fewest_left_out(self) -> Result<f64, String> {
+        let mut constraints = self.every_check_placed_or_counted();
+        constraints.extend(self.teams_fit_capacity());
+        constraints.extend(self.class_capacity());
+        constraints.extend(self.one_place_per_visit());
+        constraints.extend(self.specialists_suffice());
+        constraints.extend(self.one_choice_per_enterprise());
+        let mut objective = Expression::from(0.0);
+        for (v, kind) in self.region.kinds.iter().enumerate() {
+            objective += kind.checks as f64 * self.u[v];
+        }
+        let kinds = &self.region.kinds;
+        let Model { vars, u, .. } = self;
+        let mut problem = vars.minimise(objective).using(microlp);
+        for c in constraints {
+            problem.add_constraint(c);
+        }
+        let solution = problem.solve().map_err(|e| e.to_string())?;
+        Ok(u.iter()
+            .zip(kinds)
+            .map(|(&u, k)| k.checks as f64 * solution.value(u))
+            .sum())
     }
 
     /// Solves the linear program. It is always feasible (anything can be left unplanned) and
@@ -278,8 +418,18 @@ impl<'a> Model<'a> {
         constraints.extend(self.class_capacity());
         constraints.extend(self.one_place_per_visit());
         constraints.extend(self.balanced_load());
+        constraints.extend(self.specialists_suffice());
+        constraints.extend(self.one_choice_per_enterprise());
         let objective = self.objective();
-        let Model { vars, m, x, u, .. } = self;
+        let Model {
+            vars,
+            m,
+            mp,
+            x,
+            u,
+            w,
+            ..
+        } = self;
         let mut problem = vars.minimise(objective).using(microlp);
         for c in constraints {
             problem.add_constraint(c);
@@ -290,11 +440,19 @@ impl<'a> Model<'a> {
                 .iter()
                 .map(|m| m.map_or(0.0, |m| solution.value(m)))
                 .collect(),
+            partial: mp
+                .iter()
+                .map(|row| row.iter().map(|&v| solution.value(v)).collect())
+                .collect(),
             placed: x
                 .iter()
                 .map(|row| row.iter().map(|x| x.map(|x| solution.value(x))).collect())
                 .collect(),
             unplaced: u.iter().map(|&u| solution.value(u)).collect(),
+            allocation: w
+                .iter()
+                .map(|row| row.iter().map(|w| w.map(|w| solution.value(w))).collect())
+                .collect(),
         })
     }
 }

@@ -44,11 +44,27 @@ pub fn place(
         let mut order = cell.enterprises.clone();
         order.sort_by_cached_key(|&i| (numbers(i), i));
         for (rank, &i) in order.iter().enumerate() {
-            let blocks = if (rank as u64) < decision.merged[c] {
+            let rank = rank as u64;
+            let mut bound = decision.merged[c];
+            let mut blocks = if rank < bound {
                 &cell.merged
             } else {
                 &cell.split
             };
+            if rank >= bound {
+                for (j, (_, partial)) in cell.partial.iter().enumerate() {
+                    bound += decision
+                        .partial
+                        .get(c)
+                        .and_then(|r| r.get(j))
+                        .copied()
+                        .unwrap_or(0);
+                    if rank < bound {
+                        blocks = partial;
+                        break;
+                    }
+                }
+            }
             for b in blocks {
                 by_kind[b.kind].push(Placed {
                     index: i,

@@ -49,7 +49,7 @@ impl Shortage {
 /// The shortages of one region: each department with unplanned visits and a period range where
 /// it needs more than its inspectors have, in department order.
 pub fn shortages(region: &Region, frame: &Frame, decision: &Decision) -> Vec<Shortage> {
-    let demand = kind_demand(region, &decision.merged);
+    let demand = kind_demand(region, &decision.merged, &decision.partial);
     let k = frame.k as u64;
     let mut out = Vec::new();
     for d in region.departments() {

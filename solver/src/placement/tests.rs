@@ -4,7 +4,7 @@ use crate::inputs::annual::{Annual, PreviousMember, PreviousVisit};
 use crate::inputs::Inputs;
 use crate::placement::draw;
 use crate::plan::annual_check::check;
-use crate::Uscc;
+use crate::{Method, Uscc};
 use std::collections::BTreeMap;
 
 const SEED: [u8; 32] = [7; 32];
@@ -74,13 +74,13 @@ fn city(n: usize, per: usize, capacity: u32) -> Inputs {
 fn plan_keeps_every_rule_and_is_reproducible() {
     let inputs = city(600, 4, 200);
     let annual = Annual::default();
-    let plan = draw(&inputs, &annual, &SEED);
+    let plan = draw(&inputs, &annual, &SEED, Method::Dr2);
     check(&inputs, &annual, &plan).unwrap();
     assert!(plan.unplanned.is_empty(), "{:?}", plan.unplanned.first());
     assert!(plan.failures.is_empty(), "{:?}", plan.failures.first());
-    let again = draw(&inputs, &annual, &SEED);
+    let again = draw(&inputs, &annual, &SEED, Method::Dr2);
     assert_eq!(plan.to_files(&inputs), again.to_files(&inputs));
-    let other = draw(&inputs, &annual, &[8; 32]);
+    let other = draw(&inputs, &annual, &[8; 32], Method::Dr2);
     assert_ne!(
         plan.to_files(&inputs)["visits.csv"],
         other.to_files(&inputs)["visits.csv"]
@@ -90,7 +90,7 @@ fn plan_keeps_every_rule_and_is_reproducible() {
 #[test]
 fn checks_of_different_groups_share_a_visit_where_windows_meet() {
     let inputs = city(600, 4, 200);
-    let plan = draw(&inputs, &Annual::default(), &SEED);
+    let plan = draw(&inputs, &Annual::default(), &SEED, Method::Dr2);
     let joint_groups = plan.visits.iter().filter(|v| v.groups.len() > 1).count();
     assert!(joint_groups > 0, "no visit merged checks of two groups");
     for v in plan
@@ -111,7 +111,7 @@ fn checks_of_different_groups_share_a_visit_where_windows_meet() {
 fn a_shortage_is_stated_and_the_rest_still_planned() {
     let inputs = city(600, 2, 12);
     let annual = Annual::default();
-    let plan = draw(&inputs, &annual, &SEED);
+    let plan = draw(&inputs, &annual, &SEED, Method::Dr2);
     check(&inputs, &annual, &plan).unwrap();
     assert!(!plan.unplanned.is_empty());
     assert!(!plan.shortages.is_empty());
@@ -127,7 +127,7 @@ fn a_shortage_is_stated_and_the_rest_still_planned() {
 fn broken_plans_fail_the_checks() {
     let inputs = city(600, 4, 200);
     let annual = Annual::default();
-    let plan = draw(&inputs, &annual, &SEED);
+    let plan = draw(&inputs, &annual, &SEED, Method::Dr2);
     let mut late = plan.clone();
     let v = late
         .visits
@@ -151,7 +151,7 @@ fn broken_plans_fail_the_checks() {
 #[test]
 fn a_replan_keeps_pinned_visits_and_lists_the_changes() {
     let inputs = city(600, 4, 200);
-    let first = draw(&inputs, &Annual::default(), &SEED);
+    let first = draw(&inputs, &Annual::default(), &SEED, Method::Dr2);
     let files = first.to_files(&inputs);
     let mut annual = Annual {
         pinned_through: 3,
@@ -188,7 +188,7 @@ fn a_replan_keeps_pinned_visits_and_lists_the_changes() {
         .inspector
         .clone();
     smaller.inspectors.retain(|i| i.id != gone);
-    let second = draw(&smaller, &annual, &SEED);
+    let second = draw(&smaller, &annual, &SEED, Method::Dr2);
     check(&smaller, &annual, &second).unwrap();
     let pinned: Vec<_> = second.visits.iter().filter(|v| v.pinned).collect();
     assert_eq!(

@@ -7,6 +7,7 @@ use crate::inputs::Inputs;
 use crate::placement::Plan;
 use crate::selection;
 use crate::teams::budget::budgets;
+use crate::CapacityModel;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The first broken rule, as a sentence.
@@ -247,10 +248,24 @@ fn teams(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
         .iter()
         .map(|f| (f.visit.as_str(), f.department.as_str()))
         .collect();
+    let by_visit_department = team_specialties(inputs, plan, &by_id);
     for v in plan.visits.iter().filter(|v| !v.pinned) {
         for d in &v.departments {
             let n = size.get(&(v.id.as_str(), d.as_str())).copied().unwrap_or(0);
             let stated = failed.contains(&(v.id.as_str(), d.as_str()));
+            if plan.frame.capacity == CapacityModel::Specialty && n > 0 {
+                let needed = needed_specialties(inputs, v, d);
+                let held = by_visit_department.get(&(v.id.as_str(), d.as_str()));
+                if let Some(s) = needed
+                    .iter()
+                    .find(|s| !held.is_some_and(|h| h.contains(s.as_str())))
+                {
+                    return Err(format!(
+                        "the team of {d} on visit {} has no member with specialty {s}",
+                        v.id
+                    ));
+                }
+            }
             if (n < plan.frame.k) != stated || (stated && n > 0) {
                 return Err(format!(
                     "visit {} has {n} inspectors of {d} and {} failure",
@@ -261,6 +276,47 @@ fn teams(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
         }
     }
     not_twice_in_a_row(inputs, plan, &by_id)
+}
+
+/// The specialties held by each (visit, department) team.
+fn team_specialties<'a>(
+    inputs: &'a Inputs,
+    plan: &'a Plan,
+    by_id: &BTreeMap<&str, usize>,
+) -> BTreeMap<(&'a str, &'a str), BTreeSet<&'a str>> {
+    let mut out: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    for m in &plan.teams {
+        let held = out
+            .entry((m.visit.as_str(), m.department.as_str()))
+            .or_default();
+        if let Some(&i) = by_id.get(m.inspector.as_str()) {
+            held.extend(inputs.inspectors[i].specialties.iter().map(String::as_str));
+        }
+    }
+    out
+}
+
+/// Under the specialty model (`dr3`): the specialties department d needs on a visit — those of
+/// the items of the visit's tasks of d that apply to the enterprise's industry.
+fn needed_specialties(inputs: &Inputs, v: &crate::placement::Visit, d: &str) -> BTreeSet<String> {
+    let industry = v.index.map_or("", |i| inputs.industry_of(i));
+    let mut out = BTreeSet::new();
+    for t in &inputs.tasks {
+        if t.department != d || !v.tasks.contains(&t.id) {
+            continue;
+        }
+        for code in &t.items {
+            let Some(item) = inputs.items.get(code) else {
+                continue;
+            };
+            let applies = item.industries.is_empty()
+                || item.industries.iter().any(|p| industry.starts_with(p));
+            if applies && !item.specialty.is_empty() {
+                out.insert(item.specialty.clone());
+            }
+        }
+    }
+    out
 }
 
 /// No inspector inspects the same enterprise for the same department twice in a row: not the

@@ -11,6 +11,7 @@ use crate::placement::model::{
 use crate::placement::shortage::label;
 use crate::placement::Plan;
 use crate::plan::files::hex64;
+use crate::CapacityModel;
 use std::collections::BTreeMap;
 
 /// Every plan file, by name (under `plan/`).
@@ -76,7 +77,8 @@ fn list<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
 }
 
 impl Plan {
-    /// The plan files by name: exactly [`FILES`].
+    /// The plan files by name: exactly [`FILES`], and `bound.csv` under the specialty
+    /// capacity model (`dr3`).
     pub fn to_files(&self, inputs: &Inputs) -> BTreeMap<&'static str, String> {
         let mut files = self.selection.selection_files(inputs);
         files.insert("visits.csv", self.visits_csv(inputs));
@@ -136,6 +138,9 @@ impl Plan {
         files.insert("regions.csv", self.regions_csv());
         files.insert("solver.csv", self.solver_csv());
         files.insert("changes.csv", self.changes_csv());
+        if self.frame.capacity == CapacityModel::Specialty {
+            files.insert("bound.csv", crate::plan::bound::bound_csv(self, inputs));
+        }
         files
     }
 
@@ -221,37 +226,66 @@ impl Plan {
                         cell.split.len().to_string(),
                         plan.decision.merged[c].to_string(),
                     ]);
+                    if self.frame.capacity == CapacityModel::Specialty {
+                        let taken = cell.partial.iter().zip(&plan.decision.partial[c]);
+                        let row = rows.last_mut().expect("pushed");
+                        row.push(list(
+                            taken
+                                .filter(|(_, &n)| n > 0)
+                                .map(|((j, _), n)| format!("{}:{n}", j + 1)),
+                        ));
+                    }
                 }
             }
         }
-        csv_text(
-            &[
-                "region",
-                "pattern",
-                "enterprises",
-                "visits_merged",
-                "visits_split",
-                "merged",
-            ],
-            rows.into_iter(),
-        )
+        let mut header = vec![
+            "region",
+            "pattern",
+            "enterprises",
+            "visits_merged",
+            "visits_split",
+            "merged",
+        ];
+        if self.frame.capacity == CapacityModel::Specialty {
+            header.push("partial");
+        }
+        csv_text(&header, rows.into_iter())
     }
 
     fn departments(&self, ds: &[u16]) -> String {
         list(ds.iter().map(|&d| &self.frame.departments[d as usize]))
     }
 
+    /// A kind's specialty needs: `DEPARTMENT=S+S;…` in department order, specialties in
+    /// byte order.
+    fn needs(&self, needs: &crate::placement::cells::Needs) -> String {
+        list(needs.iter().map(|(d, s)| {
+            let names: Vec<&str> = s
+                .iter()
+                .map(|&x| self.frame.specialties[x as usize].as_str())
+                .collect();
+            format!(
+                "{}={}",
+                self.frame.departments[*d as usize],
+                names.join("+")
+            )
+        }))
+    }
+
     fn allocation_csv(&self) -> String {
         let mut rows = Vec::new();
         for plan in &self.regions {
             for (v, kind) in plan.region.kinds.iter().enumerate() {
-                let base = vec![
+                let mut base = vec![
                     plan.region.name.clone(),
                     self.departments(&kind.departments),
                     kind.window.0.to_string(),
                     kind.window.1.to_string(),
                     kind.checks.to_string(),
                 ];
+                if self.frame.capacity == CapacityModel::Specialty {
+                    base.push(self.needs(&kind.needs));
+                }
                 for (o, &n) in plan.decision.placed[v].iter().enumerate() {
                     if n > 0 {
                         let mut row = base.clone();
@@ -268,18 +302,12 @@ impl Plan {
                 }
             }
         }
-        csv_text(
-            &[
-                "region",
-                "departments",
-                "from",
-                "to",
-                "checks",
-                "period",
-                "visits",
-            ],
-            rows.into_iter(),
-        )
+        let mut header = vec!["region", "departments", "from", "to", "checks"];
+        if self.frame.capacity == CapacityModel::Specialty {
+            header.push("specialties");
+        }
+        header.extend(["period", "visits"]);
+        csv_text(&header, rows.into_iter())
     }
 
     fn classes_csv(&self, inputs: &Inputs) -> String {

@@ -7,5 +7,6 @@
 
 pub mod annual_check;
 pub mod annual_files;
+pub mod bound;
 pub mod check;
 pub mod files;

@@ -73,39 +73,126 @@ pub struct TeamDraw<'a> {
     /// Last team of (enterprise, department): updated as visits are staffed.
     pub last: &'a mut BTreeMap<(usize, String), BTreeSet<usize>>,
     pub budget: BTreeMap<usize, Vec<u64>>,
+    /// Complete teams the greedy draw failed by swaps with other visits (`dr3`;
+    /// [`crate::teams::completion`]).
+    pub complete: bool,
+}
+
+/// A team drawn: the visit (position in the list), the department, the members with their
+/// priorities, and the last team of (enterprise, department) before it.
+pub struct Drawn {
+    pub visit: usize,
+    pub department: String,
+    pub members: Vec<(u64, usize)>,
+    pub before: BTreeSet<usize>,
 }
 
 impl TeamDraw<'_> {
     /// Staffs the visits in order; returns members and failures.
     pub fn staff(&mut self, visits: &[Staffing]) -> (Vec<Member>, Vec<Failure>) {
-        let (mut members, mut failures) = (Vec::new(), Vec::new());
-        for v in visits {
+        let mut failures = Vec::new();
+        let mut drawn: Vec<Drawn> = Vec::new();
+        // Teams by (department, period), in the order they were drawn.
+        let mut by_slot: BTreeMap<(String, u32), Vec<usize>> = BTreeMap::new();
+        for (n, v) in visits.iter().enumerate() {
             for d in v.departments {
-                match self.team(v, d) {
-                    Ok(team) => {
-                        let o = (v.period - self.frame.first) as usize;
-                        for &(rho, i) in &team {
-                            if let Some(b) = self.budget.get_mut(&i) {
-                                b[o] -= 1;
+                let o = (v.period - self.frame.first) as usize;
+                let before = self
+                    .last
+                    .get(&(v.index, d.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                let team = match self.team(v, d) {
+                    Ok(team) => Some(team),
+                    Err((partial, f)) if self.complete => {
+                        let slot = by_slot
+                            .get(&(d.clone(), v.period))
+                            .cloned()
+                            .unwrap_or_default();
+                        match crate::teams::completion::complete(
+                            self, visits, &mut drawn, &slot, n, d, partial, &before,
+                        ) {
+                            Some(team) => Some(team),
+                            None => {
+                                failures.push(Failure {
+                                    reason: format!(
+                                        "{}; {}",
+                                        f.reason,
+                                        crate::teams::completion::NO_ASSIGNMENT
+                                    ),
+                                    ..f
+                                });
+                                None
                             }
-                            members.push(Member {
-                                visit: v.id.to_string(),
-                                department: d.clone(),
-                                inspector: self.inputs.inspectors[i].id.clone(),
-                                priority: rho,
-                            });
                         }
-                        self.last
-                            .insert((v.index, d.clone()), team.iter().map(|t| t.1).collect());
                     }
-                    Err(f) => failures.push(f),
+                    Err((_, f)) => {
+                        failures.push(f);
+                        None
+                    }
+                };
+                let Some(team) = team else { continue };
+                for &(_, i) in &team {
+                    if let Some(b) = self.budget.get_mut(&i) {
+                        b[o] -= 1;
+                    }
                 }
+                self.last
+                    .insert((v.index, d.clone()), team.iter().map(|t| t.1).collect());
+                by_slot
+                    .entry((d.clone(), v.period))
+                    .or_default()
+                    .push(drawn.len());
+                drawn.push(Drawn {
+                    visit: n,
+                    department: d.clone(),
+                    members: team,
+                    before,
+                });
+            }
+        }
+        let mut members = Vec::new();
+        for t in drawn {
+            for (rho, i) in t.members {
+                members.push(Member {
+                    visit: visits[t.visit].id.to_string(),
+                    department: t.department.clone(),
+                    inspector: self.inputs.inspectors[i].id.clone(),
+                    priority: rho,
+                });
             }
         }
         (members, failures)
     }
 
-    fn team(&self, v: &Staffing, d: &str) -> Result<Vec<(u64, usize)>, Failure> {
+    /// Whether inspector i may serve visit v for department d at all, budget aside:
+    /// certified for the whole period, no declared conflict, not in the last team `before`.
+    pub fn eligible(&self, v: &Staffing, i: usize, before: &BTreeSet<usize>) -> bool {
+        let insp = &self.inputs.inspectors[i];
+        let (start, end) = self
+            .inputs
+            .policy
+            .periods
+            .dates(self.inputs.policy.year, v.period);
+        insp.valid_from <= start
+            && end <= insp.valid_until
+            && !self.conflicts.contains(&(i, self.inputs.uscc_of(v.index)))
+            && !before.contains(&i)
+    }
+
+    /// Budget left of inspector i in period p.
+    pub fn left(&self, i: usize, p: u32) -> u64 {
+        let o = (p - self.frame.first) as usize;
+        self.budget.get(&i).map_or(0, |b| b[o])
+    }
+
+    /// The greedy team, or the members gathered and the failure.
+    #[allow(clippy::type_complexity)]
+    fn team(
+        &self,
+        v: &Staffing,
+        d: &str,
+    ) -> Result<Vec<(u64, usize)>, (Vec<(u64, usize)>, Failure)> {
         let k = self.frame.k;
         let (start, end) = self
             .inputs
@@ -185,13 +272,14 @@ impl TeamDraw<'_> {
                 missing.join(", ")
             ));
         }
-        Err(Failure {
+        let failure = Failure {
             visit: v.id.to_string(),
             department: d.to_string(),
             needed: k,
             found: team.len() as u32,
             reason,
-        })
+        };
+        Err((team, failure))
     }
 }
 
@@ -211,6 +299,7 @@ mod tests {
                 mask: 0b1110,
                 capacity: 3,
                 members: vec![4, 5],
+                specialties: vec![],
             }],
             reserve: BTreeMap::new(),
         };

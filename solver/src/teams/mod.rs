@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod capacity;
+pub mod completion;
 mod priority;
 
 pub use capacity::{draw_seats, draw_teams};
