@@ -401,7 +401,7 @@ mod tests {
             .collect();
         inputs.set_key_supervision(Method::Dr3, &listed);
         let annual = Annual::default();
-        let plan = placement::draw(&inputs, &annual, &[6; 32]);
+        let plan = placement::draw(&inputs, &annual, &[6; 32], Method::Dr3);
         assert_eq!(check(&inputs, &annual, &plan), Ok(()));
         let exempt = |v: &placement::Visit| {
             inputs.cap_exempt(v.index.unwrap(), v.departments.iter().map(String::as_str))
@@ -429,7 +429,7 @@ mod tests {
         // Under dr2 (every task, the flag) a key-supervision enterprise has no cap at all.
         let mut dr2 = inputs.clone();
         dr2.set_key_supervision(Method::Dr2, &listed);
-        let plan = placement::draw(&dr2, &annual, &[6; 32]);
+        let plan = placement::draw(&dr2, &annual, &[6; 32], Method::Dr2);
         assert_eq!(check(&dr2, &annual, &plan), Ok(()));
         dr2.policy.visit_cap = [0; 4];
         let err = check(&dr2, &annual, &plan).unwrap_err();
