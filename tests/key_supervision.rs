@@ -349,3 +349,77 @@ fn a_generated_dr3_year_verifies_in_rust_and_python_and_tampering_is_refused() {
         text(&py)
     );
 }
+
+const VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/vectors/dr3/gen-month");
+
+#[test]
+fn the_dr3_vector_recomputes_to_the_byte_in_rust_and_python() {
+    let out = dualdraw(&["verify", VECTOR]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let expected = std::fs::read_to_string(format!("{VECTOR}.expected")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        expected,
+        "the output of dr3 changed; that needs a new method"
+    );
+    // The vector exercises what dr3 changes: key supervision per department, a team the
+    // completion search could not form, a partial merge, unplanned checks, the bound.
+    let file = |rel: &str| std::fs::read_to_string(Path::new(VECTOR).join(rel)).unwrap();
+    assert!(file("inputs/key-supervision.csv").lines().count() > 10);
+    assert!(file("plan/failures.csv").contains("augmenting search"));
+    assert!(
+        file("plan/merges.csv")
+            .lines()
+            .skip(1)
+            .any(|l| !l.ends_with(',')),
+        "a partial merge"
+    );
+    assert!(file("plan/unplanned.csv").lines().count() > 1);
+    for l in file("plan/bound.csv").lines().skip(1) {
+        let f: Vec<u64> = l.split(',').skip(1).map(|v| v.parse().unwrap()).collect();
+        let (checks, planned, staffed, bound, visits, visits_bound) =
+            (f[0], f[1], f[2], f[3], f[4], f[5]);
+        assert!(
+            staffed <= planned && planned <= bound && bound <= checks,
+            "{l}"
+        );
+        assert!(visits >= visits_bound, "{l}");
+    }
+    let Some(py) = python(Path::new(VECTOR)) else {
+        return;
+    };
+    assert_eq!(py.status.code(), Some(0), "{}", text(&py));
+    let said = String::from_utf8_lossy(&py.stdout);
+    assert!(
+        said.starts_with(
+            "dr3 bundle verified (python): 1447 enterprises, 29 tasks, 1665 selections"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("2 teams not formed, 126 checks unplanned"),
+        "{said}"
+    );
+
+    // One inspector of one team swapped for another: both verifiers refuse the vector.
+    let dir = tempfile::tempdir().unwrap();
+    let tampered = dir.path().join("gen-month");
+    copy_dir(Path::new(VECTOR), &tampered);
+    let teams = file("plan/teams.csv");
+    let row = teams.lines().nth(1).unwrap().to_string();
+    let other = teams
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .find(|i| !row.contains(i))
+        .unwrap()
+        .to_string();
+    let mine = row.split(',').nth(2).unwrap().to_string();
+    rewrite(&tampered, "plan/teams.csv", |t| {
+        t.replacen(&row, &row.replacen(&mine, &other, 1), 1)
+    });
+    let out = dualdraw(&["verify", s(&tampered)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let py = python(&tampered).unwrap();
+    assert_eq!(py.status.code(), Some(1), "{}", text(&py));
+}

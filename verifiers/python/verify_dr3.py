@@ -20,10 +20,12 @@ with K per department and key-check visits not counted toward caps); and on the 
 published: every drawn check in exactly one visit or in ``unplanned.csv``, visits in their
 groups' windows and one per enterprise and period, the cap rule of ``dr3`` (visits holding a
 key-supervision check exempt, complaint-driven visits counted), and the teams (department,
-region, certificate, conflicts, k members or a stated failure, yearly capacity).
+region, certificate, conflicts, not in the enterprise's last team of the department, no member
+twice, the specialties the visit's items need, k members or a stated failure, yearly capacity).
 
-What is NOT checked: the optimizer's decisions (``merges.csv``, ``allocation.csv``,
-``classes.csv``) are not recomputed — that needs a linear-programming solver
+What is NOT checked: the inspectors' period budgets (they follow from ``classes.csv``) and the
+order in which teams were drawn (ρ₂ and the completion search); the optimizer's decisions
+(``merges.csv``, ``allocation.csv``, ``classes.csv``) are not recomputed — that needs a linear-programming solver
 (``docs/plan-model.md`` §10); nor are re-plans (bundles with ``previous/``), which are refused
 by name.
 """
@@ -153,8 +155,10 @@ def check_plan(bundle: Path, inputs: v1.Inputs, held: dict[str, set[str]],
     periods: set[tuple[str, int]] = set()
     counted: dict[str, int] = {}
     by_id = {}
+    tasks_of: dict[str, list[str]] = {}
     for r in visits:
-        vid, uscc, _region, _tier, period, groups, departments, _tasks, _place, pinned = r.fields
+        vid, uscc, _region, _tier, period, groups, departments, tasks, _place, pinned = r.fields
+        tasks_of[vid] = tasks.split(";")
         if pinned != "false":
             fail(f"plan/visits.csv:{r.line}: pinned visit in a first plan")
         p = v1.p_decimal("plan/visits.csv", r, "period", period)
@@ -185,7 +189,9 @@ def check_plan(bundle: Path, inputs: v1.Inputs, held: dict[str, set[str]],
                  f"key-supervision check, over its cap {inputs.policy.caps[e.tier]}")
     # teams
     k = inputs.policy.inspectors_per_department
+    last = v1.last_teams(inputs.history)
     size: dict[tuple[str, str], int] = {}
+    members: dict[tuple[str, str], list[v1.Inspector]] = {}
     used: dict[str, int] = {}
     for r in teams:
         vid, department, iid, _priority = r.fields
@@ -203,10 +209,23 @@ def check_plan(bundle: Path, inputs: v1.Inputs, held: dict[str, set[str]],
             fail(f"plan/teams.csv:{r.line}: inspector {iid} has no certificate for period {p}")
         if (iid, uscc) in inputs.conflicts:
             fail(f"plan/teams.csv:{r.line}: inspector {iid} has a declared conflict with {uscc}")
+        if iid in last.get((uscc, department), set()):
+            fail(f"plan/teams.csv:{r.line}: inspector {iid} was in the last team at {uscc} "
+                 f"for {department}")
+        team = members.setdefault((vid, department), [])
+        if any(m.id == iid for m in team):
+            fail(f"plan/teams.csv:{r.line}: inspector {iid} twice in the team of {vid} "
+                 f"for {department}")
+        team.append(i)
         used[iid] = used.get(iid, 0) + 1
         if used[iid] > i.capacity:
             fail(f"plan/teams.csv:{r.line}: inspector {iid} exceeds their yearly capacity")
         size[(vid, department)] = size.get((vid, department), 0) + 1
+    for (vid, department), team in members.items():
+        for s in v1.required_specialties(inputs, tasks_of[vid], department):
+            if not any(s in m.specialties for m in team):
+                fail(f"plan/teams.csv: team of {vid} for {department} has nobody with "
+                     f"specialty {s}")
     failed = {(r.fields[0], r.fields[1]) for r in failures}
     for vid, (_uscc, _p, departments) in by_id.items():
         for d in departments:
