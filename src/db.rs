@@ -183,6 +183,48 @@ pub enum Native {
 }
 
 impl Native {
+    /// The backend these connections speak.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Native::Sqlite { .. } => Backend::Sqlite,
+            Native::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// The rows of one read statement with text parameters (`$1`, `$2`, …), on a lent native
+    /// connection: no liveness pings and no `Any` conversion of every value, for the public
+    /// pages' short reads.
+    pub async fn fetch_all<T>(&self, sql: &str, params: &[&str]) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        match self {
+            Native::Sqlite { reads } => {
+                let mut conn = reads.acquire().await?;
+                let mut q = sqlx::query_as::<_, T>(sql);
+                for p in params {
+                    q = q.bind(*p);
+                }
+                let rows = q.fetch_all(&mut *conn).await;
+                conn.keep_if(rows.is_ok());
+                rows
+            }
+            Native::Postgres { reads, .. } => {
+                let mut conn = reads.acquire().await?;
+                let mut q = sqlx::query_as::<_, T>(sql);
+                for p in params {
+                    q = q.bind(*p);
+                }
+                let rows = q.fetch_all(&mut *conn).await;
+                conn.keep_if(rows.is_ok());
+                rows
+            }
+        }
+    }
+
     fn new(backend: Backend, url: &str) -> Result<Native, DbError> {
         let bad = |source| DbError::Connect {
             url: redact(url),

@@ -234,3 +234,38 @@ both!(the_portal_asks_for_three_characters, |app| {
     let found = store::enterprises(&mut conn, &filter).await.unwrap();
     assert_eq!(found.len(), 2);
 });
+
+/// The codes a portal page links to, in order.
+fn linked_codes(html: &str) -> Vec<String> {
+    html.split("<a href=\"/enterprises/")
+        .skip(1)
+        .map(|rest| rest[..18].to_string())
+        .collect()
+}
+
+both!(the_portal_lists_what_like_finds, |app| {
+    let rows = names();
+    insert(app, &rows).await;
+    let mut checked = 0;
+    for q in QUERIES.iter().filter(|q| q.chars().count() >= 3) {
+        let res = app
+            .get("/enterprises")
+            .query(&[("q", q)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{q}");
+        let html = res.text().await.unwrap();
+        let want = expected(&rows, q);
+        assert_eq!(linked_codes(&html), want, "q = {q}");
+        if let Some(first) = want.first() {
+            let name = &rows.iter().find(|(c, _)| c == first).unwrap().1;
+            if !name.contains('"') {
+                assert!(html.contains(name.as_str()), "q = {q}: {name}");
+            }
+            assert!(html.contains("存续"), "q = {q}: the status is shown");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked} queries");
+});

@@ -5,7 +5,7 @@ use super::model::{
     Conflict, Department, Enterprise, EnterpriseStatus, IndustryCode, Inspector, Item, ItemKind,
     RegionCode,
 };
-use crate::db::{Backend, Sql};
+use crate::db::{Backend, Native, Sql};
 use crate::import::source::split_list;
 use chrono::NaiveDate;
 use dualdraw_solver::{Tier, Uscc};
@@ -141,6 +141,59 @@ pub async fn enterprises(
         return Ok(first);
     }
     read(conn, f, Plan::ByNameIndex).await
+}
+
+/// One enterprise found by a part of its name, as the portal lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NameHit {
+    pub uscc: String,
+    pub name: String,
+    pub region: String,
+    pub status: String,
+}
+
+/// The portal's name search: the same answer as [`enterprises`] with only `q` and `limit`, by
+/// the same plans, reading four columns on a
+/// native connection (`docs/portal.md`, "Name search").
+pub async fn names(native: &Native, q: &str, limit: i64) -> Result<Vec<NameHit>, sqlx::Error> {
+    let limit = limit.clamp(1, 1000);
+    let pattern = format!("%{}%", like_literal(&q.to_ascii_lowercase()));
+    if native.backend() == Backend::Postgres {
+        let sql = format!(
+            "SELECT uscc, name, region, status FROM enterprises \
+             WHERE LOWER(name COLLATE \"C\") LIKE $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}"
+        );
+        return native.fetch_all(&sql, &[&pattern]).await;
+    }
+    if q.chars().count() < NAME_SEARCH_MIN {
+        // Too short for the trigram index: every name is read.
+        let sql = format!(
+            "SELECT uscc, name, region, status FROM enterprises \
+             WHERE name LIKE $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}"
+        );
+        return native.fetch_all(&sql, &[&pattern]).await;
+    }
+    // The first READ_FIRST codes, names compared; with fewer enterprises than that the bound
+    // is NULL, nothing is found here and the index below finds all.
+    let first_codes = format!(
+        "SELECT uscc, name, region, status FROM enterprises \
+         WHERE uscc <= (SELECT uscc FROM enterprises ORDER BY uscc LIMIT 1 OFFSET {}) \
+         AND name LIKE $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}",
+        READ_FIRST - 1
+    );
+    let first: Vec<NameHit> = native.fetch_all(&first_codes, &[&pattern]).await?;
+    if first.len() as i64 == limit {
+        return Ok(first);
+    }
+    let by_index = format!(
+        "SELECT enterprises.uscc, enterprises.name, enterprises.region, enterprises.status \
+         FROM enterprise_names CROSS JOIN enterprises ON enterprises.rowid = enterprise_names.rowid \
+         WHERE enterprise_names MATCH $1 AND enterprises.name LIKE $2 ESCAPE '!' \
+         ORDER BY enterprises.uscc LIMIT {limit}"
+    );
+    native
+        .fetch_all(&by_index, &[&fts_phrase(q), &pattern])
+        .await
 }
 
 fn limit_of(f: &EnterpriseFilter) -> i64 {

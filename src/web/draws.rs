@@ -104,18 +104,16 @@ async fn rows(
     s: &AppState,
     batch: Option<&str>,
 ) -> PageResult<Vec<(String, String, String, String, Option<String>)>> {
-    let mut conn = s.db.pool.acquire().await?;
     let sql = "SELECT batch, state, commitment_sha256, created_at, verification FROM draws";
     let rows = match batch {
         Some(b) => {
-            sqlx::query_as(&format!("{sql} WHERE batch = $1"))
-                .bind(b)
-                .fetch_all(&mut *conn)
+            s.db.native
+                .fetch_all(&format!("{sql} WHERE batch = $1"), &[b])
                 .await?
         }
         None => {
-            sqlx::query_as(&format!("{sql} ORDER BY created_at DESC, batch"))
-                .fetch_all(&mut *conn)
+            s.db.native
+                .fetch_all(&format!("{sql} ORDER BY created_at DESC, batch"), &[])
                 .await?
         }
     };
@@ -162,6 +160,24 @@ static READ: Mutex<BTreeMap<(PathBuf, String, String), Draw>> = Mutex::new(BTree
 
 /// Draws kept in [`READ`]; a further one replaces the oldest key.
 const READ_KEPT: usize = 1024;
+
+/// Every draw of `rows` from what [`read_draw`] keeps, when it keeps them all (no file is read,
+/// so no blocking thread is needed).
+fn all_kept(
+    dir: &std::path::Path,
+    rows: &[(String, String, String, String, Option<String>)],
+) -> Option<Vec<Draw>> {
+    let kept = READ.lock().expect("not poisoned");
+    rows.iter()
+        .map(|r| {
+            let key = (dir.join(&r.0), r.1.clone(), r.2.clone());
+            kept.get(&key).map(|d| Draw {
+                verification: r.4.clone(),
+                ..d.clone()
+            })
+        })
+        .collect()
+}
 
 /// A draw from its row and its public files (blocking).
 fn read_draw(
@@ -247,6 +263,9 @@ async fn blocking<T: Send + 'static>(
 pub async fn all(s: &AppState) -> PageResult<Vec<Draw>> {
     let rows = rows(s, None).await?;
     let dir = s.bundles.clone();
+    if let Some(kept) = all_kept(&dir, &rows) {
+        return Ok(kept);
+    }
     blocking(move || {
         rows.into_iter()
             .map(|r| read_draw(&Bundle::new(dir.join(&r.0)), r))

@@ -82,7 +82,11 @@ struct LookupPage {
 const LIMIT: usize = 50;
 
 pub fn status_label(e: &Enterprise) -> &'static str {
-    match e.status.as_str() {
+    status_word(e.status.as_str())
+}
+
+fn status_word(status: &str) -> &'static str {
+    match status {
         "operating" => "存续",
         "revoked" => "吊销",
         "deregistered" => "注销",
@@ -113,18 +117,12 @@ pub async fn lookup(
         !text.is_empty() && text.chars().count() < crate::registry::store::NAME_SEARCH_MIN;
     let mut found = Vec::new();
     if !text.is_empty() && !too_short {
-        let mut conn = s.db.pool.acquire().await?;
-        let filter = crate::registry::store::EnterpriseFilter {
-            q: Some(text.clone()),
-            limit: Some(LIMIT as i64),
-            ..Default::default()
-        };
-        for e in crate::registry::store::enterprises(&mut conn, &filter).await? {
+        for e in crate::registry::store::names(&s.db.native, &text, LIMIT as i64).await? {
             found.push(Found {
-                status: status_label(&e),
-                uscc: e.uscc.to_string(),
+                status: status_word(&e.status),
+                uscc: e.uscc,
                 name: e.name,
-                region: e.region.to_string(),
+                region: e.region,
             });
         }
     }

@@ -155,12 +155,15 @@ pub async fn page(State(s): State<AppState>, Query(q): Query<FairQuery>) -> Page
         .into_iter()
         .find(|d| d.batch == batch)
         .ok_or_else(|| draws::not_found(&batch))?;
-    let name = {
-        let mut conn = s.db.pool.acquire().await?;
-        crate::registry::store::enterprise(&mut conn, &uscc)
+    let name: Option<String> =
+        s.db.native
+            .fetch_all::<(String,)>(
+                "SELECT name FROM enterprises WHERE uscc = $1",
+                &[uscc.as_str()],
+            )
             .await?
-            .map(|e| e.name)
-    };
+            .pop()
+            .map(|(name,)| name);
     let proof = match super::proof_cache::kept_proof(&s, &draw, &uscc) {
         Some(kept) => kept,
         None => {
