@@ -81,6 +81,13 @@ measure() { # URL PORT
     echo "UPDATE inspection_results SET published_on = checked_on WHERE id % 100 <> 0;" | sql_of "$url"
     echo "  overdue list (1 % unpublished), load $(load_average):"
     DATABASE_URL=$url /usr/bin/time -f "    wall %e s" $BIN inspection overdue --on 2026-12-31 --limit 1000 2>&1 >/dev/null | sed 's/^/    /'
+    # The read is measured on a settled database, as a service meets it: the UPDATE above left
+    # 990,000 row versions in SQLite's write-ahead log or PostgreSQL's heap, which a checkpoint
+    # or (auto)vacuum clears in normal running.
+    case $url in
+        sqlite://*) echo "PRAGMA wal_checkpoint(TRUNCATE);" | sql_of "$url" >/dev/null ;;
+        *) echo "VACUUM ANALYZE inspection_results;" | sql_of "$url" ;;
+    esac
     DATABASE_URL=$url $BIN serve --bind "127.0.0.1:$port" --no-demo >/dev/null 2>&1 &
     local pid=$!
     sleep 2
