@@ -3,6 +3,7 @@
 //! `gen`, verified by `dualdraw verify` and by the Python verifier, and tampered copies refused.
 
 mod common;
+use common::cli::{copy_dir, dualdraw, ok, s, text};
 use common::TestApp;
 use dualdraw::auth::Role;
 use serde_json::{json, Value};
@@ -170,32 +171,6 @@ both!(
     }
 );
 
-fn dualdraw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dualdraw"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = dualdraw(args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 fn python(bundle: &Path) -> Option<Output> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("verifiers/python/verify_dr3.py");
     match Command::new("python3").arg(script).arg(bundle).output() {
@@ -258,19 +233,6 @@ fn rewrite(bundle: &Path, rel: &str, edit: impl Fn(String) -> String) {
         format!("{}\n", serde_json::to_string(&m).unwrap()),
     )
     .unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

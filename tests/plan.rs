@@ -1,36 +1,11 @@
 //! The annual plan (method dr2) end to end through the CLI: prepare, run, reveal, verify, the
 //! report, re-planning, the test vector, tampering and bad input.
 
+mod common;
+use common::cli::{copy_dir, dualdraw, ok, s, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/vectors/dr2");
-
-fn dualdraw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dualdraw"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = dualdraw(args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// A generated city planned by month, and a revealed dr2 bundle of it.
 fn planned(dir: &Path) -> (PathBuf, PathBuf) {
@@ -218,19 +193,6 @@ fn the_dr2_vector_recomputes_to_the_byte() {
         expected,
         "the output of dr2 changed; that needs a new method"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Rewrites one line of a plan file and the manifest's digest of it.

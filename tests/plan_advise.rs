@@ -2,34 +2,10 @@
 //! generated city, a batch prepared from the advised directory publishing it, `verify`
 //! recomputing it, and what is refused.
 
+mod common;
+use common::cli::{dualdraw, ok, s, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn dualdraw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dualdraw"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = dualdraw(args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// SCJG's general task may go up to every enterprise of every tier (its 12 inspectors cannot
 /// staff that), STHJ's up to all of tier C (they can).

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod cli;
 
 use dualdraw::auth::{self, Role};
 use dualdraw::db::Db;
