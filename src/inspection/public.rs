@@ -6,7 +6,7 @@
 
 use super::catalog::{Categories, Method};
 use super::plan::rows;
-use crate::db::{Db, Native};
+use crate::db::Db;
 use crate::draw::bundle::Bundle;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -56,20 +56,7 @@ pub async fn of_enterprise(
 /// `Any` pool's liveness pings and value conversions cost it more than the statement itself.
 pub async fn of_enterprise_read(db: &Db, uscc: &str) -> Result<Vec<PublicResult>, sqlx::Error> {
     let sql = format!("{SELECT} AND r.uscc = $1 ORDER BY r.checked_on, r.job_id, r.version");
-    match &db.native {
-        Native::Postgres { reads, .. } => {
-            let mut conn = reads.acquire().await?;
-            let rows = sqlx::query_as(&sql).bind(uscc).fetch_all(&mut *conn).await;
-            conn.keep_if(rows.is_ok());
-            rows
-        }
-        Native::Sqlite { reads } => {
-            let mut conn = reads.acquire().await?;
-            let rows = sqlx::query_as(&sql).bind(uscc).fetch_all(&mut *conn).await;
-            conn.keep_if(rows.is_ok());
-            rows
-        }
-    }
+    db.native.fetch_all(&sql, &[uscc]).await
 }
 
 /// One published result version.

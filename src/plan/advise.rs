@@ -39,6 +39,12 @@ pub fn advise_dir(
     ranges: &Path,
     out: &Path,
 ) -> Result<(Advice, Periods), String> {
+    if out.exists() {
+        return Err(format!(
+            "{}: already exists; advice is written into a new directory",
+            out.display()
+        ));
+    }
     let inputs = inputs_from_dir(from, method).map_err(|e| e.to_string())?;
     let text = read_text(ranges)?;
     let parsed = advice::parse_ranges(&text, &inputs.tasks).map_err(|errors| {
@@ -53,12 +59,6 @@ pub fn advise_dir(
             .join("\n")
     })?;
     let result = advice::advise(&inputs, &parsed);
-    if out.exists() {
-        return Err(format!(
-            "{}: already exists; advice is written into a new directory",
-            out.display()
-        ));
-    }
     let staging = out.with_extension("advising");
     let _ = std::fs::remove_dir_all(&staging);
     let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
@@ -70,7 +70,8 @@ pub fn advise_dir(
             std::fs::copy(entry.path(), staging.join(&name)).map_err(|e| io(&entry.path(), e))?;
         }
     }
-    let mut advised = inputs.clone();
+    let periods = inputs.policy.periods;
+    let mut advised = inputs;
     advised.tasks = result.tasks.clone();
     let tasks = advised.small_files()["tasks.csv"].clone();
     std::fs::write(staging.join("tasks.csv"), tasks).map_err(|e| io(&staging, e))?;
@@ -79,7 +80,7 @@ pub fn advise_dir(
         std::fs::write(&p, text).map_err(|e| io(&p, e))?;
     }
     std::fs::rename(&staging, out).map_err(|e| io(out, e))?;
-    Ok((result, inputs.policy.periods))
+    Ok((result, periods))
 }
 
 /// The advice files of a directory being prepared, checked against its inputs: `None` when it

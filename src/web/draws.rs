@@ -410,15 +410,9 @@ pub async fn proof(
         PageError::Internal(e) => Error::Internal(e),
     })?;
     let revealed = draw.revealed();
-    let out = match super::proof_cache::kept_proof(&s, &draw, &uscc) {
-        Some(kept) => kept,
-        None => {
-            let (state, found) = (s.clone(), draw.clone());
-            tokio::task::spawn_blocking(move || super::proof_cache::proof_of(&state, &found, &uscc))
-                .await
-                .map_err(|e| Error::Internal(anyhow::anyhow!("proof task: {e}")))?
-        }
-    };
+    let out = super::proof_cache::proof(&s, &draw, &uscc)
+        .await
+        .map_err(Error::Internal)?;
     let mut body = match out {
         Ok(v) => v,
         Err(StepError::Input(m)) => return Err(Error::NotFound(m)),

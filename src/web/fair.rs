@@ -164,15 +164,7 @@ pub async fn page(State(s): State<AppState>, Query(q): Query<FairQuery>) -> Page
             .await?
             .pop()
             .map(|(name,)| name);
-    let proof = match super::proof_cache::kept_proof(&s, &draw, &uscc) {
-        Some(kept) => kept,
-        None => {
-            let (state, found) = (s.clone(), draw.clone());
-            tokio::task::spawn_blocking(move || super::proof_cache::proof_of(&state, &found, &uscc))
-                .await
-                .map_err(|e| anyhow::anyhow!("proof task: {e}"))?
-        }
-    };
+    let proof = super::proof_cache::proof(&s, &draw, &uscc).await?;
     match proof {
         Ok(p) => {
             let row = p["row"].as_str().unwrap_or("").to_string();

@@ -200,6 +200,22 @@ pub fn kept_proof(s: &AppState, draw: &Draw, uscc: &Uscc) -> Option<Result<Value
     Some(proof_from(&bundle, draw, &index, &facts, uscc))
 }
 
+/// The enterprise's proof in `draw`: from what is kept when it is, else built on a blocking
+/// thread (reading the bundle's files), as the fairness page and the proof JSON both need it.
+pub async fn proof(
+    s: &AppState,
+    draw: &Draw,
+    uscc: &Uscc,
+) -> anyhow::Result<Result<Value, StepError>> {
+    if let Some(kept) = kept_proof(s, draw, uscc) {
+        return Ok(kept);
+    }
+    let (state, found, uscc) = (s.clone(), draw.clone(), *uscc);
+    tokio::task::spawn_blocking(move || proof_of(&state, &found, &uscc))
+        .await
+        .map_err(|e| anyhow::anyhow!("proof task: {e}"))
+}
+
 /// The proof from the kept index and facts. The plan index is opened per request (a few system
 /// calls), so that one deleted meanwhile is noticed and written again.
 fn proof_from(

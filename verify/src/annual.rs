@@ -17,10 +17,12 @@ use dualdraw_solver::seed::seed;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
-/// What a `dr2` bundle shows, up to its state.
+/// What an annual (`dr2`, `dr3`) bundle shows, up to its state; `method` is the manifest's, which
+/// [`check_committed`] holds equal to the commitment's.
 pub(crate) fn verify(
     files: &impl BundleFiles,
     manifest: &Json,
+    method: dualdraw_solver::Method,
 ) -> Result<(Committed, Stage), Difference> {
     let committed = check_committed(files, manifest)?;
     let Committed {
@@ -55,8 +57,6 @@ pub(crate) fn verify(
             "seed is not SHA-256 of the committed values",
         ));
     }
-    let method = dualdraw_solver::Method::parse(commitment["method"].as_str().unwrap_or(""))
-        .unwrap_or(dualdraw_solver::Method::Dr2);
     let plan = placement::draw(inputs, &annual, &seed, method);
     for (name, expected) in plan.to_files(inputs) {
         let rel = format!("plan/{name}");

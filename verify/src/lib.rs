@@ -64,7 +64,7 @@ pub fn verify_with_keys(
     };
     // The rules that differ by method (`docs/architecture.md`, "Adding a method").
     let (committed, stage) = if method.places_annually() {
-        annual::verify(files, &manifest)?
+        annual::verify(files, &manifest, method)?
     } else {
         draw::verify(files, &manifest)?
     };

@@ -232,7 +232,7 @@ fn solve_region(
             let bound = Model::new(&region, frame, &risk, Some(t))
                 .fewest_left_out()
                 .ok()
-                .map(|x| (x - 1e-6).max(0.0).ceil() as u64);
+                .map(|x| (x - super::integer::TOLERANCE).max(0.0).ceil() as u64);
             (specialty::decide(&region, frame, t, &fractional), bound)
         }
     };

@@ -22,7 +22,7 @@ pub struct Decision {
     pub allocation: Vec<Vec<u64>>,
 }
 
-const TOLERANCE: f64 = 1e-6;
+pub(crate) const TOLERANCE: f64 = 1e-6;
 
 /// Rounds the fractional answer and repairs it until every constraint holds in integers.
 pub fn decide(region: &Region, frame: &Frame, f: &Fractional) -> Decision {

@@ -175,10 +175,9 @@ pub fn decide(region: &Region, frame: &Frame, table: &Table, f: &Fractional) -> 
         .map(|(q, _)| {
             (0..periods)
                 .map(|o| {
-                    f.allocation
-                        .get(q)
-                        .and_then(|row| row[o])
-                        .map_or(0, |w| (w + 1e-6).max(0.0).floor() as u64)
+                    f.allocation.get(q).and_then(|row| row[o]).map_or(0, |w| {
+                        (w + super::integer::TOLERANCE).max(0.0).floor() as u64
+                    })
                 })
                 .collect()
         })

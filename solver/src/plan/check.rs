@@ -61,7 +61,13 @@ pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
             ));
         }
     }
-    every_key_check_taken(inputs, d, &excluded)?;
+    let key_picks: BTreeSet<(u32, u32)> = d
+        .picks
+        .iter()
+        .filter(|s| s.basis == Basis::Key)
+        .map(|s| (s.task, s.index))
+        .collect();
+    every_key_check_taken(inputs, &key_picks, &excluded)?;
     for st in &d.strata {
         if st.taken > st.quota {
             return Err(format!(
@@ -88,12 +94,6 @@ pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
         }
     }
     let per_department = inputs.key_rule() == KeySupervision::PerDepartment;
-    let key_picks: BTreeSet<(u32, u32)> = d
-        .picks
-        .iter()
-        .filter(|s| s.basis == Basis::Key)
-        .map(|s| (s.task, s.index))
-        .collect();
     // Under `PerDepartment` a visit holding a key check of its enterprise does not count; under
     // `EveryTask` a key-supervision enterprise has no cap at all.
     let mut visited: Vec<u32> = d
@@ -130,18 +130,12 @@ pub fn check_drawn(inputs: &Inputs, d: &Drawn) -> Result<(), String> {
 /// strata's own counts and the basis of every pick already bind the key-supervision checks.)
 fn every_key_check_taken(
     inputs: &Inputs,
-    d: &Drawn,
+    taken: &BTreeSet<(u32, u32)>,
     excluded: &BTreeSet<(usize, &str)>,
 ) -> Result<(), String> {
     let Some(k) = &inputs.key_departments else {
         return Ok(());
     };
-    let taken: BTreeSet<(u32, u32)> = d
-        .picks
-        .iter()
-        .filter(|p| p.basis == Basis::Key)
-        .map(|p| (p.task, p.index))
-        .collect();
     for (t, task) in inputs.tasks.iter().enumerate() {
         for &i in k.held_by(&task.department) {
             let e = &inputs.population[i as usize];
