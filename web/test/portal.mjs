@@ -144,7 +144,9 @@ try {
   // The lookup, as a person uses it: type part of a name, press 查询, open the enterprise.
   const name = execFileSync(BIN, ['--db', service.db, 'export', 'enterprises'], { cwd: work, encoding: 'utf8' })
     .split('\n').find((l) => l.startsWith(`${drawn},`)).split(',')[1];
-  const fragment = name.slice(-8, -4);
+  // The trade name after the city and district (深圳市龙岗区…): a suffix such as 店（个体 is shared by
+  // hundreds of names and the page lists the first 50 in code order only.
+  const fragment = name.slice(6, 10);
   await open(page, `${base}/enterprises`);
   await page.evaluate(`document.getElementById('q').value = ${JSON.stringify(fragment)}; document.querySelector('form.search').submit()`);
   await waitFor(page, `location.search.includes('q=') && document.readyState === 'complete'`, 30);
