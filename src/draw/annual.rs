@@ -226,6 +226,7 @@ pub fn run(
     bundle: &Bundle,
     out: &Bundle,
     commitment: &Json,
+    method: Method,
     values: &[String],
     secret_file: &Path,
 ) -> Result<RunSummary, StepError> {
@@ -258,7 +259,6 @@ pub fn run(
     let inputs = read_inputs(bundle)?;
     let annual = read_annual(bundle, &inputs)?;
     let seed = seed(&seed_commitment(bundle, commitment)?, &text, &secret);
-    let method = Method::parse(commitment["method"].as_str().unwrap_or("")).unwrap_or(Method::Dr2);
     let plan = placement::draw(&inputs, &annual, &seed, method);
     out.write("entropy.json", &json_text(&entropy))?;
     for (name, text) in plan.to_files(&inputs) {

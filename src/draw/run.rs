@@ -130,8 +130,8 @@ pub fn run(
     let method = commitment["method"]
         .as_str()
         .and_then(dualdraw_solver::Method::parse);
-    if method.is_some_and(|m| m.places_annually()) {
-        return super::annual::run(bundle, out, &commitment, values, secret_file);
+    if let Some(method) = method.filter(|m| m.places_annually()) {
+        return super::annual::run(bundle, out, &commitment, method, values, secret_file);
     }
     let (text, records) = public_entropy(&commitment, values)?;
     let secret = read_secret(secret_file)?;

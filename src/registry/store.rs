@@ -47,12 +47,7 @@ impl TryFrom<EnterpriseRow> for Enterprise {
             status: EnterpriseStatus::parse(&r.status).map_err(bad)?,
             base_tier: Tier::parse(&r.base_tier).map_err(|e| bad(e.to_string()))?,
             key_supervision: r.key_supervision != 0,
-            key_departments: r
-                .key_departments
-                .split(';')
-                .filter(|d| !d.is_empty())
-                .map(String::from)
-                .collect(),
+            key_departments: crate::draw::prepare::split_departments(&r.key_departments),
         })
     }
 }

@@ -62,8 +62,13 @@ impl Draw {
         self.state == "revealed"
     }
 
+    /// Whether the draw's method makes an annual plan (`dr2`, `dr3`: `Method::places_annually`).
+    pub fn is_annual(&self) -> bool {
+        dualdraw_solver::Method::parse(&self.method).is_some_and(|m| m.places_annually())
+    }
+
     pub fn is_plan(&self) -> bool {
-        matches!(self.method.as_str(), "dr2" | "dr3") && matches!(self.state.as_str(), "revealed")
+        self.is_annual() && self.revealed()
     }
 
     pub fn verified(&self) -> bool {

@@ -52,7 +52,7 @@ pub async fn page(State(s): State<AppState>) -> PageResult<Response> {
     let (plans, tasks): (Vec<Draw>, Vec<Draw>) = all
         .into_iter()
         .filter(|d| d.year == year)
-        .partition(|d| matches!(d.method.as_str(), "dr2" | "dr3"));
+        .partition(|d| d.is_annual());
     Ok(render(&HomePage {
         chrome: Chrome::new("home"),
         year,

@@ -33,7 +33,7 @@ const CHARTS: &[(&str, &str)] = &[
 /// The report of a revealed `dr2` draw, or a 404 page saying why there is none.
 async fn report(s: &AppState, batch: &str) -> PageResult<Report> {
     let draw = draws::find(s, batch).await?;
-    if !matches!(draw.method.as_str(), "dr2" | "dr3") {
+    if !draw.is_annual() {
         return Err(PageError::NotFound(format!(
             "批次 {batch} 是抽查任务，不是年度抽查计划，没有计划报告。"
         )));
