@@ -14,15 +14,75 @@ use dualdraw_solver::plan::files::{hex64, PLAN_FILES};
 use dualdraw_solver::selection;
 use dualdraw_solver::Tier;
 use dualdraw_solver::{merkle, Uscc};
-use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 fn input(s: impl Into<String>) -> StepError {
     StepError::Input(s.into())
 }
 
-/// The proof as JSON.
-pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Value, StepError> {
+/// One enterprise's proof. Its fields are declared in byte order, so that it serializes as the
+/// JSON object with sorted keys that `docs/portal.md` ("The proof JSON") shows; absent
+/// fields are left out.
+#[derive(Debug, PartialEq, Serialize)]
+pub struct Proof {
+    /// The draw's batch (the public endpoint's answer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// RFC 6962 audit path of the row, hex, leaf to root.
+    pub inclusion_proof: Vec<String>,
+    pub leaf_index: usize,
+    /// u(e) as 16 hex digits, once revealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    pub population_root: String,
+    pub proof_verifies: bool,
+    /// The committed `population.csv` row.
+    pub row: String,
+    /// The revealed seed (the public endpoint's answer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    /// The draw's state (the public endpoint's answer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The strata of the enterprise's tier, once revealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strata: Option<Vec<StratumFate>>,
+    pub tree_size: usize,
+    pub uscc: String,
+}
+
+/// Where the enterprise fell in one stratum of its tier, and what the plan did with it there
+/// (fields in byte order, as [`Proof`]'s).
+#[derive(Debug, PartialEq, Serialize)]
+pub struct StratumFate {
+    /// `key` or `sample`, if selected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    pub cutoff: String,
+    /// N of the stratum.
+    pub eligible: u64,
+    /// Whether the task may draw the enterprise at all.
+    pub eligible_for_task: bool,
+    /// `1/1` or `n/N`, if selected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inclusion: Option<String>,
+    pub key: u64,
+    /// Its visits when it was passed over (the tier's cap was reached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed_over_visits: Option<String>,
+    pub quota: u64,
+    pub selected: bool,
+    pub start: String,
+    pub taken: u64,
+    pub task: String,
+    pub under_cutoff: bool,
+    pub xi: String,
+}
+
+/// The proof, reading every file it needs.
+pub fn proof(bundle: &Bundle, uscc: &Uscc) -> Result<Proof, StepError> {
     let rules = TaskRules::build(bundle)?;
     let facts = DrawFacts::read(bundle)?;
     proof_with(
@@ -76,7 +136,7 @@ impl DrawFacts {
     }
 }
 
-/// The proof as JSON, with the population's index, the task rules and the draw's facts already
+/// The proof, with the population's index, the task rules and the draw's facts already
 /// read (the service keeps them per draw: `crate::web::proof_cache`).
 ///
 /// With `plan`, the plan index of the bundle (`super::plan_index`), the enterprise's rows of
@@ -89,7 +149,7 @@ pub fn proof_with(
     facts: &DrawFacts,
     plan: Option<&PlanIndex>,
     uscc: &Uscc,
-) -> Result<Value, StepError> {
+) -> Result<Proof, StepError> {
     let found = population.find(uscc.as_str())?.ok_or_else(|| {
         input(format!(
             "{uscc} is not in the committed population (not operating, or not in this jurisdiction)"
@@ -103,21 +163,28 @@ pub fn proof_with(
         &found.path,
         root_bytes,
     );
-    let mut out = json!({
-        "uscc": uscc.as_str(),
-        "row": found.row,
-        "leaf_index": found.index,
-        "tree_size": population.size,
-        "population_root": root,
-        "inclusion_proof": found.path.iter().map(hex::encode).collect::<Vec<_>>(),
-        "proof_verifies": verified,
-    });
-    if let Some((seed, strata)) = &facts.revealed {
-        let u = dualdraw_solver::seed::prn(seed, uscc);
-        out["number"] = json!(hex64(u));
-        out["strata"] = json!(strata_of(bundle, rules, strata, plan, &found.row, u)?);
-    }
-    Ok(out)
+    let (number, strata) = match &facts.revealed {
+        Some((seed, strata)) => {
+            let u = dualdraw_solver::seed::prn(seed, uscc);
+            let fates = strata_of(bundle, rules, strata, plan, &found.row, u)?;
+            (Some(hex64(u)), Some(fates))
+        }
+        None => (None, None),
+    };
+    Ok(Proof {
+        batch: None,
+        inclusion_proof: found.path.iter().map(hex::encode).collect(),
+        leaf_index: found.index,
+        number,
+        population_root: root.clone(),
+        proof_verifies: verified,
+        row: found.row,
+        seed: None,
+        state: None,
+        strata,
+        tree_size: population.size,
+        uscc: uscc.as_str().to_string(),
+    })
 }
 
 /// `plan/strata.csv` parsed.
@@ -165,7 +232,7 @@ fn strata_of(
     plan: Option<&PlanIndex>,
     row: &str,
     u: u64,
-) -> Result<Vec<Value>, StepError> {
+) -> Result<Vec<StratumFate>, StepError> {
     let tier = row.split(',').nth(3).unwrap_or("");
     let uscc = row.split(',').next().unwrap_or("");
     let (selected, passed) = match plan {
@@ -174,33 +241,26 @@ fn strata_of(
     };
     let eligible_for = rules.eligibility(row);
     let mut out = Vec::new();
-    for s in strata {
-        if s.tier != tier {
-            continue;
-        }
+    for s in strata.iter().filter(|s| s.tier == tier) {
         let xi = u.wrapping_sub(s.start.0);
         let [eligible, quota, key, taken] = s.counts;
-        let mut v = json!({
-            "task": s.task,
-            "start": s.start.1,
-            "cutoff": s.cutoff.1,
-            "xi": hex64(xi),
-            "under_cutoff": s.cutoff.0.is_some_and(|c| xi <= c),
-            "selected": selected.contains_key(&s.task),
-            "eligible": eligible,
-            "quota": quota,
-            "key": key,
-            "taken": taken,
-            "eligible_for_task": eligible_for.get(&s.task).copied().unwrap_or(false),
+        let (basis, inclusion) = selected.get(&s.task).cloned().unzip();
+        out.push(StratumFate {
+            selected: basis.is_some(),
+            basis,
+            cutoff: s.cutoff.1.clone(),
+            eligible,
+            eligible_for_task: rules.task(&s.task).is_some_and(|t| eligible_for[t]),
+            inclusion,
+            key,
+            passed_over_visits: passed.get(&s.task).cloned(),
+            quota,
+            start: s.start.1.clone(),
+            taken,
+            task: s.task.clone(),
+            under_cutoff: s.cutoff.0.is_some_and(|c| xi <= c),
+            xi: hex64(xi),
         });
-        if let Some((basis, inclusion)) = selected.get(&s.task) {
-            v["basis"] = json!(basis);
-            v["inclusion"] = json!(inclusion);
-        }
-        if let Some(visits) = passed.get(&s.task) {
-            v["passed_over_visits"] = json!(visits);
-        }
-        out.push(v);
     }
     Ok(out)
 }
@@ -272,8 +332,10 @@ fn plan_rows_indexed(index: &PlanIndex, uscc: &str) -> Result<PlanRows, StepErro
 /// rule for regions, industries and items.
 pub struct TaskRules {
     inputs: Inputs,
-    /// (USCC, department) pairs with a visit in the exclusion window.
-    excluded: BTreeSet<(String, String)>,
+    /// Task id → its index in `inputs.tasks`.
+    tasks: BTreeMap<String, usize>,
+    /// USCC → the departments that visited it in the exclusion window.
+    excluded: BTreeMap<String, Vec<String>>,
 }
 
 impl TaskRules {
@@ -291,19 +353,40 @@ impl TaskRules {
                 input(format!("inputs/{first}"))
             })?;
         let (from, to) = (inputs.policy.exclusion_start(), inputs.policy.as_of);
-        let excluded = inputs
+        let mut excluded: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for h in inputs
             .history
             .iter()
             .filter(|h| h.visited_on >= from && h.visited_on < to)
-            .map(|h| (h.uscc.as_str().to_string(), h.department.clone()))
+        {
+            excluded
+                .entry(h.uscc.as_str().to_string())
+                .or_default()
+                .push(h.department.clone());
+        }
+        let tasks = inputs
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
             .collect();
-        Ok(TaskRules { inputs, excluded })
+        Ok(TaskRules {
+            inputs,
+            tasks,
+            excluded,
+        })
     }
 
-    /// Task id → whether the enterprise of population row `row` may be drawn by the task:
-    /// the task targets its region and industry and one of its items applies, the task has a
-    /// quota for its tier, and its department did not visit it in the exclusion window.
-    pub fn eligibility(&self, row: &str) -> BTreeMap<String, bool> {
+    /// The index of task `id` in the committed `tasks.csv` order.
+    pub fn task(&self, id: &str) -> Option<usize> {
+        self.tasks.get(id).copied()
+    }
+
+    /// For each task in `tasks.csv` order, whether the enterprise of population row `row` may
+    /// be drawn by it: the task targets its region and industry and one of its items applies,
+    /// the task has a quota for its tier, and its department did not visit it in the exclusion
+    /// window.
+    pub fn eligibility(&self, row: &str) -> Vec<bool> {
         let f: Vec<&str> = row.split(',').collect();
         let (uscc, region, industry) = (
             f[0],
@@ -311,16 +394,14 @@ impl TaskRules {
             f.get(2).copied().unwrap_or(""),
         );
         let tier = f.get(3).and_then(|t| t.parse::<Tier>().ok());
+        let visited = self.excluded.get(uscc).map_or(&[][..], Vec::as_slice);
         self.inputs
             .tasks
             .iter()
             .map(|t| {
-                let ok = tier.is_some_and(|tier| t.quota(tier) != Quota::None)
+                tier.is_some_and(|tier| t.quota(tier) != Quota::None)
                     && selection::targets(&self.inputs, t, region, industry)
-                    && !self
-                        .excluded
-                        .contains(&(uscc.to_string(), t.department.clone()));
-                (t.id.clone(), ok)
+                    && !visited.contains(&t.department)
             })
             .collect()
     }
@@ -372,9 +453,10 @@ mod tests {
             let mut eligible = 0;
             for (i, (entry, row)) in inputs.population.entries().iter().zip(&rows).enumerate() {
                 let ours = rules.eligibility(row);
-                for t in &inputs.tasks {
+                for (j, t) in inputs.tasks.iter().enumerate() {
                     let solver = selection::eligible(&inputs, &excluded, t, i, entry);
-                    assert_eq!(ours[&t.id], solver, "{vector}: {row}, task {}", t.id);
+                    assert_eq!(ours[j], solver, "{vector}: {row}, task {}", t.id);
+                    assert_eq!(rules.task(&t.id), Some(j));
                     eligible += solver as usize;
                 }
             }

@@ -105,11 +105,14 @@ pub fn check_batch(batch: &str) -> PageResult<()> {
 }
 
 /// The draws' rows: (batch, state, commitment digest, created at, verification), oldest first.
-async fn rows(
-    s: &AppState,
-    batch: Option<&str>,
-) -> PageResult<Vec<(String, String, String, String, Option<String>)>> {
-    let sql = "SELECT batch, state, commitment_sha256, created_at, verification FROM draws";
+/// A row of `draws`: batch, state, commitment digest, creation time, verification.
+type DrawRow = (String, String, String, String, Option<String>);
+
+const DRAW_COLUMNS: &str = "batch, state, commitment_sha256, created_at, verification";
+const NEWEST_FIRST: &str = "ORDER BY created_at DESC, batch";
+
+async fn rows(s: &AppState, batch: Option<&str>) -> PageResult<Vec<DrawRow>> {
+    let sql = format!("SELECT {DRAW_COLUMNS} FROM draws");
     let rows = match batch {
         Some(b) => {
             s.db.native
@@ -118,7 +121,7 @@ async fn rows(
         }
         None => {
             s.db.native
-                .fetch_all(&format!("{sql} ORDER BY created_at DESC, batch"), &[])
+                .fetch_all(&format!("{sql} {NEWEST_FIRST}"), &[])
                 .await?
         }
     };
@@ -168,10 +171,7 @@ const READ_KEPT: usize = 1024;
 
 /// Every draw of `rows` from what [`read_draw`] keeps, when it keeps them all (no file is read,
 /// so no blocking thread is needed).
-fn all_kept(
-    dir: &std::path::Path,
-    rows: &[(String, String, String, String, Option<String>)],
-) -> Option<Vec<Draw>> {
+fn all_kept(dir: &std::path::Path, rows: &[DrawRow]) -> Option<Vec<Draw>> {
     let kept = READ.lock().expect("not poisoned");
     rows.iter()
         .map(|r| {
@@ -185,10 +185,7 @@ fn all_kept(
 }
 
 /// A draw from its row and its public files (blocking).
-fn read_draw(
-    bundle: &Bundle,
-    row: (String, String, String, String, Option<String>),
-) -> PageResult<Draw> {
+fn read_draw(bundle: &Bundle, row: DrawRow) -> PageResult<Draw> {
     let key = (bundle.dir.clone(), row.1.clone(), row.2.clone());
     if let Some(d) = READ.lock().expect("not poisoned").get(&key) {
         return Ok(Draw {
@@ -205,10 +202,7 @@ fn read_draw(
     Ok(d)
 }
 
-fn read_files(
-    bundle: &Bundle,
-    row: (String, String, String, String, Option<String>),
-) -> PageResult<Draw> {
+fn read_files(bundle: &Bundle, row: DrawRow) -> PageResult<Draw> {
     let (batch, state, commitment_sha256, created_at, verification) = row;
     let commitment = bundle.read_json("commitment.json")?;
     let manifest = bundle.read_json("manifest.json")?;
@@ -267,6 +261,42 @@ async fn blocking<T: Send + 'static>(
 /// Every draw, newest first.
 pub async fn all(s: &AppState) -> PageResult<Vec<Draw>> {
     let rows = rows(s, None).await?;
+    of_rows(s, rows).await
+}
+
+/// Every draw, newest first, and the name of enterprise `uscc` if some draw is there, in one
+/// read (the fairness page needs both; each read is a hand-off to the database's thread).
+pub async fn all_and_name(s: &AppState, uscc: &str) -> PageResult<(Vec<Draw>, Option<String>)> {
+    type WithName = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let read: Vec<WithName> = s
+        .db
+        .native
+        .fetch_all(
+            &format!(
+                "SELECT {DRAW_COLUMNS}, (SELECT name FROM enterprises WHERE uscc = $1) FROM draws {NEWEST_FIRST}"
+            ),
+            &[uscc],
+        )
+        .await?;
+    let name = read.first().and_then(|r| r.5.clone());
+    let rows = read
+        .into_iter()
+        .map(|(batch, state, digest, created, verification, _)| {
+            (batch, state, digest, created, verification)
+        })
+        .collect();
+    Ok((of_rows(s, rows).await?, name))
+}
+
+/// The draws of `rows`, from the kept copies when all are kept, else read on a blocking thread.
+async fn of_rows(s: &AppState, rows: Vec<DrawRow>) -> PageResult<Vec<Draw>> {
     let dir = s.bundles.clone();
     if let Some(kept) = all_kept(&dir, &rows) {
         return Ok(kept);
@@ -414,24 +444,21 @@ pub async fn proof(
         PageError::BadRequest(m) | PageError::MethodNotAllowed(m) => Error::BadRequest(m),
         PageError::Internal(e) => Error::Internal(e),
     })?;
-    let revealed = draw.revealed();
     let out = super::proof_cache::proof(&s, &draw, &uscc)
         .await
         .map_err(Error::Internal)?;
     let mut body = match out {
-        Ok(v) => v,
+        Ok(p) => p,
         Err(StepError::Input(m)) => return Err(Error::NotFound(m)),
         Err(e) => return Err(Error::Internal(anyhow::anyhow!("proof: {e}"))),
     };
-    if revealed {
-        body["seed"] = Value::from(draw.seed.clone());
+    if draw.revealed() {
+        body.seed = draw.seed;
     } else {
         // Before the reveal nothing about the draw's outcome is public.
-        for key in ["number", "strata"] {
-            body.as_object_mut().map(|o| o.remove(key));
-        }
+        (body.number, body.strata) = (None, None);
     }
-    body["batch"] = Value::from(batch);
-    body["state"] = Value::from(draw.state);
+    body.batch = Some(batch);
+    body.state = Some(draw.state);
     Ok(([(header::CACHE_CONTROL, "public, max-age=60")], Json(body)).into_response())
 }

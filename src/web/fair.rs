@@ -9,12 +9,12 @@ use super::draws::{self, Draw};
 use super::enterprises::parse_uscc;
 use super::error::{PageError, PageResult};
 use super::{render, Chrome};
+use crate::draw::proof::StratumFate;
 use crate::http::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Deserialize)]
 pub struct FairQuery {
@@ -77,20 +77,18 @@ fn percent(n: u64, d: u64) -> String {
     format!("{}.{:02}%", hundredths / 100, hundredths % 100)
 }
 
-fn stratum_view(s: &Value) -> StratumView {
-    let text = |k: &str| s[k].as_str().unwrap_or("").to_string();
-    let count = |k: &str| s[k].as_u64().unwrap_or(0);
-    let (eligible, quota) = (count("eligible"), count("quota"));
+fn stratum_view(s: StratumFate) -> StratumView {
+    let (eligible, quota) = (s.eligible, s.quota);
     let sampled = format!("{quota}/{eligible}（{}）", percent(quota, eligible));
-    let in_scope = s["eligible_for_task"] == true;
-    let (outcome, probability) = if s["basis"] == "key" {
+    let in_scope = s.eligible_for_task;
+    let (outcome, probability) = if s.basis.as_deref() == Some("key") {
         (
             "抽中：重点监管企业，全覆盖检查".to_string(),
             "1（全覆盖，不抽签）".to_string(),
         )
-    } else if s["selected"] == true {
+    } else if s.selected {
         ("抽中：ξ 不大于截止点".to_string(), sampled)
-    } else if let Some(visits) = s["passed_over_visits"].as_str() {
+    } else if let Some(visits) = &s.passed_over_visits {
         (
             format!("ξ 不大于截止点，但本年已安排 {visits} 次检查，达到所在等级的上限，按规则跳过"),
             sampled,
@@ -100,20 +98,20 @@ fn stratum_view(s: &Value) -> StratumView {
             "不在该任务的抽查范围内（区划、行业、事项不符，或近期已被该部门检查）".to_string(),
             "0".to_string(),
         )
-    } else if text("cutoff").is_empty() {
+    } else if s.cutoff.is_empty() {
         ("该层没有随机抽取任何企业，未抽中".to_string(), sampled)
     } else {
         ("未抽中：ξ 大于截止点".to_string(), sampled)
     };
     StratumView {
-        task: text("task"),
-        start: text("start"),
-        cutoff: text("cutoff"),
-        xi: text("xi"),
+        in_scope: in_scope || s.selected,
+        task: s.task,
+        start: s.start,
+        cutoff: s.cutoff,
+        xi: s.xi,
         eligible,
         quota,
-        key: count("key"),
-        in_scope: in_scope || s["selected"] == true,
+        key: s.key,
         outcome,
         probability,
     }
@@ -121,13 +119,21 @@ fn stratum_view(s: &Value) -> StratumView {
 
 /// `GET /fair`: the form, and with `batch` and `uscc` the check.
 pub async fn page(State(s): State<AppState>, Query(q): Query<FairQuery>) -> PageResult<Response> {
-    let every = draws::all(&s).await?;
+    let (batch, uscc_text) = (q.batch.trim().to_string(), q.uscc.trim().to_string());
+    // The draws and the enterprise's name in one read when there is a code to look up.
+    let looked_up = match parse_uscc(&uscc_text) {
+        Ok(u) if !batch.is_empty() => Some(u),
+        _ => None,
+    };
+    let (every, name) = match &looked_up {
+        Some(u) => draws::all_and_name(&s, u.as_str()).await?,
+        None => (draws::all(&s).await?, None),
+    };
     let choices: Vec<Draw> = every
         .iter()
         .filter(|d| d.state != "abandoned")
         .cloned()
         .collect();
-    let (batch, uscc_text) = (q.batch.trim().to_string(), q.uscc.trim().to_string());
     let mut page = FairPage {
         chrome: Chrome::new("fair"),
         draws: choices,
@@ -155,42 +161,29 @@ pub async fn page(State(s): State<AppState>, Query(q): Query<FairQuery>) -> Page
         .into_iter()
         .find(|d| d.batch == batch)
         .ok_or_else(|| draws::not_found(&batch))?;
-    let name: Option<String> =
-        s.db.native
-            .fetch_all::<(String,)>(
-                "SELECT name FROM enterprises WHERE uscc = $1",
-                &[uscc.as_str()],
-            )
-            .await?
-            .pop()
-            .map(|(name,)| name);
     let proof = super::proof_cache::proof(&s, &draw, &uscc).await?;
     match proof {
         Ok(p) => {
-            let row = p["row"].as_str().unwrap_or("").to_string();
-            let fields: Vec<&str> = row.split(',').collect();
-            let key_supervision = fields.get(4) == Some(&"true");
+            let fields: Vec<&str> = p.row.split(',').collect();
+            let (tier, key_supervision) = (
+                fields.get(3).unwrap_or(&"").to_string(),
+                fields.get(4) == Some(&"true"),
+            );
+            let revealed = draw.revealed();
             page.check = Some(Check {
                 uscc: uscc.to_string(),
                 name,
-                tier: fields.get(3).unwrap_or(&"").to_string(),
+                tier,
                 key_supervision,
-                leaf_index: p["leaf_index"].as_u64().unwrap_or(0),
-                tree_size: p["tree_size"].as_u64().unwrap_or(0),
-                number: if draw.revealed() {
-                    p["number"].as_str().map(str::to_string)
-                } else {
-                    None
-                },
-                strata: if draw.revealed() {
-                    p["strata"]
-                        .as_array()
-                        .map(|a| a.iter().map(stratum_view).collect())
-                        .unwrap_or_default()
-                } else {
-                    Vec::new()
-                },
-                row,
+                leaf_index: p.leaf_index as u64,
+                tree_size: p.tree_size as u64,
+                number: p.number.filter(|_| revealed),
+                strata: p
+                    .strata
+                    .filter(|_| revealed)
+                    .map(|s| s.into_iter().map(stratum_view).collect())
+                    .unwrap_or_default(),
+                row: p.row,
             });
         }
         Err(crate::draw::run::StepError::Input(_)) => {

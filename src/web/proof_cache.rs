@@ -20,11 +20,10 @@ use super::draws::Draw;
 use crate::draw::bundle::Bundle;
 use crate::draw::plan_index::{self, PlanIndex};
 use crate::draw::population_index::PopulationIndex;
-use crate::draw::proof::{DrawFacts, TaskRules};
+use crate::draw::proof::{DrawFacts, Proof, TaskRules};
 use crate::draw::run::StepError;
 use crate::http::AppState;
 use dualdraw_solver::Uscc;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -176,20 +175,20 @@ fn index_plan_later(bundle: &Bundle) {
     });
 }
 
-/// The proof JSON of `uscc` in `draw` (blocking: it may index the population).
-pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Value, StepError> {
+/// The proof of `uscc` in `draw` (blocking: it may index the population).
+pub fn proof_of(s: &AppState, draw: &Draw, uscc: &Uscc) -> Result<Proof, StepError> {
     let bundle = Bundle::new(s.bundles.join(&draw.batch));
     let index = population(&bundle, &draw.commitment_sha256)?;
     let facts = facts(&bundle, draw)?;
     proof_from(&bundle, draw, &index, &facts, uscc)
 }
 
-/// The proof JSON of `uscc` in `draw` if the draw's population index and facts are kept, else
+/// The proof of `uscc` in `draw` if the draw's population index and facts are kept, else
 /// `None` (then [`proof_of`], on a blocking thread, builds them). What is left is about 0.1 ms
 /// of work — one chunk read from the page cache and hashed, a few reads of the plan index — so
 /// the pages do it on their own task: handing it to a blocking thread and back cost more
 /// (`docs/benchmarks.md`, "Portal figures").
-pub fn kept_proof(s: &AppState, draw: &Draw, uscc: &Uscc) -> Option<Result<Value, StepError>> {
+pub fn kept_proof(s: &AppState, draw: &Draw, uscc: &Uscc) -> Option<Result<Proof, StepError>> {
     let bundle = Bundle::new(s.bundles.join(&draw.batch));
     let index = POPULATIONS.kept(&(bundle.dir.clone(), draw.commitment_sha256.clone()))?;
     let facts = FACTS.kept(&(
@@ -206,7 +205,7 @@ pub async fn proof(
     s: &AppState,
     draw: &Draw,
     uscc: &Uscc,
-) -> anyhow::Result<Result<Value, StepError>> {
+) -> anyhow::Result<Result<Proof, StepError>> {
     if let Some(kept) = kept_proof(s, draw, uscc) {
         return Ok(kept);
     }
@@ -224,7 +223,7 @@ fn proof_from(
     index: &(PopulationIndex, TaskRules),
     facts: &DrawFacts,
     uscc: &Uscc,
-) -> Result<Value, StepError> {
+) -> Result<Proof, StepError> {
     let plan = if draw.revealed() {
         let plan = PlanIndex::open(bundle, &facts.manifest)?;
         if plan.is_none() {
