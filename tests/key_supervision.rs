@@ -80,7 +80,8 @@ both!(
             &format!(
             "{HEADER}\n91440305MA5DA0001T,鲜味食品,440305,C1391,2015-01-10,operating,B,false,SCJG\n\
              91440305MA5DA00031,百草药房,440305,F5251,2015-03-12,operating,D,false,市场 监管\n\
-             91440305MA5DA00057,旺角餐饮,440305,H6210,2015-05-14,operating,C,false,SCJG;X/Y\n"
+             91440305MA5DA00057,旺角餐饮,440305,H6210,2015-05-14,operating,C,false,SCJG;X/Y\n\
+             91440305MA5DA0007D,平安化工,440305,C2614,2015-07-16,operating,C,true,SCJGG;YJGL;ZZZ\n"
         ),
         );
         let out = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
@@ -90,7 +91,9 @@ both!(
         for expected in [
             format!("{f}:3: key_departments: '市场 监管' is not a code"),
             format!("{f}:4: key_departments: 'X/Y' is not a code"),
-            format!("{f}: 2 error(s); nothing was imported"),
+            format!("{f}:5: key_departments: 'SCJGG' is not in the departments directory; import departments first"),
+            format!("{f}:5: key_departments: 'ZZZ' is not in the departments directory; import departments first"),
+            format!("{f}: 4 error(s); nothing was imported"),
         ] {
             assert!(
                 stderr.contains(&expected),

@@ -9,7 +9,7 @@
 //! per row while the client waited; `COPY` and two joins do the same work in bulk.
 
 use super::reader::{self, located};
-use super::table::{TableSpec, Value};
+use super::table::{TableSpec, Target, Value};
 use super::{report, Context, Errors, ImportError, ImportReport, Kind};
 use crate::audit;
 use sqlx::postgres::PgConnection;
@@ -192,9 +192,17 @@ async fn references(
 ) -> Result<(), sqlx::Error> {
     for (column, target) in spec.refs {
         let (table, key, kind) = target.table();
+        // A list column names each of its `;`-joined codes.
+        let named = match target {
+            Target::Departments => format!(
+                "SELECT st.line, v.code FROM {STAGE} st \
+                 CROSS JOIN LATERAL unnest(string_to_array(st.{column}, ';')) AS v(code) \
+                 WHERE v.code <> ''"
+            ),
+            _ => format!("SELECT line, {column} AS code FROM {STAGE}"),
+        };
         let sql = format!(
-            "SELECT s.line, s.{column} FROM {STAGE} s WHERE s.{column} IS NOT NULL AND NOT EXISTS \
-             (SELECT 1 FROM {table} t WHERE t.{key} = s.{column}) ORDER BY s.line"
+            "SELECT s.line, s.code FROM ({named}) s WHERE s.code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.code) ORDER BY s.line, s.code"
         );
         for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
             let (line, value): (i64, String) = (row.try_get(0)?, row.try_get(1)?);

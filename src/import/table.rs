@@ -20,6 +20,8 @@ pub use crate::db::Bind as Value;
 pub enum Target {
     Enterprise,
     Department,
+    /// Department codes, `;`-joined (`key_departments`); each must exist.
+    Departments,
     Inspector,
 }
 
@@ -27,7 +29,7 @@ impl Target {
     pub fn table(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Target::Enterprise => ("enterprises", "uscc", "enterprises"),
-            Target::Department => ("departments", "code", "departments"),
+            Target::Department | Target::Departments => ("departments", "code", "departments"),
             Target::Inspector => ("inspectors", "id", "inspectors"),
         }
     }
@@ -85,7 +87,7 @@ pub const ENTERPRISES: TableSpec = TableSpec {
         ColType::Text,
     ],
     key: &["uscc"],
-    refs: &[],
+    refs: &[("key_departments", Target::Departments)],
 };
 
 pub const DEPARTMENTS: TableSpec = TableSpec {

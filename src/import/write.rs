@@ -203,18 +203,27 @@ async fn check_references(
 ) -> Result<(), sqlx::Error> {
     for (column, target) in spec.refs {
         let i = column_index(spec, column);
+        let fetched;
         let existing = match target {
-            Target::Department => departments.clone(),
-            _ => existing_keys(conn, *target, chunk.iter().map(|(_, v)| &v[i])).await?,
+            Target::Department | Target::Departments => departments,
+            _ => {
+                fetched = existing_keys(conn, *target, chunk.iter().map(|(_, v)| &v[i])).await?;
+                &fetched
+            }
         };
         let (_, _, kind) = target.table();
         for (line, values) in chunk {
-            if let Value::Text(key) = &values[i] {
-                if !existing.contains(key) {
-                    let message =
-                        format!("'{key}' is not in the {kind} directory; import {kind} first");
-                    errors.add([located(file, *line, column, &message)]);
-                }
+            let Value::Text(text) = &values[i] else {
+                continue;
+            };
+            let keys: Vec<&str> = match target {
+                Target::Departments => text.split(';').filter(|k| !k.is_empty()).collect(),
+                _ => vec![text.as_str()],
+            };
+            for key in keys.into_iter().filter(|k| !existing.contains(*k)) {
+                let message =
+                    format!("'{key}' is not in the {kind} directory; import {kind} first");
+                errors.add([located(file, *line, column, &message)]);
             }
         }
     }
