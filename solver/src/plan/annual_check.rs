@@ -61,9 +61,11 @@ fn every_check_once(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(),
     Ok(())
 }
 
-/// New visits lie in every group's window after the pinned periods; no enterprise exceeds its
-/// tier's cap with its visits that are not exempt ([`Inputs::cap_exempt`], [`Inputs::cap_applies`]:
-/// key supervision), pinned and complaint-driven visits counted.
+/// New visits lie in every group's window after the pinned periods; no new visit that is not
+/// exempt ([`Inputs::cap_exempt`], [`Inputs::cap_applies`]: key supervision) takes an enterprise
+/// over its tier's cap, its pinned and complaint-driven visits counted first. Those alone may
+/// pass the cap (complaints are not the plan's to refuse); the plan then adds no such visit
+/// (`docs/plan-model.md` §6, §10).
 fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(), String> {
     let windows: BTreeMap<&str, (u32, u32)> = inputs
         .tasks
@@ -71,13 +73,15 @@ fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(),
         .map(|t| (t.group.as_str(), (t.period_from, t.period_to)))
         .collect();
     let mut visits: BTreeMap<crate::Uscc, BTreeSet<u32>> = BTreeMap::new();
-    let mut count: BTreeMap<crate::Uscc, u32> = BTreeMap::new();
+    // Per enterprise: (pinned and complaint-driven visits, new visits), those not exempt.
+    let mut count: BTreeMap<crate::Uscc, (u32, u32)> = BTreeMap::new();
     for v in &plan.visits {
         let exempt = v
             .index
             .is_some_and(|i| inputs.cap_exempt(i, v.departments.iter().map(String::as_str)));
         if !exempt {
-            *count.entry(v.uscc).or_default() += 1;
+            let (counted, new) = count.entry(v.uscc).or_default();
+            *(if v.pinned { counted } else { new }) += 1;
         }
         if !visits.entry(v.uscc).or_default().insert(v.period) && !v.pinned {
             return Err(format!("{} has two visits in period {}", v.uscc, v.period));
@@ -107,17 +111,18 @@ fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(),
         .map(|c| (c.uscc, c.period))
         .collect();
     for (u, _) in complaints {
-        *count.entry(u).or_default() += 1;
+        count.entry(u).or_default().0 += 1;
     }
-    for (u, n) in count {
+    for (u, (counted, new)) in count {
         let Some(i) = inputs.index_of(&u) else {
             continue;
         };
         let cap = inputs.policy.cap(inputs.tier_of(i));
-        if inputs.cap_applies(i) && n > cap {
+        if inputs.cap_applies(i) && new > 0 && counted + new > cap {
             return Err(format!(
-                "{u} (tier {}) has {n} visits, over its cap {cap}",
-                inputs.tier_of(i)
+                "{u} (tier {}) has {} visits, over its cap {cap}",
+                inputs.tier_of(i),
+                counted + new
             ));
         }
     }
@@ -126,7 +131,9 @@ fn windows_and_caps(inputs: &Inputs, annual: &Annual, plan: &Plan) -> Result<(),
 
 /// The optimizer's capacity decisions hold in integers: no class gives more than its members
 /// have, only in certified periods, and every department's visits in a region and period fit
-/// the inspector-visits given there.
+/// the inspector-visits given there with its complaint reserve — unless the department has no
+/// new visit there: a reserve that alone finds no capacity is short, and no plan can mend that
+/// (`docs/plan-model.md` §5, §10).
 fn capacity(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
     let k = plan.frame.k as u64;
     for r in &plan.regions {
@@ -151,6 +158,7 @@ fn capacity(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
             }
         }
         let mut need: BTreeMap<(u16, u32), u64> = r.region.reserve.clone();
+        let mut visited: BTreeSet<(u16, u32)> = BTreeSet::new();
         for v in plan.visits.iter().filter(|v| !v.pinned) {
             let Some(i) = v.index else { continue };
             if inputs.region_of(i) != r.region.name {
@@ -159,11 +167,12 @@ fn capacity(inputs: &Inputs, plan: &Plan) -> Result<(), String> {
             for d in &v.departments {
                 let d = plan.frame.department(d).expect("known department");
                 *need.entry((d, v.period)).or_default() += k;
+                visited.insert((d, v.period));
             }
         }
         for ((d, p), n) in need {
             let have = given.get(&(d, p)).copied().unwrap_or(0);
-            if n > have {
+            if n > have && visited.contains(&(d, p)) {
                 return Err(format!(
                     "{} in {} needs {n} inspector-visits in period {p}, {have} were planned",
                     plan.frame.departments[d as usize], r.region.name
@@ -379,7 +388,8 @@ fn not_twice_in_a_row(
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::inputs::{annual::Annual, Quota};
+    use crate::inputs::annual::{Annual, Complaint};
+    use crate::inputs::Quota;
     use crate::selection::tests::{city, task};
     use crate::{placement, Method, Uscc};
     use std::collections::BTreeMap;
@@ -437,5 +447,100 @@ mod tests {
             !listed.contains_key(&Uscc::parse(&err[..18]).unwrap()),
             "a key-supervision enterprise has no cap under dr2: {err}"
         );
+    }
+
+    /// Complaint-driven visits count first toward the cap and may pass it alone (they are not
+    /// the plan's to refuse); a new visit on top of them is refused.
+    #[test]
+    fn complaints_alone_may_pass_the_cap_a_new_visit_may_not() {
+        let all = [Quota::Ratio(1, 4); 4];
+        let inputs = city(400, vec![task("a", "SCJG", "a", all)], [2; 4]);
+        let plan = placement::draw(&inputs, &Annual::default(), &[6; 32], Method::Dr2);
+        assert_eq!(check(&inputs, &Annual::default(), &plan), Ok(()));
+        let visited: std::collections::BTreeSet<Uscc> =
+            plan.visits.iter().map(|v| v.uscc).collect();
+        let idle = (0..400)
+            .map(|i| inputs.population[i].uscc)
+            .find(|u| !visited.contains(u) && inputs.cap_applies(inputs.index_of(u).unwrap()))
+            .expect("an enterprise without a visit");
+        let busy = plan.visits[0].uscc;
+        let complaints = |u: Uscc, periods: std::ops::RangeInclusive<u32>| {
+            periods.map(move |period| Complaint {
+                uscc: u,
+                department: "SCJG".into(),
+                period,
+            })
+        };
+        let mut annual = Annual::default();
+        annual.complaints = complaints(idle, 1..=3).collect();
+        assert_eq!(
+            check(&inputs, &annual, &plan),
+            Ok(()),
+            "three complaints, cap 2"
+        );
+        let p = plan.visits[0].period;
+        annual
+            .complaints
+            .extend(complaints(busy, 1..=3).filter(|c| c.period != p).take(1));
+        annual
+            .complaints
+            .sort_by(|a, b| (a.uscc, a.period).cmp(&(b.uscc, b.period)));
+        assert_eq!(
+            check(&inputs, &annual, &plan),
+            Ok(()),
+            "one complaint and a visit, cap 2"
+        );
+        annual.complaints.extend(
+            complaints(busy, 1..=4)
+                .filter(|c| c.period != p)
+                .skip(1)
+                .take(1),
+        );
+        annual
+            .complaints
+            .sort_by(|a, b| (a.uscc, a.period).cmp(&(b.uscc, b.period)));
+        let err = check(&inputs, &annual, &plan).unwrap_err();
+        assert!(err.starts_with(&format!("{busy} ")), "{err}");
+        assert!(err.ends_with("has 3 visits, over its cap 2"), "{err}");
+    }
+
+    /// A complaint reserve that alone finds no capacity is short, not an error of the plan; a
+    /// visit of the department in that period is.
+    #[test]
+    fn a_reserve_short_alone_is_not_an_error_with_a_visit_it_is() {
+        let all = [Quota::Ratio(1, 4); 4];
+        // Visits in periods 1-2 only, of four.
+        let mut early = task("a", "SCJG", "a", all);
+        early.period_to = 2;
+        let inputs = city(400, vec![early, task("b", "STHJ", "b", all)], [3; 4]);
+        let annual = Annual::default();
+        let plan = placement::draw(&inputs, &annual, &[6; 32], Method::Dr2);
+        assert_eq!(check(&inputs, &annual, &plan), Ok(()));
+        let region = &plan.regions[0].region;
+        let scjg = plan.frame.department("SCJG").unwrap();
+        let busy: std::collections::BTreeSet<u32> = plan
+            .visits
+            .iter()
+            .filter(|v| inputs.region_of(v.index.unwrap()) == region.name)
+            .filter(|v| v.departments.iter().any(|d| d == "SCJG"))
+            .map(|v| v.period)
+            .collect();
+        let idle = (plan.frame.first..=plan.frame.last)
+            .find(|p| !busy.contains(p))
+            .expect("a period without visits");
+        let mut short = plan.clone();
+        short.regions[0]
+            .region
+            .reserve
+            .insert((scjg, idle), 1_000_000);
+        assert_eq!(check(&inputs, &annual, &short), Ok(()), "reserve alone");
+        let p = *busy.iter().next().expect("a period with visits");
+        short.regions[0].region.reserve.insert((scjg, p), 1_000_000);
+        let err = check(&inputs, &annual, &short).unwrap_err();
+        assert!(
+            err.starts_with(&format!("SCJG in {} needs ", region.name)),
+            "{err}"
+        );
+        assert!(err.contains(&format!("in period {p}, ")), "{err}");
     }
 }
