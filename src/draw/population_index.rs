@@ -18,9 +18,15 @@ use dualdraw_solver::merkle::{self, Hash};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
-/// Leaves per chunk: a power of two. A proof hashes one chunk's rows and leaves (about
-/// 2 × CHUNK hashes); the index keeps 32 bytes and a code per chunk.
+/// Leaves per chunk: a power of two. The index keeps a code, an offset and a path per chunk.
 pub const CHUNK: usize = 256;
+
+/// Leaves per group: a power of two that divides [`CHUNK`]. The index keeps the root of each
+/// aligned group of a chunk (32 bytes per group); a proof reads its chunk and hashes one group
+/// (about 2 × GROUP hashes) and the tree of its chunk's group roots (CHUNK / GROUP), instead of
+/// the whole chunk (2 × CHUNK). The same argument as for chunks makes each aligned group (the
+/// last one of the last chunk possibly short) a subtree of its chunk.
+pub const GROUP: usize = 16;
 
 /// One enterprise's row and its proof.
 pub struct RowProof {
@@ -38,6 +44,9 @@ pub struct PopulationIndex {
     firsts: Vec<String>,
     /// The inclusion proof of each chunk's root in the tree of chunk roots.
     paths: Vec<Vec<Hash>>,
+    /// The roots of each chunk's groups of [`GROUP`] leaves, chunk after chunk (CHUNK / GROUP
+    /// per chunk, fewer for the last).
+    groups: Vec<Hash>,
     pub size: usize,
     pub root: Hash,
 }
@@ -49,6 +58,7 @@ impl PopulationIndex {
         let text = bundle.read("inputs/population.csv")?;
         let mut offset = text.find('\n').map_or(text.len(), |i| i + 1) as u64;
         let (mut offsets, mut firsts, mut roots) = (Vec::new(), Vec::new(), Vec::new());
+        let mut groups = Vec::new();
         let mut leaves = Vec::with_capacity(CHUNK);
         let mut size = 0;
         for line in text[offset as usize..].lines() {
@@ -60,12 +70,12 @@ impl PopulationIndex {
             size += 1;
             offset += line.len() as u64 + 1;
             if leaves.len() == CHUNK {
-                roots.push(merkle::root(&leaves));
+                roots.push(chunk_root(&leaves, &mut groups));
                 leaves.clear();
             }
         }
         if !leaves.is_empty() {
-            roots.push(merkle::root(&leaves));
+            roots.push(chunk_root(&leaves, &mut groups));
         }
         offsets.push(offset);
         let (root, paths) = all_paths(&roots);
@@ -74,6 +84,7 @@ impl PopulationIndex {
             offsets,
             firsts,
             paths,
+            groups,
             size,
             root,
         })
@@ -96,19 +107,33 @@ impl PopulationIndex {
         let Some(j) = rows.iter().position(|r| r.split(',').next() == Some(uscc)) else {
             return Ok(None);
         };
-        let leaves: Vec<Hash> = rows
+        // The row's group: its leaves, then the tree of the chunk's group roots, then the
+        // tree of chunk roots.
+        let g = j / GROUP;
+        let leaves: Vec<Hash> = rows[g * GROUP..rows.len().min((g + 1) * GROUP)]
             .iter()
             .map(|r| merkle::leaf_hash(r.as_bytes()))
             .collect();
-        let mut path = merkle::inclusion_proof(&leaves, j);
+        let first_group = c * (CHUNK / GROUP);
+        let chunk_groups =
+            &self.groups[first_group..self.groups.len().min(first_group + CHUNK / GROUP)];
+        let mut path = merkle::inclusion_proof(&leaves, j % GROUP);
+        path.extend(merkle::inclusion_proof(chunk_groups, g));
         path.extend_from_slice(&self.paths[c]);
         Ok(Some(RowProof {
             row: rows[j].to_string(),
             index: c * CHUNK + j,
             path,
-            leaf: leaves[j],
+            leaf: leaves[j % GROUP],
         }))
     }
+}
+
+/// The root of a chunk's `leaves`, from the roots of its groups, which it appends to `groups`.
+fn chunk_root(leaves: &[Hash], groups: &mut Vec<Hash>) -> Hash {
+    let from = groups.len();
+    groups.extend(leaves.chunks(GROUP).map(merkle::root));
+    merkle::root(&groups[from..])
 }
 
 /// The RFC 6962 root of `hashes` and the inclusion proof of every one of them, hashing each
@@ -172,7 +197,9 @@ mod tests {
 
     #[test]
     fn chunked_proofs_are_the_proofs_of_the_whole_tree() {
-        for n in [1, 2, 255, 256, 257, 1023, 1024, 1025, 2048, 3000, 5121] {
+        for n in [
+            1, 2, 15, 17, 255, 256, 257, 300, 1023, 1024, 1025, 2048, 3000, 5121,
+        ] {
             let (_dir, b, rows) = bundle(n);
             let index = PopulationIndex::build(&b).unwrap();
             let leaves: Vec<Hash> = rows
@@ -181,22 +208,15 @@ mod tests {
                 .collect();
             assert_eq!(index.root, merkle::root(&leaves), "n = {n}");
             assert_eq!(index.size, n);
-            for i in [
-                0,
-                n / 2,
-                n - 1,
-                255.min(n - 1),
-                256.min(n - 1),
-                1024.min(n - 1),
-            ] {
+            let (_, expected) = all_paths(&leaves);
+            // Every row of the first chunk and of the last (which may end in a short group).
+            let last_chunk = (n - 1) / CHUNK * CHUNK;
+            let every = (0..n.min(CHUNK)).chain(last_chunk..n);
+            for i in every.chain([n / 2, 1024.min(n - 1)]) {
                 let code = rows[i].split(',').next().unwrap();
                 let p = index.find(code).unwrap().expect("a row of the population");
                 assert_eq!((p.index, p.row.as_str()), (i, rows[i].as_str()));
-                assert_eq!(
-                    p.path,
-                    merkle::inclusion_proof(&leaves, i),
-                    "n = {n}, i = {i}"
-                );
+                assert_eq!(p.path, expected[i], "n = {n}, i = {i}");
             }
             assert!(index.find("0").unwrap().is_none());
             assert!(index.find("9144999").unwrap().is_none());
