@@ -161,11 +161,15 @@ pub async fn names(native: &Native, q: &str, limit: i64) -> Result<Vec<NameHit>,
         );
         return hits(native, &sql, &[&pattern]).await;
     }
+    // On SQLite the pattern is `'' || $1`, not `$1`: a LIKE whose pattern is a bare parameter
+    // makes SQLite prepare the statement again at every binding (its LIKE optimization depends
+    // on the value), which took an eighth of a search's CPU; a leading `%` never uses the
+    // optimization anyway.
     if q.chars().count() < NAME_SEARCH_MIN {
         // Too short for the trigram index: every name is read.
         let sql = format!(
             "SELECT {columns} FROM enterprises \
-             WHERE name LIKE $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}"
+             WHERE name LIKE '' || $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}"
         );
         return hits(native, &sql, &[&pattern]).await;
     }
@@ -174,7 +178,7 @@ pub async fn names(native: &Native, q: &str, limit: i64) -> Result<Vec<NameHit>,
     let first_codes = format!(
         "SELECT {columns} FROM enterprises \
          WHERE uscc <= (SELECT uscc FROM enterprises ORDER BY uscc LIMIT 1 OFFSET {}) \
-         AND name LIKE $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}",
+         AND name LIKE '' || $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}",
         READ_FIRST - 1
     );
     let first = hits(native, &first_codes, &[&pattern]).await?;
@@ -185,7 +189,7 @@ pub async fn names(native: &Native, q: &str, limit: i64) -> Result<Vec<NameHit>,
         "SELECT enterprises.uscc AS uscc, enterprises.name AS name, \
          enterprises.region AS region, enterprises.status AS status \
          FROM enterprise_names CROSS JOIN enterprises ON enterprises.rowid = enterprise_names.rowid \
-         WHERE enterprise_names MATCH $1 AND enterprises.name LIKE $2 ESCAPE '!' \
+         WHERE enterprise_names MATCH $1 AND enterprises.name LIKE '' || $2 ESCAPE '!' \
          ORDER BY enterprises.uscc LIMIT {limit}"
     );
     hits(native, &by_index, &[&fts_phrase(q), &pattern]).await
