@@ -46,6 +46,9 @@ pub struct AppState {
     pub items_page: crate::web::ItemsCache,
     /// The result categories, read once (`crate::inspection::catalog::CategoriesCache`).
     pub categories: crate::inspection::catalog::CategoriesCache,
+    /// Where the portal's name search stops comparing names in code order
+    /// (`crate::registry::store::NameBound`).
+    pub name_bound: crate::registry::store::NameBound,
 }
 
 impl AppState {
@@ -74,6 +77,7 @@ impl AppState {
             tiles: crate::log::tile_cache::TileCache::default(),
             items_page: crate::web::ItemsCache::default(),
             categories: crate::inspection::catalog::CategoriesCache::default(),
+            name_bound: crate::registry::store::NameBound::default(),
         }
     }
 

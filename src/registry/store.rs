@@ -10,6 +10,8 @@ use crate::import::source::split_list;
 use chrono::NaiveDate;
 use dualdraw_solver::{Tier, Uscc};
 use sqlx::{AnyConnection, FromRow};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 /// A stored row that does not parse back into its domain type.
 fn corrupt(table: &str, what: String) -> sqlx::Error {
@@ -92,6 +94,40 @@ pub const NAME_SEARCH_MIN: usize = 3;
 /// the trigram index (`docs/portal.md`, "Name search").
 const READ_FIRST: i64 = 4096;
 
+/// How long the portal's name search keeps the code it reads the first names up to.
+const BOUND_KEPT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The code of the [`READ_FIRST`]-th enterprise as the portal's name search last read it, and
+/// when (`None` before the first search, or with fewer enterprises). Reading it is a walk over
+/// READ_FIRST entries of the code index, which took more of a search than the search itself;
+/// and any code serves as the bound: a page filled among the names of the codes up to it is
+/// the first page whatever the bound, so one a few seconds old changes no answer, only how
+/// many names are compared before the index is asked (`docs/portal.md`, "Name search").
+#[derive(Clone, Default)]
+pub struct NameBound(Arc<Mutex<Option<(Instant, Option<String>)>>>);
+
+impl NameBound {
+    async fn get(&self, native: &Native) -> Result<Option<String>, sqlx::Error> {
+        if let Some((at, bound)) = &*self.0.lock().unwrap_or_else(PoisonError::into_inner) {
+            if at.elapsed() < BOUND_KEPT {
+                return Ok(bound.clone());
+            }
+        }
+        let sql = format!(
+            "SELECT uscc FROM enterprises ORDER BY uscc LIMIT 1 OFFSET {}",
+            READ_FIRST - 1
+        );
+        let bound = native
+            .fetch_all::<(String,)>(&sql, &[])
+            .await?
+            .pop()
+            .map(|(u,)| u);
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), bound.clone()));
+        Ok(bound)
+    }
+}
+
 /// How a search reads the enterprises.
 #[derive(Clone, PartialEq)]
 enum Plan {
@@ -150,7 +186,12 @@ pub struct NameHit {
 /// The portal's name search: the same answer as [`enterprises`] with only `q` and `limit`, by
 /// the same plans, reading four columns on a
 /// native connection (`docs/portal.md`, "Name search").
-pub async fn names(native: &Native, q: &str, limit: i64) -> Result<Vec<NameHit>, sqlx::Error> {
+pub async fn names(
+    native: &Native,
+    bound: &NameBound,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<NameHit>, sqlx::Error> {
     let limit = limit.clamp(1, 1000);
     let pattern = format!("%{}%", like_literal(&q.to_ascii_lowercase()));
     let columns = "uscc, name, region, status";
@@ -173,17 +214,17 @@ pub async fn names(native: &Native, q: &str, limit: i64) -> Result<Vec<NameHit>,
         );
         return hits(native, &sql, &[&pattern]).await;
     }
-    // The first READ_FIRST codes, names compared; with fewer enterprises than that the bound
-    // is NULL, nothing is found here and the index below finds all.
-    let first_codes = format!(
-        "SELECT {columns} FROM enterprises \
-         WHERE uscc <= (SELECT uscc FROM enterprises ORDER BY uscc LIMIT 1 OFFSET {}) \
-         AND name LIKE '' || $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}",
-        READ_FIRST - 1
-    );
-    let first = hits(native, &first_codes, &[&pattern]).await?;
-    if first.len() as i64 == limit {
-        return Ok(first);
+    // The first READ_FIRST codes (about: the bound is kept a while), names compared; with
+    // fewer enterprises than that there is no bound and the index below finds all.
+    if let Some(bound) = bound.get(native).await? {
+        let first_codes = format!(
+            "SELECT {columns} FROM enterprises \
+             WHERE uscc <= $2 AND name LIKE '' || $1 ESCAPE '!' ORDER BY uscc LIMIT {limit}"
+        );
+        let first = hits(native, &first_codes, &[&pattern, &bound]).await?;
+        if first.len() as i64 == limit {
+            return Ok(first);
+        }
     }
     let by_index = format!(
         "SELECT enterprises.uscc AS uscc, enterprises.name AS name, \

@@ -117,7 +117,9 @@ pub async fn lookup(
         !text.is_empty() && text.chars().count() < crate::registry::store::NAME_SEARCH_MIN;
     let mut found = Vec::new();
     if !text.is_empty() && !too_short {
-        for e in crate::registry::store::names(&s.db.native, &text, LIMIT as i64).await? {
+        for e in
+            crate::registry::store::names(&s.db.native, &s.name_bound, &text, LIMIT as i64).await?
+        {
             found.push(Found {
                 status: status_word(&e.status),
                 uscc: e.uscc,
