@@ -104,7 +104,10 @@ const BOUND_KEPT: std::time::Duration = std::time::Duration::from_secs(10);
 /// the first page whatever the bound, so one a few seconds old changes no answer, only how
 /// many names are compared before the index is asked (`docs/portal.md`, "Name search").
 #[derive(Clone, Default)]
-pub struct NameBound(Arc<Mutex<Option<(Instant, Option<String>)>>>);
+pub struct NameBound(Arc<Mutex<Option<ReadBound>>>);
+
+/// When the bound was read, and the code read (`None`: fewer enterprises than READ_FIRST).
+type ReadBound = (Instant, Option<String>);
 
 impl NameBound {
     async fn get(&self, native: &Native) -> Result<Option<String>, sqlx::Error> {
