@@ -21,14 +21,16 @@ with K per department and key-check visits not counted toward caps).
 
 On the plan as published (run or revealed): every drawn check in exactly one visit or in
 ``unplanned.csv``, visits in their groups' windows and one per enterprise and period, the cap
-rule of ``dr3`` (visits holding a key-supervision check exempt, complaint-driven visits
-counted), and the teams (department, region, certificate, conflicts, not in the enterprise's
+rule of ``dr3`` (visits holding a key-supervision check exempt; complaint-driven visits, one per
+distinct period, counted first and allowed alone over the cap; no new visit on top of a full
+cap), and the teams (department, region, certificate, conflicts, not in the enterprise's
 last team of the department, no member twice, the specialties the visit's items need, k
 members or a stated failure, yearly capacity); the inspector classes recomputed from the inputs
 (``classes.csv`` byte for byte but for its ``allocation`` column), each class's allocation only
 in certified periods and within its members' capacity left; every team member within their
 period budget (the class allocation dealt to the members, §7); and for every region,
-department and period k × visits + complaint reserve ≤ the allocation (§10 step 4).
+department and period in which the department has a new visit, k × visits + complaint reserve ≤
+the allocation (§10 step 4; where it has none, the reserve alone may be short).
 
 Once revealed, the optimizer's recorded decisions are checked against the aggregates recomputed
 without a solver (§3 and "Method dr3": checks, patterns with needs, cells, blocks with dr3's
@@ -37,8 +39,8 @@ partial merges, kinds numbered as specified, classes, reserve, team sizes, speci
 split) and takes at most the cell's enterprises (merged + partial, partial only at positions
 that are partial merges); ``allocation.csv`` names only kinds of its region, places visits only
 in periods of the kind's window where it is staffable, and every kind's demand from
-``merges.csv`` is its placed plus unplaced visits; dr3's integer inequalities of (d,p) (the
-total and every specialty family) hold on the allocation; ``regions.csv`` (but its status),
+``merges.csv`` is its placed plus unplaced visits; dr3's integer inequalities of (d,p) hold on
+the allocation (every specialty family; the total wherever d has a visit placed in p); ``regions.csv`` (but its status),
 ``shortages.csv``, ``changes.csv`` and ``bound.csv`` (but ``planned_bound``, which must lie
 between ``planned`` and ``checks``) are recomputed. From those decisions §6 (placement, dr3's
 partial merges, the cap pass) is reproduced and ``visits.csv`` and ``unplanned.csv`` must be
@@ -192,7 +194,7 @@ def check_plan(bundle: Path, inputs: v1.Inputs, held: dict[str, set[str]],
              if r.fields[0] in inputs.tasks}
     seen: dict[tuple[str, str], int] = {}
     periods: set[tuple[str, int]] = set()
-    counted: dict[str, int] = {}
+    new: dict[str, int] = {}  # new visits without a key-supervision check, per enterprise
     by_id = out.by_id
     tasks_of: dict[str, list[str]] = {}
     for r in visits:
@@ -216,20 +218,14 @@ def check_plan(bundle: Path, inputs: v1.Inputs, held: dict[str, set[str]],
                 fail(f"plan/visits.csv:{r.line}: visit {vid} in period {p} is outside group "
                      f"{g}'s window {lo}-{hi}")
         if not any(uscc in held.get(d, set()) for d in departments.split(";")):
-            counted[uscc] = counted.get(uscc, 0) + 1
+            new[uscc] = new.get(uscc, 0) + 1
     for r in unplanned:
         seen[(r.fields[0], r.fields[1])] = seen.get((r.fields[0], r.fields[1]), 0) + 1
     for check in sorted(drawn | set(seen)):
         if seen.get(check, 0) != 1 or check not in drawn:
             fail(f"plan: check of group {check[1]} at {check[0]} appears {seen.get(check, 0)} "
                  f"times in visits and unplanned{'' if check in drawn else ' but was not drawn'}")
-    for uscc, _period in {(r.fields[0], r.fields[2]) for r in complaints}:
-        counted[uscc] = counted.get(uscc, 0) + 1
-    for uscc, n in sorted(counted.items()):
-        e = inputs.by_uscc.get(uscc)
-        if e is not None and n > inputs.policy.caps[e.tier]:
-            fail(f"plan/visits.csv: {uscc} (tier {e.tier}) has {n} visits without a "
-                 f"key-supervision check, over its cap {inputs.policy.caps[e.tier]}")
+    check_caps(inputs, new, complaints)
     # teams
     k = inputs.policy.inspectors_per_department
     last = v1.last_teams(inputs.history)
@@ -295,6 +291,26 @@ def check_plan(bundle: Path, inputs: v1.Inputs, held: dict[str, set[str]],
                   "failures": len(failures), "unplanned": len(unplanned),
                   "key": sum(1 for r in selections if r.fields[4] == "key")}
     return out
+
+
+def check_caps(inputs: v1.Inputs, new: dict[str, int], complaints: list[v1.Row]) -> None:
+    """§6 Caps, §10 step 4: per enterprise, its complaint-driven visits (one per distinct
+    period of complaints.csv; a first plan pins none) are counted first and may alone pass its
+    tier's cap (they are not the plan's to refuse); the plan may then add no visit without a
+    key-supervision check. So refused only if it has such a new visit and the counted visits
+    plus the new ones pass the cap."""
+    fixed: dict[str, int] = {}
+    for uscc, _period in sorted({(r.fields[0], r.fields[2]) for r in complaints}):
+        fixed[uscc] = fixed.get(uscc, 0) + 1
+    for uscc, n in sorted(new.items()):
+        e = inputs.by_uscc.get(uscc)
+        if e is None or n == 0:
+            continue
+        cap = inputs.policy.caps[e.tier]
+        c = fixed.get(uscc, 0)
+        if c + n > cap:
+            fail(f"plan/visits.csv: {uscc} (tier {e.tier}) has {c + n} visits without a "
+                 f"key-supervision check ({n} new, {c} complaint-driven), over its cap {cap}")
 
 
 def applies(inputs: v1.Inputs, item: v1.Item, uscc: str) -> bool:
@@ -735,16 +751,20 @@ def check_budgets(published: Published, frame: Frame, budget: dict[str, list[int
 def check_capacity(inputs: v1.Inputs, frame: Frame, published: Published,
                    classes: dict[str, list[Class]], allocation: dict[str, list[list[int]]],
                    reserve: dict[str, dict[tuple[str, int], int]]) -> None:
-    """§10 step 4: for every region, department and period, k × visits + reserve ≤ the
-    allocation of the department's classes."""
+    """§10 step 4: for every region, department and period in which the department has a new
+    visit, k × visits + reserve ≤ the allocation of the department's classes. Where it has
+    none, the complaint reserve alone may be short (the integer stage has no visit to leave
+    out; the linear program's slack s[d,p]), and that is not the plan's fault."""
     need: dict[tuple[str, str, int], int] = {}
     for region, res in reserve.items():
         for (d, p), n in res.items():
             need[(region, d, p)] = need.get((region, d, p), 0) + n
+    visited: set[tuple[str, str, int]] = set()
     for uscc, p, departments in published.by_id.values():
         region = inputs.by_uscc[uscc].region
         for d in departments:
             need[(region, d, p)] = need.get((region, d, p), 0) + frame.k
+            visited.add((region, d, p))
     given: dict[tuple[str, str, int], int] = {}
     for region, qs in classes.items():
         for q, row in zip(qs, allocation[region]):
@@ -752,7 +772,7 @@ def check_capacity(inputs: v1.Inputs, frame: Frame, published: Published,
                 key = (region, q.department, frame.first + o)
                 given[key] = given.get(key, 0) + w
     for (region, d, p), n in sorted(need.items()):
-        if n > given.get((region, d, p), 0):
+        if n > given.get((region, d, p), 0) and (region, d, p) in visited:
             fail(f"plan/classes.csv: {d} in {region} needs {n} inspector-visits in period {p} "
                  f"(k × visits of visits.csv + complaint reserve), "
                  f"{given.get((region, d, p), 0)} were allocated")
@@ -887,7 +907,9 @@ def visits_of(region: Region, frame: Frame, d: str, o: int) -> int:
 
 def check_inequalities(frame: Frame, region: Region) -> None:
     """"Method dr3", Integer stage: the allocation is min(W, |q|·V(d,p)) and every inequality
-    of (d,p) holds on it: the total, then each specialty family of d."""
+    of (d,p) holds on it: the total, then each specialty family of d. The total may fail only
+    where d has no visit placed in p (the complaint reserve alone is short; the integer stage
+    has no visit to leave out)."""
     table = region.table
     for d in region.departments():
         qs = [q for q, cls in enumerate(region.classes) if cls.department == d]
@@ -901,10 +923,11 @@ def check_inequalities(frame: Frame, region: Region) -> None:
                          f"{';'.join(i.id for i in cls.members)}) is allocated "
                          f"{region.allocation[q][o]} inspector-visits in period {p}, more than "
                          f"its {len(cls.members)} members × {visits} visits of {d}")
+            placed = sum(region.placed[v][o] for v in kinds)
             need = region.reserve.get((d, p), 0) + sum(
                 table.size.get((v, d), frame.k) * region.placed[v][o] for v in kinds)
             have = sum(region.allocation[q][o] for q in qs)
-            if need > have:
+            if need > have and placed > 0:
                 fail(f"plan/classes.csv: {d} in {region.name}, period {p}: the visits placed "
                      f"(allocation.csv) need {need} inspector-visits (Σ t(v,d) × visits + "
                      f"reserve) and the classes are allocated {have}")
