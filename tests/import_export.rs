@@ -184,6 +184,8 @@ both!(a_killed_import_leaves_nothing, |app| {
     assert_eq!(count(app, "enterprises").await, 0);
     // The database is usable afterwards.
     let admin = app.token(Role::Admin, None).await;
+    app.import_fixture(&admin, "departments", "departments.csv")
+        .await;
     app.import_fixture(&admin, "enterprises", "enterprises.csv")
         .await;
     assert_eq!(count(app, "enterprises").await, 11);

@@ -388,3 +388,38 @@ fn the_dr3_vector_recomputes_to_the_byte_in_rust_and_python() {
     let py = python(&tampered).unwrap();
     assert_eq!(py.status.code(), Some(1), "{}", text(&py));
 }
+
+/// Complaint-driven visits are not the plan's to refuse (`docs/plan-model.md` §6, §10): in
+/// `complaints-over-cap` two enterprises have complaints in more periods than their tier's cap
+/// allows, and the plan adds them no visit; in `reserve-short` a department's complaint reserve
+/// alone finds no certified inspector in a period where it has no visit. Both verifiers accept
+/// both (they refused them before), and Rust's output is the recorded one.
+#[test]
+fn complaint_vectors_verify_in_rust_and_python() {
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/vectors/dr3");
+    for (name, shows) in [
+        (
+            "complaints-over-cap",
+            "visit cap 1 of tier A reached with 0 pinned and 2 complaint-driven visits",
+        ),
+        ("reserve-short", ""),
+    ] {
+        let bundle = vectors.join(name);
+        let out = dualdraw(&["verify", s(&bundle)]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out));
+        let expected = std::fs::read_to_string(vectors.join(format!("{name}.expected"))).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{name}");
+        let unplanned = std::fs::read_to_string(bundle.join("plan/unplanned.csv")).unwrap();
+        assert!(unplanned.contains(shows), "{name}: {unplanned}");
+        if let Some(py) = python(&bundle) {
+            assert_eq!(py.status.code(), Some(0), "{name}: {}", text(&py));
+        }
+    }
+    // The reserve's shortfall is there: complaints in a period with an inspector too few.
+    let complaints =
+        std::fs::read_to_string(vectors.join("reserve-short/inputs/complaints.csv")).unwrap();
+    assert!(
+        complaints.lines().any(|l| l.contains(",GAJ,11")),
+        "{complaints}"
+    );
+}

@@ -1,4 +1,4 @@
-//! Inspector priorities: ρ of `docs/draw-protocol.md` ("Inspectors") and ρ₂ of
+//! Inspector priorities: ρ of `docs/draw-protocol.md` (§6, "Seed and random numbers") and ρ₂ of
 //! `docs/plan-model.md` (§2, "Seed"). Both are
 //! u64be(first 8 bytes of SHA-256(tag ‖ seed ‖ v ‖ 0x00 ‖ d ‖ 0x00 ‖ i ‖ 0x00)); the tag is the
 //! team rule's ([`TeamRule::priority_tag`]), so each rule's priorities are independent.
