@@ -99,7 +99,8 @@ async fn read_response(s: &mut TcpStream) -> (u16, String, Value) {
     (status, head, body)
 }
 
-/// A generated enterprise file of `n` rows, as `dualdraw gen` writes it.
+/// A generated enterprise file of `n` rows, as `dualdraw gen` writes it, with the departments it
+/// names imported.
 fn enterprises_csv(app: &TestApp, n: u64) -> Vec<u8> {
     let out = app.dir.path().join(format!("gen-{n}"));
     let run = app.cli(&[
@@ -109,6 +110,10 @@ fn enterprises_csv(app: &TestApp, n: u64) -> Vec<u8> {
         "--out",
         out.to_str().unwrap(),
     ]);
+    assert!(run.status.success(), "{run:?}");
+    // Its enterprises' key_departments must name departments that exist.
+    let departments = out.join("departments.csv");
+    let run = app.cli(&["import", "departments", departments.to_str().unwrap()]);
     assert!(run.status.success(), "{run:?}");
     std::fs::read(out.join("enterprises.csv")).unwrap()
 }

@@ -197,9 +197,7 @@ mod tests {
 
     #[test]
     fn chunked_proofs_are_the_proofs_of_the_whole_tree() {
-        for n in [
-            1, 2, 15, 17, 255, 256, 257, 300, 1023, 1024, 1025, 2048, 3000, 5121,
-        ] {
+        for n in [1, 2, 15, 17, 255, 256, 257, 300, 1025, 1300] {
             let (_dir, b, rows) = bundle(n);
             let index = PopulationIndex::build(&b).unwrap();
             let leaves: Vec<Hash> = rows
@@ -208,7 +206,6 @@ mod tests {
                 .collect();
             assert_eq!(index.root, merkle::root(&leaves), "n = {n}");
             assert_eq!(index.size, n);
-            let (_, expected) = all_paths(&leaves);
             // Every row of the first chunk and of the last (which may end in a short group).
             let last_chunk = (n - 1) / CHUNK * CHUNK;
             let every = (0..n.min(CHUNK)).chain(last_chunk..n);
@@ -216,7 +213,11 @@ mod tests {
                 let code = rows[i].split(',').next().unwrap();
                 let p = index.find(code).unwrap().expect("a row of the population");
                 assert_eq!((p.index, p.row.as_str()), (i, rows[i].as_str()));
-                assert_eq!(p.path, expected[i], "n = {n}, i = {i}");
+                assert_eq!(
+                    p.path,
+                    merkle::inclusion_proof(&leaves, i),
+                    "n = {n}, i = {i}"
+                );
             }
             assert!(index.find("0").unwrap().is_none());
             assert!(index.find("9144999").unwrap().is_none());

@@ -23,7 +23,8 @@ fn input(s: impl Into<String>) -> StepError {
 }
 
 /// One enterprise's proof. Its fields are declared in byte order, so that it serializes as the
-/// JSON object with sorted keys that `docs/portal.md` ("The proof JSON") shows; absent
+/// JSON object with sorted keys that `docs/portal.md` ("`GET /public/draws/{batch}/proof/{uscc}`")
+/// shows; absent
 /// fields are left out.
 #[derive(Debug, PartialEq, Serialize)]
 pub struct Proof {
@@ -428,6 +429,28 @@ fn header(name: &str) -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The proof JSON's bytes, keys, key order and absent keys included, are those that
+    /// `dualdraw draw proof` printed before the proof was a struct
+    /// (`tests/fixtures/proofs-demo-drand-history.txt`: enterprises passed over at the cap,
+    /// taken as key supervision, sampled, and the first of the population).
+    #[test]
+    fn the_proof_json_is_the_recorded_one() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bundle = Bundle::new(root.join("seeds/vectors/dr1/demo-drand-history"));
+        let recorded =
+            std::fs::read_to_string(root.join("tests/fixtures/proofs-demo-drand-history.txt"))
+                .unwrap();
+        let mut ours = String::new();
+        for value in serde_json::Deserializer::from_str(&recorded).into_iter::<Value>() {
+            let uscc = value.unwrap()["uscc"].as_str().unwrap().parse().unwrap();
+            let p = proof(&bundle, &uscc).unwrap();
+            ours += &serde_json::to_string_pretty(&p).unwrap();
+            ours.push('\n');
+        }
+        assert!(ours.matches("\"uscc\"").count() >= 12);
+        assert_eq!(ours, recorded);
+    }
 
     /// [`TaskRules`] says what the solver's own eligibility says, for every enterprise and task
     /// of the vectors that exercise exclusions, filters and key supervision.

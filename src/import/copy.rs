@@ -202,7 +202,8 @@ async fn references(
             _ => format!("SELECT line, {column} AS code FROM {STAGE}"),
         };
         let sql = format!(
-            "SELECT s.line, s.code FROM ({named}) s WHERE s.code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.code) ORDER BY s.line, s.code"
+            "SELECT s.line, s.code FROM ({named}) s WHERE s.code IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM {table} t WHERE t.{key} = s.code) ORDER BY s.line, s.code COLLATE \"C\""
         );
         for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
             let (line, value): (i64, String) = (row.try_get(0)?, row.try_get(1)?);

@@ -104,13 +104,13 @@ pub fn check_batch(batch: &str) -> PageResult<()> {
     }
 }
 
-/// The draws' rows: (batch, state, commitment digest, created at, verification), oldest first.
 /// A row of `draws`: batch, state, commitment digest, creation time, verification.
 type DrawRow = (String, String, String, String, Option<String>);
 
 const DRAW_COLUMNS: &str = "batch, state, commitment_sha256, created_at, verification";
 const NEWEST_FIRST: &str = "ORDER BY created_at DESC, batch";
 
+/// The draws' rows, newest first, or the row of `batch`.
 async fn rows(s: &AppState, batch: Option<&str>) -> PageResult<Vec<DrawRow>> {
     let sql = format!("SELECT {DRAW_COLUMNS} FROM draws");
     let rows = match batch {
