@@ -471,8 +471,10 @@ mod tests {
                 period,
             })
         };
-        let mut annual = Annual::default();
-        annual.complaints = complaints(idle, 1..=3).collect();
+        let mut annual = Annual {
+            complaints: complaints(idle, 1..=3).collect(),
+            ..Annual::default()
+        };
         assert_eq!(
             check(&inputs, &annual, &plan),
             Ok(()),
@@ -482,9 +484,7 @@ mod tests {
         annual
             .complaints
             .extend(complaints(busy, 1..=3).filter(|c| c.period != p).take(1));
-        annual
-            .complaints
-            .sort_by(|a, b| (a.uscc, a.period).cmp(&(b.uscc, b.period)));
+        annual.complaints.sort_by_key(|c| (c.uscc, c.period));
         assert_eq!(
             check(&inputs, &annual, &plan),
             Ok(()),
@@ -496,9 +496,7 @@ mod tests {
                 .skip(1)
                 .take(1),
         );
-        annual
-            .complaints
-            .sort_by(|a, b| (a.uscc, a.period).cmp(&(b.uscc, b.period)));
+        annual.complaints.sort_by_key(|c| (c.uscc, c.period));
         let err = check(&inputs, &annual, &plan).unwrap_err();
         assert!(err.starts_with(&format!("{busy} ")), "{err}");
         assert!(err.ends_with("has 3 visits, over its cap 2"), "{err}");
