@@ -1,40 +1,12 @@
 //! The verifiable draw end to end through the CLI: prepare, run, reveal, verify; test vectors;
 //! tampering with any file is detected; steps happen once and in order.
 
+mod common;
+use common::cli::{copy_dir, dualdraw, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/vectors/dr1");
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/demo");
-
-fn dualdraw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dualdraw"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn quicknet_round_123() -> String {
     let v: serde_json::Value =

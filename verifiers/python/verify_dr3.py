@@ -1328,17 +1328,9 @@ class TeamDraw:
 def last_teams(inputs: v1.Inputs) -> dict[tuple[str, str], frozenset]:
     """§7: the team of history.csv's latest date for (enterprise, department); rows naming an
     inspector or enterprise not in the inputs are left out (as the implementation does)."""
-    best: dict[tuple[str, str], tuple] = {}
-    for h in inputs.history:
-        if h.inspector not in inputs.inspectors or h.uscc not in inputs.by_uscc:
-            continue
-        key = (h.uscc, h.department)
-        cur = best.get(key)
-        if cur is None or h.visited_on > cur[0]:
-            best[key] = (h.visited_on, {h.inspector})
-        elif h.visited_on == cur[0]:
-            cur[1].add(h.inspector)
-    return {key: frozenset(team) for key, (_day, team) in best.items()}
+    known = [h for h in inputs.history
+             if h.inspector in inputs.inspectors and h.uscc in inputs.by_uscc]
+    return {key: frozenset(team) for key, team in v1.last_teams(known).items()}
 
 
 def bound_csv(inputs: v1.Inputs, frame: Frame, regions: list[Region], visits: list[NewVisit],
