@@ -276,6 +276,8 @@ both!(
         assert_eq!(p["results"][0]["inspecting_body"], "市场监督管理局");
 
         // A correction is a new version with its reason; both stay public once published.
+        // It is due 20 working days after today, which may be in next year.
+        app.import_test_calendar_2027();
         let mut fix = result_body(&job, &from, "发现问题经责令已改正");
         let (status, b) = send(
             app.post(&format!("/api/v1/inspection-results/{rid}/corrections"))

@@ -267,6 +267,8 @@ both!(
         assert!(page.body.contains("未发现问题"), "{}", page.body);
 
         // A correction without a reason is refused; with one it is version 2, both public once published.
+        // It is due 20 working days after today, which may be in next year.
+        app.import_test_calendar_2027();
         let page = b
             .post(
                 &format!("/workspace/results/{rid}/correct"),

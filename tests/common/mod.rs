@@ -165,6 +165,19 @@ impl TestApp {
         admin
     }
 
+    /// Imports the made-up 2027 schedule of `tests/fixtures/calendar-2027-test.csv`, for tests
+    /// that count working days from today's date: from early December, 20 working days run into
+    /// a year whose official schedule is not yet in `seeds/calendar/`, and the count is refused.
+    pub fn import_test_calendar_2027(&self) {
+        let file = fixture("calendar-2027-test.csv");
+        let out = self.cli(&["calendar", "import", file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Runs the `dualdraw` binary against this test's database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_dualdraw"))
