@@ -239,3 +239,92 @@ both!(
         assert_eq!(counts(app).await, [20_001, 20_001, 20, 2]);
     }
 );
+
+both!(
+    an_import_and_a_change_of_one_of_its_jobs_at_once_do_not_both_happen,
+    |app| {
+        // The import's checker reads the jobs on connections of its own while the import
+        // writes: a job closed in between must not get a result, nor a job with a result be
+        // closed. Whichever comes first wins; the other is refused and writes nothing.
+        open_jobs(app, 20_000).await;
+        let admin = app.token(Role::Admin, None).await;
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        let id: i64 = sqlx::query_scalar("SELECT id FROM inspection_jobs WHERE visit = 'g/15000'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let close = async {
+            // Sent while the import is under way (its second stretch holds g/15000).
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            let res = app
+                .post(&format!("/api/v1/inspection-jobs/{id}/not-carried-out"))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({ "reason": "企业已注销" }))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap())
+        };
+        let ((imported, report), (closed, job)) = tokio::join!(
+            import(app, &admin, "all.csv", file(1..=20_000, |_| false)),
+            close
+        );
+        let state: String = sqlx::query_scalar("SELECT state FROM inspection_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        match (imported, closed) {
+            (200, 409) => {
+                assert_eq!(state, "done", "{job}");
+                assert_eq!(counts(app).await, [20_000, 20_000, 20, 1]);
+            }
+            (422, 200) => {
+                assert_eq!(state, "not-carried-out");
+                assert_eq!(
+                    errors(&report),
+                    vec!["all.csv:15001: 检查编号: wrong_state: the job was not carried out"]
+                );
+                assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
+            }
+            other => panic!("one of the two: {other:?} {report} {job}"),
+        }
+    }
+);
+
+both!(a_change_of_a_job_waits_for_a_running_import, |app| {
+    // A change of a job (a replacement, a notice, a close) reads it with `get_to_change`; while
+    // an import runs, that waits for it (on SQLite the writes take turns, on PostgreSQL the
+    // import holds the jobs' advisory lock), so the import's checker, reading on connections of
+    // its own, never checks a team that changes before the import commits.
+    open_jobs(app, 20_000).await;
+    let admin = app.token(Role::Admin, None).await;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM inspection_jobs WHERE visit = 'g/15000'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let run = async {
+        let r = import(app, &admin, "all.csv", file(1..=20_000, |_| false)).await;
+        (r, std::time::Instant::now())
+    };
+    let change = async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let started = std::time::Instant::now();
+        let mut tx = app.db.begin().await.unwrap();
+        let job = dualdraw::inspection::jobs::get_to_change(&mut tx, id)
+            .await
+            .unwrap();
+        (started, job.state)
+    };
+    let (((status, report), imported_at), (started, state)) = tokio::join!(run, change);
+    assert_eq!(status, 200, "{report}");
+    assert!(
+        started < imported_at,
+        "the change began while the import ran"
+    );
+    assert_eq!(state, "done", "the change waited for the import's commit");
+});

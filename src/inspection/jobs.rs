@@ -236,7 +236,14 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Job, InspectionErr
 /// writes take turns anyway ([`crate::db::Db::begin`]). Every change of a job reads it so.
 pub async fn get_to_change(conn: &mut AnyConnection, id: i64) -> Result<Job, InspectionError> {
     let lock = match Backend::of(conn) {
-        Backend::Postgres => " FOR UPDATE",
+        Backend::Postgres => {
+            // Shared with every other change of one job, exclusive for a results import
+            // (`results_csv::hold_jobs`), which reads the jobs on other connections.
+            sqlx::query(&format!("SELECT pg_advisory_xact_lock_shared({JOBS_LOCK})"))
+                .execute(&mut *conn)
+                .await?;
+            " FOR UPDATE"
+        }
         Backend::Sqlite => "",
     };
     sqlx::query_as::<_, Job>(&format!(
@@ -247,6 +254,11 @@ pub async fn get_to_change(conn: &mut AnyConnection, id: i64) -> Result<Job, Ins
     .await?
     .ok_or_else(|| InspectionError::NotFound(format!("no inspection job {id}")))
 }
+
+/// The two keys of PostgreSQL's transaction-level advisory lock on changes of inspection jobs
+/// (ASCII "ddrw", "jobs"), as SQL arguments: the two-key form never meets the one-key locks of
+/// `substitute.rs`.
+pub const JOBS_LOCK: &str = "1684304503, 1785684595";
 
 /// The team of a job, in inspector order.
 pub async fn members(conn: &mut AnyConnection, id: i64) -> Result<Vec<Member>, sqlx::Error> {

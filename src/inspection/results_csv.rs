@@ -10,7 +10,7 @@ use super::jobs::{tuple, JobState};
 use super::results::{check, Checked, Context, NewResult, Terms};
 use super::{day, InspectionError};
 use crate::auth::{Principal, Role};
-use crate::db::{Backend, Db};
+use crate::db::{Backend, Db, Native};
 use crate::db::{Bind, Sql};
 use crate::import::source::{self, Column, FieldError, Header, Row};
 use chrono::NaiveDate;
@@ -126,11 +126,12 @@ pub async fn import(
     };
     // The file is parsed on its own thread and handed over a stretch at a time, so parsing
     // overlaps the database's work and memory stays flat.
-    let (sender, mut stretches) = tokio::sync::mpsc::channel::<Stretch>(2);
+    let (sender, stretches) = tokio::sync::mpsc::channel::<Stretch>(2);
     let (name, written_tx) = (file.to_string(), tokio::sync::oneshot::channel());
     let (written_sender, written_receiver) = written_tx;
     let reader = tokio::task::spawn_blocking(move || parse(&name, input, sender, written_sender));
     let mut tx = db.begin().await?;
+    hold_jobs(&mut tx).await?;
     if db.backend == Backend::Sqlite {
         // The results' index by USCC is written in random order: with SQLite's default 2 MB
         // of page cache most of its inserts read the page back from the file.
@@ -138,24 +139,34 @@ pub async fn import(
             .execute(&mut *tx)
             .await?;
     }
-    let outcome = run(
-        &mut tx,
-        p,
-        file,
-        &at,
-        today,
-        &mut stretches,
+    let ctx = Context::load(&mut tx, today).await?;
+    // The rows are checked on another task, which reads the jobs on connections of its own,
+    // while this one writes the stretches checked before: on two cores the reading and the
+    // writing overlap.
+    let (vetted_sender, mut vetted) = tokio::sync::mpsc::channel::<Vetted>(2);
+    let checker = tokio::spawn(vet(
+        db.native.clone(),
+        p.clone(),
+        file.to_string(),
+        ctx,
+        stretches,
         written_receiver,
-    )
-    .await;
-    drop(stretches);
+        vetted_sender,
+    ));
+    let outcome = write_all(&mut tx, &mut vetted, &p.actor(), &at).await;
+    drop(vetted);
     if db.backend == Backend::Sqlite {
         // The connection goes back to the pool: its cache back to the default.
         sqlx::query("PRAGMA cache_size = -2000")
             .execute(&mut *tx)
             .await?;
     }
-    let (mut errors, results, proposals) = outcome?;
+    let mut errors = match checker.await {
+        Ok(Ok(errors)) => errors,
+        Ok(Err(e)) => return Err(e),
+        Err(e) => vec![located(0, "", format!("checking failed: {e}"))],
+    };
+    let (results, proposals) = outcome?;
     match reader.await {
         Ok(Ok(())) => {}
         Ok(Err(mut e)) => errors.append(&mut e),
@@ -189,27 +200,52 @@ pub async fn import(
 /// SQLite's page cache during an import, in KiB (the default is 2,000).
 const IMPORT_CACHE_KIB: u32 = 65_536;
 
-/// Checks and writes the stretches as they come: the errors found (writing stops at the first,
-/// checking goes on up to [`MAX_ERRORS`]), the results and proposals written.
-async fn run(
-    conn: &mut AnyConnection,
-    p: &Principal,
-    file: &str,
-    at: &str,
-    today: NaiveDate,
-    stretches: &mut tokio::sync::mpsc::Receiver<Stretch>,
+/// Holds off every other change to inspection jobs until the import's transaction ends, so that
+/// the jobs the checker reads on its own connections are the jobs this transaction writes: on
+/// SQLite by taking the database's write lock now (a write that changes nothing), on
+/// PostgreSQL by the lock that [`super::jobs::get_to_change`] takes shared.
+async fn hold_jobs(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let sql = match Backend::of(conn) {
+        Backend::Sqlite => "UPDATE inspection_jobs SET state = state WHERE 0".to_string(),
+        Backend::Postgres => format!("SELECT pg_advisory_xact_lock({})", super::jobs::JOBS_LOCK),
+    };
+    sqlx::query(&sql).execute(conn).await?;
+    Ok(())
+}
+
+/// What the writer needs of a checked row's job.
+struct Written {
+    id: i64,
+    uscc: String,
+    department: String,
+}
+
+/// A checked stretch, for the writer.
+struct Vetted {
+    good: Vec<(Written, Checked)>,
+    /// No error found so far, in this stretch or an earlier one: the writer writes only then.
+    clean: bool,
+}
+
+/// Checks the stretches as they come and hands them to the writer: the errors found (the
+/// writer stops at the first, checking goes on up to [`MAX_ERRORS`]).
+async fn vet(
+    native: Native,
+    p: Principal,
+    file: String,
+    ctx: Context,
+    mut stretches: tokio::sync::mpsc::Receiver<Stretch>,
     names: tokio::sync::oneshot::Receiver<BTreeMap<&'static str, String>>,
-) -> Result<(Vec<FieldError>, u64, u64), InspectionError> {
+    writer: tokio::sync::mpsc::Sender<Vetted>,
+) -> Result<Vec<FieldError>, InspectionError> {
     let located = |line: u64, column: &str, message: String| FieldError {
-        file: file.to_string(),
+        file: file.clone(),
         line,
         column: column.to_string(),
         message,
     };
-    let ctx = Context::load(conn, today).await?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut seen = IdSet::default();
-    let (mut results, mut proposals) = (0u64, 0u64);
     let mut written: BTreeMap<&str, String> = BTreeMap::new();
     let mut names = Some(names);
     while let Some(mut stretch) = stretches.recv().await {
@@ -226,8 +262,8 @@ async fn run(
                 .cloned()
                 .unwrap_or_else(|| name.to_string())
         };
-        let jobs = targets_of(conn, &stretch.rows).await?;
-        let mut good: Vec<(&Target, Checked)> = Vec::with_capacity(stretch.rows.len());
+        let jobs = targets_of(&native, &stretch.rows).await?;
+        let mut good: Vec<(Written, Checked)> = Vec::with_capacity(stretch.rows.len());
         for row in &mut stretch.rows {
             let Some(job) = jobs.get(&row.key) else {
                 errors.push(located(
@@ -264,7 +300,14 @@ async fn run(
             let terms = job.terms();
             row.new.items = item_results(&row.results, &terms);
             match check(&terms, &job.team(), &row.inspector, &row.new, &ctx) {
-                Ok(c) => good.push((job, c)),
+                Ok(c) => good.push((
+                    Written {
+                        id: job.id,
+                        uscc: job.uscc.clone(),
+                        department: job.department.clone(),
+                    },
+                    c,
+                )),
                 Err(refusals) => {
                     for r in refusals {
                         let column = match r.field {
@@ -283,12 +326,33 @@ async fn run(
         if errors.len() >= MAX_ERRORS {
             break;
         }
-        if errors.is_empty() && !good.is_empty() {
-            proposals += write(conn, &good, &p.actor(), at).await?;
-            results += good.len() as u64;
+        let clean = errors.is_empty();
+        if writer.send(Vetted { good, clean }).await.is_err() {
+            break; // the writer failed: its error is the import's
         }
     }
-    Ok((errors, results, proposals))
+    Ok(errors)
+}
+
+/// Writes the checked stretches as they come, while none had an error: the results and the
+/// proposals written.
+async fn write_all(
+    conn: &mut AnyConnection,
+    vetted: &mut tokio::sync::mpsc::Receiver<Vetted>,
+    actor: &str,
+    at: &str,
+) -> Result<(u64, u64), InspectionError> {
+    let (mut results, mut proposals) = (0u64, 0u64);
+    while let Some(stretch) = vetted.recv().await {
+        if !stretch.clean {
+            break;
+        }
+        if !stretch.good.is_empty() {
+            proposals += write(conn, &stretch.good, actor, at).await?;
+            results += stretch.good.len() as u64;
+        }
+    }
+    Ok((results, proposals))
 }
 
 /// Parses the file into stretches of [`CHUNK`] rows (blocking: runs on its own thread). A
@@ -480,15 +544,12 @@ impl Target {
     }
 }
 
-/// The jobs the rows name, with their teams: one query per batch named in the stretch.
+/// The jobs the rows name, with their teams: one query per batch named in the stretch and per
+/// [`TARGET_KEYS`] visits, on the checker's own connections (see [`hold_jobs`]).
 async fn targets_of(
-    conn: &mut AnyConnection,
+    native: &Native,
     rows: &[Pending],
 ) -> Result<BTreeMap<(String, String, String), Target>, sqlx::Error> {
-    let team = match Backend::of(conn) {
-        Backend::Sqlite => "group_concat(inspector, char(31) ORDER BY inspector)",
-        Backend::Postgres => "string_agg(inspector, chr(31) ORDER BY inspector)",
-    };
     let mut by_batch: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in rows {
         by_batch.entry(&r.key.0).or_default().push(&r.key.1);
@@ -498,7 +559,7 @@ async fn targets_of(
         visits.sort_unstable();
         visits.dedup();
         for part in visits.chunks(TARGET_KEYS) {
-            read_targets(conn, team, batch, part, &mut out).await?;
+            read_targets(native, batch, part, &mut out).await?;
         }
     }
     Ok(out)
@@ -509,65 +570,73 @@ async fn targets_of(
 const TARGET_KEYS: usize = 1000;
 
 async fn read_targets(
-    conn: &mut AnyConnection,
-    team: &str,
+    native: &Native,
     batch: &str,
     visits: &[&str],
     out: &mut BTreeMap<(String, String, String), Target>,
 ) -> Result<(), sqlx::Error> {
+    let team = match native.backend() {
+        Backend::Sqlite => "group_concat(inspector, char(31) ORDER BY inspector)",
+        Backend::Postgres => "string_agg(inspector, chr(31) ORDER BY inspector)",
+    };
+    let row = format!(
+        "id, visit, department, uscc, period_from, period_to, notified_on, items, state, \
+         (SELECT {team} FROM job_members m WHERE m.job_id = j.id AND m.active = 1)"
+    );
+    // The jobs as one JSON value made by the database: one value crosses from SQLite's worker
+    // thread (or from PostgreSQL) instead of ten per job, which was a third of an import's CPU
+    // (docs/benchmarks.md).
+    let all = match native.backend() {
+        Backend::Sqlite => format!("json_group_array(json_array({row}))"),
+        Backend::Postgres => format!("COALESCE(json_agg(json_build_array({row})), '[]')::text"),
+    };
+    // SQLite binds numbered placeholders in time quadratic in their number (`db::Sql`).
+    let marks: Vec<String> = match native.backend() {
+        Backend::Sqlite => vec!["?".to_string(); visits.len() + 1],
+        Backend::Postgres => (1..visits.len() + 2).map(|n| format!("${n}")).collect(),
+    };
+    let sql = format!(
+        "SELECT {all} FROM inspection_jobs j WHERE batch = {} AND visit IN ({})",
+        marks[0],
+        marks[1..].join(", ")
+    );
+    let mut params = Vec::with_capacity(visits.len() + 1);
+    params.push(batch);
+    params.extend_from_slice(visits);
+    let rows: Vec<(String,)> = native.fetch_all(&sql, &params).await?;
+    let json = rows.into_iter().next().map(|(j,)| j).unwrap_or_default();
+    type Columns = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+    );
+    let jobs: Vec<Columns> = serde_json::from_str(&json)
+        .map_err(|e| sqlx::Error::Decode(format!("the jobs of a stretch: {e}").into()))?;
+    for (id, visit, department, uscc, period_from, period_to, notified_on, items, state, team) in
+        jobs
     {
-        let mut q = Sql::for_conn(
-            conn,
-            format!(
-                "SELECT id, visit, department, uscc, period_from, period_to, notified_on, items, state, \
-                 (SELECT {team} FROM job_members m WHERE m.job_id = j.id AND m.active = 1) AS team \
-                 FROM inspection_jobs j WHERE batch = "
-            ),
+        out.insert(
+            (batch.to_string(), visit.clone(), department.clone()),
+            Target {
+                id,
+                visit,
+                department,
+                uscc,
+                period_from,
+                period_to,
+                notified_on,
+                items,
+                state,
+                team,
+            },
         );
-        q.bind_text(batch).push(" AND visit IN (");
-        tuple(&mut q, visits.iter().map(|v| Bind::Text(v.to_string())));
-        q.push(")");
-        type Columns = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-        );
-        for (
-            id,
-            visit,
-            department,
-            uscc,
-            period_from,
-            period_to,
-            notified_on,
-            items,
-            state,
-            team,
-        ) in q.query_as::<Columns>().fetch_all(&mut *conn).await?
-        {
-            out.insert(
-                (batch.to_string(), visit.clone(), department.clone()),
-                Target {
-                    id,
-                    visit,
-                    department,
-                    uscc,
-                    period_from,
-                    period_to,
-                    notified_on,
-                    items,
-                    state,
-                    team,
-                },
-            );
-        }
     }
     Ok(())
 }
@@ -578,7 +647,7 @@ async fn read_targets(
 /// result after this stretch was read — refuses the whole import.
 async fn write(
     conn: &mut AnyConnection,
-    good: &[(&Target, Checked)],
+    good: &[(Written, Checked)],
     actor: &str,
     at: &str,
 ) -> Result<u64, InspectionError> {
@@ -642,11 +711,11 @@ async fn write(
 /// that raise one read back in one query, the proposals written in one statement.
 async fn proposals(
     conn: &mut AnyConnection,
-    good: &[(&Target, Checked)],
+    good: &[(Written, Checked)],
     at: &str,
 ) -> Result<u64, InspectionError> {
     let rules = super::proposals::rules();
-    let raising: Vec<&(&Target, Checked)> = good
+    let raising: Vec<&(Written, Checked)> = good
         .iter()
         .filter(|(_, c)| rules.iter().any(|r| c.categories.contains(&r.category)))
         .collect();
