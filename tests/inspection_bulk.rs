@@ -104,11 +104,25 @@ both!(
         // Row 25,001 is line 25,002 (the header is line 1).
         let (status, e) = import(app, &admin, "big.csv", file(1..=30_000, |i| i == 25_001)).await;
         assert_eq!(status, 422, "{e}");
-        let errors = errors(&e);
         assert_eq!(
-        errors,
+        errors(&e),
         vec!["big.csv:25002: 检查人员编号: not_on_team: I-0 is not on the team of g/25001 for SCJG (team: I-1, I-2)".to_string()],
     );
+        assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
+        // Once a row is bad nothing more is written, but the later stretches are still checked.
+        let (status, e) = import(
+            app,
+            &admin,
+            "two.csv",
+            file(1..=30_000, |i| i == 5 || i == 25_001),
+        )
+        .await;
+        assert_eq!(status, 422, "{e}");
+        let lines: Vec<String> = errors(&e)
+            .iter()
+            .map(|e| e.split(": ").next().unwrap().to_string())
+            .collect();
+        assert_eq!(lines, ["two.csv:6", "two.csv:25002"]);
         assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
 
         let (status, ok) = import(app, &admin, "big.csv", file(1..=30_000, |_| false)).await;

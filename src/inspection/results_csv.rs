@@ -345,7 +345,8 @@ async fn write_all(
     let (mut results, mut proposals) = (0u64, 0u64);
     while let Some(stretch) = vetted.recv().await {
         if !stretch.clean {
-            break;
+            // Nothing more is written, but the checker goes on to name the later errors.
+            continue;
         }
         if !stretch.good.is_empty() {
             proposals += write(conn, &stretch.good, actor, at).await?;
