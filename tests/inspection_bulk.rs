@@ -78,6 +78,16 @@ fn errors(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The id of job `visit` of batch BULK.
+async fn job_id(app: &common::TestApp, visit: &str) -> i64 {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    sqlx::query_scalar("SELECT id FROM inspection_jobs WHERE visit = $1")
+        .bind(visit)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
 /// Results, done jobs, proposals, import audit entries.
 async fn counts(app: &common::TestApp) -> [i64; 4] {
     let mut conn = app.db.pool.acquire().await.unwrap();
@@ -262,11 +272,7 @@ both!(
         // closed. Whichever comes first wins; the other is refused and writes nothing.
         open_jobs(app, 20_000).await;
         let admin = app.token(Role::Admin, None).await;
-        let mut conn = app.db.pool.acquire().await.unwrap();
-        let id: i64 = sqlx::query_scalar("SELECT id FROM inspection_jobs WHERE visit = 'g/15000'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let id = job_id(app, "g/15000").await;
         let close = async {
             // Sent while the import is under way (its second stretch holds g/15000).
             tokio::time::sleep(std::time::Duration::from_millis(150)).await;
@@ -284,6 +290,7 @@ both!(
             import(app, &admin, "all.csv", file(1..=20_000, |_| false)),
             close
         );
+        let mut conn = app.db.pool.acquire().await.unwrap();
         let state: String = sqlx::query_scalar("SELECT state FROM inspection_jobs WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
@@ -315,12 +322,7 @@ both!(a_change_of_a_job_waits_for_a_running_import, |app| {
     // its own, never checks a team that changes before the import commits.
     open_jobs(app, 20_000).await;
     let admin = app.token(Role::Admin, None).await;
-    let mut conn = app.db.pool.acquire().await.unwrap();
-    let id: i64 = sqlx::query_scalar("SELECT id FROM inspection_jobs WHERE visit = 'g/15000'")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
+    let id = job_id(app, "g/15000").await;
     let run = async {
         let r = import(app, &admin, "all.csv", file(1..=20_000, |_| false)).await;
         (r, std::time::Instant::now())
