@@ -508,7 +508,9 @@ fn item_results(text: &str, job: &Terms) -> BTreeMap<String, String> {
 }
 
 /// An open job as the import reads it: the columns the checks and the writes need (not the
-/// whole row: reading values is most of an import's time) and its active team.
+/// whole row: reading values is most of an import's time) and its active team. The fields are in
+/// the order of [`read_targets`]' columns: the database sends each job as a JSON array.
+#[derive(serde::Deserialize)]
 struct Target {
     id: i64,
     visit: String,
@@ -606,37 +608,13 @@ async fn read_targets(
     params.extend_from_slice(visits);
     let rows: Vec<(String,)> = native.fetch_all(&sql, &params).await?;
     let json = rows.into_iter().next().map(|(j,)| j).unwrap_or_default();
-    type Columns = (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-    );
-    let jobs: Vec<Columns> = serde_json::from_str(&json)
+    // Each job is an array in `Target`'s field order.
+    let jobs: Vec<Target> = serde_json::from_str(&json)
         .map_err(|e| sqlx::Error::Decode(format!("the jobs of a stretch: {e}").into()))?;
-    for (id, visit, department, uscc, period_from, period_to, notified_on, items, state, team) in
-        jobs
-    {
+    for job in jobs {
         out.insert(
-            (batch.to_string(), visit.clone(), department.clone()),
-            Target {
-                id,
-                visit,
-                department,
-                uscc,
-                period_from,
-                period_to,
-                notified_on,
-                items,
-                state,
-                team,
-            },
+            (batch.to_string(), job.visit.clone(), job.department.clone()),
+            job,
         );
     }
     Ok(())
