@@ -344,3 +344,90 @@ both!(a_change_of_a_job_waits_for_a_running_import, |app| {
     );
     assert_eq!(state, "done", "the change waited for the import's commit");
 });
+
+both!(an_imported_result_is_stored_as_the_api_stores_it, |app| {
+    // The import hands each stretch to the database as one JSON text; what lands in the table
+    // must be what the API writes for the same result, byte for byte — quotes, backslashes, a
+    // line break and Chinese text in the follow-up, a date and a missing date.
+    open_jobs(app, 3).await;
+    let admin = app.token(Role::Admin, None).await;
+    let follow_up = "责令\"限期\"整改\\复查\n已完成";
+    let csv_field = format!("\"{}\"", follow_up.replace('"', "\"\""));
+    let body = format!(
+        "batch,visit,department,inspector,checked_on,method,results,follow_up,follow_up_done_on\n\
+         BULK,g/1,SCJG,I-2,2026-02-03,书面,SCJG-001=发现问题经责令已改正,{csv_field},2026-03-04\n\
+         BULK,g/2,SCJG,I-1,2026-02-05,实地,通过登记的住所（经营场所）无法联系,,\n"
+    );
+    let (status, report) = import(app, &admin, "one.csv", body).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["results"].clone(), report["proposals"].clone()),
+        (2.into(), 1.into())
+    );
+    let id = job_id(app, "g/3").await;
+    let res = app
+        .post(&format!("/api/v1/inspection-jobs/{id}/result"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({
+            "inspector": "I-2", "checked_on": "2026-02-03", "method": "书面",
+            "items": { "SCJG-001": "发现问题经责令已改正" },
+            "follow_up": follow_up, "follow_up_done_on": "2026-03-04"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201, "{}", res.text().await.unwrap());
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let stored = "SELECT j.visit, r.version, r.uscc, r.department, r.entered_by, r.checked_on, \
+                  r.method, r.item_results, r.categories, r.follow_up, \
+                  COALESCE(r.follow_up_done_on, '(null)') AS follow_up_done_on, r.due_on, r.actor \
+                  FROM inspection_results r JOIN inspection_jobs j ON j.id = r.job_id ORDER BY j.visit";
+    let rows: Vec<Stored> = sqlx::query_as(stored).fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let (imported, entered) = (&rows[0], &rows[2]);
+    assert_eq!(imported.visit, "g/1");
+    assert_eq!(imported.follow_up, follow_up);
+    assert_eq!(imported.follow_up_done_on, "2026-03-04");
+    assert_eq!(imported.uscc, "U1", "the job's USCC");
+    let without_job = |r: &Stored| Stored {
+        visit: String::new(),
+        uscc: String::new(),
+        ..r.clone()
+    };
+    assert_eq!(without_job(imported), without_job(entered));
+    let second = &rows[1];
+    assert_eq!(
+        (
+            second.version,
+            second.entered_by.as_str(),
+            second.method.as_str(),
+            second.follow_up.as_str(),
+            second.follow_up_done_on.as_str()
+        ),
+        (1, "I-1", "on-site", "", "(null)")
+    );
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT state FROM inspection_jobs ORDER BY visit")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(states, ["done", "done", "done"]);
+});
+
+/// A stored result with its job's visit, as the test above compares them.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+struct Stored {
+    visit: String,
+    version: i64,
+    uscc: String,
+    department: String,
+    entered_by: String,
+    checked_on: String,
+    method: String,
+    item_results: String,
+    categories: String,
+    follow_up: String,
+    follow_up_done_on: String,
+    due_on: String,
+    actor: String,
+}

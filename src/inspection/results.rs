@@ -69,6 +69,9 @@ pub struct Context {
     pub categories: Categories,
     pub calendar: WorkCalendar,
     pub publication_workdays: u32,
+    /// Publication deadlines already counted, by check date: a bulk import counts the same few
+    /// hundred dates again and again.
+    due: std::sync::Mutex<BTreeMap<NaiveDate, NaiveDate>>,
 }
 
 impl Context {
@@ -78,7 +81,21 @@ impl Context {
             categories: Categories::load(conn).await?,
             calendar: crate::calendar_store::load(conn).await?,
             publication_workdays: crate::settings::publication_workdays(conn).await?,
+            due: Default::default(),
         })
+    }
+
+    /// The publication deadline of a result checked on `checked_on` (`docs/results.md` §5).
+    fn due_on(&self, checked_on: NaiveDate) -> Result<NaiveDate, crate::calendar::CalendarError> {
+        let mut due = self.due.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = due.get(&checked_on) {
+            return Ok(*d);
+        }
+        let d = self
+            .calendar
+            .add_workdays(checked_on, self.publication_workdays)?;
+        due.insert(checked_on, d);
+        Ok(d)
     }
 }
 
@@ -249,10 +266,7 @@ pub fn check(
             }
         },
     };
-    let due_on = match checked_on
-        .filter(|_| date_ok)
-        .map(|c| ctx.calendar.add_workdays(c, ctx.publication_workdays))
-    {
+    let due_on = match checked_on.filter(|_| date_ok).map(|c| ctx.due_on(c)) {
         Some(Ok(d)) => Some(d),
         Some(Err(e)) => {
             errors.push(refuse("checked_on", "no_schedule", e.to_string()));

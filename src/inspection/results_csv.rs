@@ -1,9 +1,10 @@
 //! Bulk entry of results (`docs/results.md` §3): a CSV file, UTF-8 or GB18030 (detected as
 //! for every import, `docs/import-formats.md`), English or Chinese headers, one row per result.
-//! The file is read as a stream, a thousand rows at a time: each stretch's jobs and teams are
-//! read in one query each, its rows checked exactly as the API checks one result, and written
-//! with multi-row INSERTs — all in ONE transaction, so a bad row anywhere leaves nothing
-//! written. Every error is reported `FILE:LINE: column: what is wrong` (the first 100).
+//! The file is read as a stream, ten thousand rows at a time: each stretch's jobs and teams are
+//! read in one query per thousand visits, its rows checked exactly as the API checks one
+//! result, and written with one statement per table that takes the stretch as one JSON text —
+//! all in ONE transaction, so a bad row anywhere leaves nothing written. Every error is
+//! reported `FILE:LINE: column: what is wrong` (the first 100).
 
 use super::id_set::IdSet;
 use super::jobs::{tuple, JobState};
@@ -69,7 +70,7 @@ pub const COLUMNS: &[Column] = &[
 
 /// Rows per stretch: the jobs and teams of a stretch are read with one query.
 pub const CHUNK: usize = 10_000;
-/// Rows per INSERT statement (14 values each: below SQLite's and PostgreSQL's limits on
+/// Proposals per INSERT statement (7 values each: below SQLite's and PostgreSQL's limits on
 /// bound values, and one cached statement for every full one).
 const INSERT_ROWS: usize = 1000;
 /// Ids per `IN (…)` list of the jobs' state change.
@@ -220,11 +221,59 @@ struct Written {
     department: String,
 }
 
-/// A checked stretch, for the writer.
+/// A checked stretch, ready for the writer: its rows as the JSON texts that the writer's two
+/// statements take whole (see [`write`]), made on the checker's task so that the writer only
+/// sends them.
 struct Vetted {
-    good: Vec<(Written, Checked)>,
+    /// The rows' results.
+    count: u64,
+    /// The jobs' ids: `[id, …]`.
+    ids: String,
+    /// One array per result: the columns of [`RESULT_COLUMNS`] from `job_id` to `due_on`.
+    rows: String,
+    /// The rows whose categories raise a credit proposal, with those categories.
+    raising: Vec<(Written, Vec<String>)>,
     /// No error found so far, in this stretch or an earlier one: the writer writes only then.
     clean: bool,
+}
+
+impl Vetted {
+    fn new(good: Vec<(Written, Checked)>, clean: bool) -> Vetted {
+        let rules = super::proposals::rules();
+        let count = good.len() as u64;
+        let ids: Vec<i64> = good.iter().map(|(job, _)| job.id).collect();
+        let rows: Vec<_> = good
+            .iter()
+            .map(|(job, c)| {
+                (
+                    job.id,
+                    &job.uscc,
+                    &job.department,
+                    &c.entered_by,
+                    day(c.checked_on),
+                    c.method.code(),
+                    &c.item_results,
+                    c.categories.join(";"),
+                    &c.follow_up,
+                    c.follow_up_done_on.map(day),
+                    day(c.due_on),
+                )
+            })
+            .collect();
+        let (ids, rows) = (json(&ids), json(&rows));
+        let raising = good
+            .into_iter()
+            .filter(|(_, c)| rules.iter().any(|r| c.categories.contains(&r.category)))
+            .map(|(job, c)| (job, c.categories))
+            .collect();
+        Vetted {
+            count,
+            ids,
+            rows,
+            raising,
+            clean,
+        }
+    }
 }
 
 /// Checks the stretches as they come and hands them to the writer: the errors found (the
@@ -327,7 +376,9 @@ async fn vet(
             break;
         }
         let clean = errors.is_empty();
-        if writer.send(Vetted { good, clean }).await.is_err() {
+        // Nothing more is written after an error: the texts are not made.
+        let vetted = Vetted::new(if clean { good } else { Vec::new() }, clean);
+        if writer.send(vetted).await.is_err() {
             break; // the writer failed: its error is the import's
         }
     }
@@ -348,9 +399,9 @@ async fn write_all(
             // Nothing more is written, but the checker goes on to name the later errors.
             continue;
         }
-        if !stretch.good.is_empty() {
-            proposals += write(conn, &stretch.good, actor, at).await?;
-            results += stretch.good.len() as u64;
+        if stretch.count > 0 {
+            proposals += write(conn, &stretch, actor, at).await?;
+            results += stretch.count;
         }
     }
     Ok((results, proposals))
@@ -620,13 +671,36 @@ async fn read_targets(
     Ok(())
 }
 
-/// Writes a checked stretch: the jobs' move to `done` first (so that PostgreSQL's check of
-/// each result's job finds the row already locked by this transaction), then the results, then
-/// the proposals. A job that is no longer open — another import or request recorded its
-/// result after this stretch was read — refuses the whole import.
+/// The results' columns in the order of [`Vetted::rows`]' arrays; `version`, `recorded_at` and
+/// `actor` are the same for every row of an import and bound once.
+const RESULT_COLUMNS: [&str; 11] = [
+    "job_id",
+    "uscc",
+    "department",
+    "entered_by",
+    "checked_on",
+    "method",
+    "item_results",
+    "categories",
+    "follow_up",
+    "follow_up_done_on",
+    "due_on",
+];
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).expect("numbers and strings serialize")
+}
+
+/// Writes a checked stretch in two statements, each taking the whole stretch as one JSON text
+/// that the database unpacks (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL):
+/// binding the 14 values of each row one by one was most of the writer's time
+/// (docs/benchmarks.md). The jobs' move to `done` comes first (so that PostgreSQL's check of
+/// each result's job finds the row already locked by this transaction), then the results in
+/// the file's order, then the proposals. A job that is no longer open — another import or
+/// request recorded its result after this stretch was read — refuses the whole import.
 async fn write(
     conn: &mut AnyConnection,
-    good: &[(Written, Checked)],
+    stretch: &Vetted,
     actor: &str,
     at: &str,
 ) -> Result<u64, InspectionError> {
@@ -636,44 +710,49 @@ async fn write(
             "a result of this file was recorded meanwhile by another request",
         )
     };
-    for part in good.chunks(UPDATE_IDS) {
-        let mut q = Sql::for_conn(
-            conn,
-            "UPDATE inspection_jobs SET state = 'done', updated_at = ",
-        );
-        q.bind_text(at)
-            .push(" WHERE state IN ('planned', 'notified') AND id IN (");
-        tuple(&mut q, part.iter().map(|(job, _)| Bind::Int(job.id)));
-        q.push(")");
-        if q.query().execute(&mut *conn).await?.rows_affected() != part.len() as u64 {
-            return Err(meanwhile());
-        }
+    let sqlite = Backend::of(conn) == Backend::Sqlite;
+    let (ids, rows) = if sqlite {
+        ("SELECT value FROM json_each(?)", "json_each(?)")
+    } else {
+        (
+            "SELECT jsonb_array_elements_text($2::jsonb)::bigint",
+            "jsonb_array_elements($3::jsonb) AS e(value)",
+        )
+    };
+    let (p1, p2) = if sqlite { ("?", "?") } else { ("$1", "$2") };
+    let update = format!(
+        "UPDATE inspection_jobs SET state = 'done', updated_at = {p1} \
+         WHERE state IN ('planned', 'notified') AND id IN ({ids})"
+    );
+    let done = sqlx::query(&update)
+        .bind(at)
+        .bind(stretch.ids.as_str())
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() != stretch.count {
+        return Err(meanwhile());
     }
-    for part in good.chunks(INSERT_ROWS) {
-        let mut q = Sql::for_conn(conn, "INSERT INTO inspection_results (job_id, version, uscc, department, entered_by, checked_on, method, item_results, categories, follow_up, follow_up_done_on, due_on, recorded_at, actor) VALUES ");
-        for (n, (job, c)) in part.iter().enumerate() {
-            q.push(if n == 0 { "(" } else { ", (" });
-            let values = [
-                Bind::Int(job.id),
-                Bind::Int(1),
-                Bind::Text(job.uscc.clone()),
-                Bind::Text(job.department.clone()),
-                Bind::Text(c.entered_by.clone()),
-                Bind::Text(day(c.checked_on)),
-                Bind::Text(c.method.code().into()),
-                Bind::Text(c.item_results.clone()),
-                Bind::Text(c.categories.join(";")),
-                Bind::Text(c.follow_up.clone()),
-                c.follow_up_done_on
-                    .map_or(Bind::Null, |d| Bind::Text(day(d))),
-                Bind::Text(day(c.due_on)),
-                Bind::Text(at.into()),
-                Bind::Text(actor.into()),
-            ];
-            tuple(&mut q, values);
-            q.push(")");
-        }
-        q.query().execute(&mut *conn).await.map_err(|e| {
+    let values: Vec<String> = RESULT_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(n, column)| match (sqlite, *column) {
+            (false, "job_id") => format!("(value ->> {n})::bigint"),
+            _ => format!("value ->> {n}"),
+        })
+        .collect();
+    let insert = format!(
+        "INSERT INTO inspection_results ({}, version, recorded_at, actor) \
+         SELECT {}, 1, {p1}, {p2} FROM {rows}",
+        RESULT_COLUMNS.join(", "),
+        values.join(", "),
+    );
+    sqlx::query(&insert)
+        .bind(at)
+        .bind(actor)
+        .bind(stretch.rows.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
             if crate::db::violates(&e, "inspection_results_version")
                 || e.to_string().contains("UNIQUE")
             {
@@ -682,25 +761,20 @@ async fn write(
                 e.into()
             }
         })?;
-    }
-    proposals(conn, good, at).await
+    proposals(conn, &stretch.raising, at).await
 }
 
 /// The credit proposals of a written stretch (`docs/results.md` §7): the ids of the results
 /// that raise one read back in one query, the proposals written in one statement.
 async fn proposals(
     conn: &mut AnyConnection,
-    good: &[(Written, Checked)],
+    raising: &[(Written, Vec<String>)],
     at: &str,
 ) -> Result<u64, InspectionError> {
-    let rules = super::proposals::rules();
-    let raising: Vec<&(Written, Checked)> = good
-        .iter()
-        .filter(|(_, c)| rules.iter().any(|r| c.categories.contains(&r.category)))
-        .collect();
     if raising.is_empty() {
         return Ok(0);
     }
+    let rules = super::proposals::rules();
     let mut ids: BTreeMap<i64, i64> = BTreeMap::new();
     for part in raising.chunks(UPDATE_IDS) {
         let mut q = Sql::for_conn(
@@ -713,9 +787,9 @@ async fn proposals(
     }
     let mut n = 0;
     let mut rows = Vec::new();
-    for (job, c) in &raising {
+    for (job, categories) in raising {
         let result = ids[&job.id];
-        for rule in rules.iter().filter(|r| c.categories.contains(&r.category)) {
+        for rule in rules.iter().filter(|r| categories.contains(&r.category)) {
             rows.push([
                 Bind::Int(result),
                 Bind::Text(job.uscc.clone()),
