@@ -79,7 +79,7 @@ fn str_of(v: &Value) -> &str {
 
 /// A date column of the importer's normalized output.
 fn day(v: &Value) -> NaiveDate {
-    NaiveDate::parse_from_str(&text(v), "%Y-%m-%d").expect("normalized by the importer")
+    import::source::parse_date(str_of(v)).expect("normalized by the importer")
 }
 
 /// The frozen inputs of the batch in `dir` for `method` (blocking).

@@ -14,7 +14,7 @@ fn text(s: impl Into<String>) -> Value {
 }
 
 fn date(d: chrono::NaiveDate) -> Value {
-    Value::Text(d.format("%Y-%m-%d").to_string())
+    Value::Text(super::source::iso_date(d))
 }
 
 fn flag(b: bool) -> Value {

@@ -256,6 +256,9 @@ impl<'a> Row<'a> {
 /// Parses a date written `YYYY-MM-DD`, `YYYY/M/D` or `YYYYMMDD`.
 pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     use chrono::NaiveDate;
+    if let Some(d) = iso_date_of(s) {
+        return Ok(d);
+    }
     let parsed = if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         NaiveDate::parse_from_str(s, "%Y%m%d")
     } else if s.contains('/') {
@@ -264,6 +267,50 @@ pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
     };
     parsed.map_err(|_| format!("'{s}' is not a date (write YYYY-MM-DD)"))
+}
+
+/// A valid `YYYY-MM-DD` date read digit by digit, the form of nearly every date in the files;
+/// `None` sends anything else to chrono's parser ([`parse_date`]), which accepts the same dates
+/// and more forms, but interprets its format string for every date (a tenth of `draw prepare`'s
+/// time at 20,000,000 enterprises, `docs/benchmarks.md`).
+fn iso_date_of(s: &str) -> Option<chrono::NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(&b[0..4])?).ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)
+}
+
+/// A date as the files and the database keep it: `YYYY-MM-DD` (what chrono's `%Y-%m-%d`
+/// prints, without interpreting the format for every date).
+pub fn iso_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let (year, month, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&year) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year as u32;
+    [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        '-',
+        digit(month / 10),
+        digit(month),
+        '-',
+        digit(day / 10),
+        digit(day),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// Parses a yes/no flag.
@@ -324,6 +371,58 @@ mod tests {
         assert_eq!(parse_date("2026/3/2"), Ok(d));
         assert_eq!(parse_date("20260302"), Ok(d));
         assert!(parse_date("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn the_digit_by_digit_date_agrees_with_chrono() {
+        // Every 10-byte form near the fast path: what it reads, chrono reads alike; what it
+        // leaves, goes to chrono unchanged.
+        let chrono_of = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        for s in [
+            "2026-03-02",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-12-32",
+            "0000-01-01",
+            "9999-12-31",
+            "2026-1-002",
+            "2026-+1-02",
+            "2026-01- 2",
+            "２０２６-01-02",
+            "2026/03/02",
+            "20260302xx",
+            "-001-01-01",
+        ] {
+            if let Some(d) = iso_date_of(s) {
+                assert_eq!(Some(d), chrono_of(s), "{s}");
+            }
+            assert_eq!(parse_date(s).ok(), parse_date_by_chrono(s), "{s}");
+        }
+        for (y, m, d) in [
+            (2026, 2, 3),
+            (5, 1, 9),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 30),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(date), date.format("%Y-%m-%d").to_string());
+        }
+    }
+
+    /// [`parse_date`] as it was before its fast path.
+    fn parse_date_by_chrono(s: &str) -> Option<chrono::NaiveDate> {
+        use chrono::NaiveDate;
+        if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+            NaiveDate::parse_from_str(s, "%Y%m%d").ok()
+        } else if s.contains('/') {
+            NaiveDate::parse_from_str(s, "%Y/%m/%d").ok()
+        } else {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+        }
     }
 
     #[test]

@@ -70,38 +70,11 @@ impl InspectionError {
 
 /// A date as stored: `YYYY-MM-DD`.
 pub fn day(d: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    match d.year() {
-        // What `%Y-%m-%d` prints, without parsing the format for every date (a bulk import
-        // writes two or three dates per row).
-        0..=9999 => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
-        _ => d.format("%Y-%m-%d").to_string(),
-    }
+    crate::import::source::iso_date(d)
 }
 
 /// A stored date; a malformed one is a corrupt row.
 pub fn parse_day(s: &str) -> Result<chrono::NaiveDate, sqlx::Error> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| sqlx::Error::Decode(format!("stored date '{s}': {e}").into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::NaiveDate;
-
-    #[test]
-    fn a_stored_date_is_what_the_iso_format_prints() {
-        for (y, m, d) in [
-            (2026, 2, 3),
-            (2026, 12, 31),
-            (5, 1, 9),
-            (0, 1, 1),
-            (9999, 12, 31),
-            (10000, 1, 1),
-            (-1, 6, 30),
-        ] {
-            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            assert_eq!(super::day(date), date.format("%Y-%m-%d").to_string());
-        }
-    }
 }
