@@ -103,29 +103,33 @@ pub fn read(
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
-    let mut records = csv.records();
-    let header_record = match records.next() {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => return Err(invalid(file, vec![csv_error(file, &e)])),
-        None => {
+    let mut header_record = StringRecord::new();
+    match csv.read_record(&mut header_record) {
+        Ok(true) => {}
+        Err(e) => return Err(invalid(file, vec![csv_error(file, &e)])),
+        Ok(false) => {
             let empty = located(file, 1, "", "the file is empty; expected a header row");
             return Err(invalid(file, vec![empty]));
         }
-    };
+    }
     let header = Header::map(file, &header_record, spec.columns).map_err(|e| invalid(file, e))?;
     let mut batch = Batch {
         rows: Vec::with_capacity(CHUNK),
         errors: Vec::new(),
     };
     let mut rows = 0u64;
-    for result in records {
-        let record = match result {
-            Ok(r) => r,
+    // One record, read into again and again: a new one per row was a tenth of `draw prepare`'s
+    // time at 20,000,000 enterprises (an allocation, a copy and a free per row).
+    let mut record = StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
                 batch.errors.push(csv_error(file, &e));
                 continue;
             }
-        };
+        }
         if is_blank(&record) {
             continue;
         }
