@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// A problem with a bundle on disk.
 #[derive(Debug, thiserror::Error)]
@@ -32,11 +33,76 @@ pub fn io(path: &Path, e: impl std::fmt::Display) -> BundleError {
 #[derive(Clone, Debug)]
 pub struct Bundle {
     pub dir: PathBuf,
+    /// The SHA-256 of files this process has hashed, with their [`Stamp`] then: one step writes `manifest.json` up to four times, and each time the
+    /// population file — most of a bundle's bytes — would be read and hashed again. A file
+    /// written through [`Bundle::write`] or [`Bundle::create`], or changed on disk since, is
+    /// hashed anew.
+    known: Arc<Mutex<BTreeMap<String, Known>>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Known {
+    stamp: Stamp,
+    sha256: [u8; 32],
+}
+
+/// What changes when a file's content may have: its length and modification time, and on Unix
+/// its inode and status-change time (a file renamed over it, or written in the same clock tick,
+/// changes these too).
+#[derive(Clone, Debug, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: std::time::SystemTime,
+    inode: u64,
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> std::io::Result<Stamp> {
+        #[cfg(unix)]
+        let (inode, changed) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.ino(), (meta.ctime(), meta.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let (inode, changed) = (0, (0, 0));
+        Ok(Stamp {
+            len: meta.len(),
+            modified: meta.modified()?,
+            inode,
+            changed,
+        })
+    }
 }
 
 impl Bundle {
     pub fn new(dir: impl Into<PathBuf>) -> Bundle {
-        Bundle { dir: dir.into() }
+        Bundle {
+            dir: dir.into(),
+            known: Arc::default(),
+        }
+    }
+
+    fn forget(&self, rel: &str) {
+        self.known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(rel);
+    }
+
+    /// The SHA-256 of the file `rel`, from [`Bundle::known`] when it has not changed.
+    fn sha256(&self, rel: &str) -> Result<[u8; 32], BundleError> {
+        let p = self.path(rel);
+        let stamp = std::fs::metadata(&p)
+            .and_then(|m| Stamp::of(&m))
+            .map_err(|e| io(&p, e))?;
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = known.get(rel).filter(|k| k.stamp == stamp) {
+            return Ok(k.sha256);
+        }
+        let sha256 = file_sha256(&p)?;
+        known.insert(rel.to_string(), Known { stamp, sha256 });
+        Ok(sha256)
     }
 
     /// Where the operator secret is kept until the reveal: in the private directory beside the
@@ -50,6 +116,7 @@ impl Bundle {
     }
 
     pub fn write(&self, rel: &str, text: &str) -> Result<(), BundleError> {
+        self.forget(rel);
         let p = self.path(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
@@ -86,7 +153,7 @@ impl Bundle {
             .into_iter()
             .filter(|rel| rel != "manifest.json" && rel != skip)
             .map(|rel| {
-                let digest = hex::encode(file_sha256(&self.path(&rel))?);
+                let digest = hex::encode(self.sha256(&rel)?);
                 Ok((rel, digest))
             })
             .collect()
@@ -94,6 +161,7 @@ impl Bundle {
 
     /// Creates a file for writing in blocks (its directory too).
     pub fn create(&self, rel: &str) -> Result<std::io::BufWriter<std::fs::File>, BundleError> {
+        self.forget(rel);
         let p = self.path(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
@@ -208,5 +276,34 @@ impl std::io::Read for Counted {
         let n = self.file.read(buf)?;
         self.bar.inc(n as u64);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_changed_since_it_was_hashed_is_hashed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bundle::new(dir.path());
+        let digest = |b: &Bundle| b.digests().unwrap()["a.csv"].clone();
+        b.write("a.csv", "one\n").unwrap();
+        assert_eq!(digest(&b), sha256_hex(b"one\n"));
+        assert_eq!(digest(&b), sha256_hex(b"one\n"), "unchanged: from memory");
+        b.write("a.csv", "two\n").unwrap();
+        assert_eq!(
+            digest(&b),
+            sha256_hex(b"two\n"),
+            "written through the bundle"
+        );
+        // Same length, at once, behind the bundle's back.
+        std::fs::write(b.path("a.csv"), "six\n").unwrap();
+        assert_eq!(digest(&b), sha256_hex(b"six\n"), "written directly");
+        std::fs::write(dir.path().join("new"), "ten\n").unwrap();
+        std::fs::rename(dir.path().join("new"), b.path("a.csv")).unwrap();
+        assert_eq!(digest(&b), sha256_hex(b"ten\n"), "renamed over it");
+        let other = Bundle::new(dir.path());
+        assert_eq!(digest(&other), sha256_hex(b"ten\n"));
     }
 }
