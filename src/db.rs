@@ -225,6 +225,34 @@ impl Native {
         }
     }
 
+    /// The rows of `SELECT {columns} FROM {from}` as ONE JSON value made by the database
+    /// (`json_group_array` on SQLite, `json_agg` on PostgreSQL), each row an array of the
+    /// columns in order, decoded into `T` — a tuple, or a struct deriving `Deserialize` with its
+    /// fields in the columns' order. One value crosses from SQLite's worker thread (or from
+    /// PostgreSQL) instead of one per column of every row, which was most of the CPU of the
+    /// name search and of the results import's job reads (`docs/benchmarks.md`). `from` may
+    /// go on with `WHERE …`; `what` names the rows in a decoding error. The rows come in no
+    /// particular order.
+    pub async fn fetch_json_rows<T: serde::de::DeserializeOwned>(
+        &self,
+        columns: &str,
+        from: &str,
+        params: &[&str],
+        what: &str,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                format!("SELECT json_group_array(json_array({columns})) FROM {from}")
+            }
+            Backend::Postgres => format!(
+                "SELECT COALESCE(json_agg(json_build_array({columns})), '[]')::text FROM {from}"
+            ),
+        };
+        let rows: Vec<(String,)> = self.fetch_all(&sql, params).await?;
+        let json = rows.into_iter().next().map(|(j,)| j).unwrap_or_default();
+        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(format!("{what}: {e}").into()))
+    }
+
     fn new(backend: Backend, url: &str) -> Result<Native, DbError> {
         let bad = |source| DbError::Connect {
             url: redact(url),

@@ -637,31 +637,23 @@ async fn read_targets(
         "id, visit, department, uscc, period_from, period_to, notified_on, items, state, \
          (SELECT {team} FROM job_members m WHERE m.job_id = j.id AND m.active = 1)"
     );
-    // The jobs as one JSON value made by the database: one value crosses from SQLite's worker
-    // thread (or from PostgreSQL) instead of ten per job, which was a third of an import's CPU
-    // (docs/benchmarks.md).
-    let all = match native.backend() {
-        Backend::Sqlite => format!("json_group_array(json_array({row}))"),
-        Backend::Postgres => format!("COALESCE(json_agg(json_build_array({row})), '[]')::text"),
-    };
     // SQLite binds numbered placeholders in time quadratic in their number (`db::Sql`).
     let marks: Vec<String> = match native.backend() {
         Backend::Sqlite => vec!["?".to_string(); visits.len() + 1],
         Backend::Postgres => (1..visits.len() + 2).map(|n| format!("${n}")).collect(),
     };
-    let sql = format!(
-        "SELECT {all} FROM inspection_jobs j WHERE batch = {} AND visit IN ({})",
+    let from = format!(
+        "inspection_jobs j WHERE batch = {} AND visit IN ({})",
         marks[0],
         marks[1..].join(", ")
     );
     let mut params = Vec::with_capacity(visits.len() + 1);
     params.push(batch);
     params.extend_from_slice(visits);
-    let rows: Vec<(String,)> = native.fetch_all(&sql, &params).await?;
-    let json = rows.into_iter().next().map(|(j,)| j).unwrap_or_default();
     // Each job is an array in `Target`'s field order.
-    let jobs: Vec<Target> = serde_json::from_str(&json)
-        .map_err(|e| sqlx::Error::Decode(format!("the jobs of a stretch: {e}").into()))?;
+    let jobs: Vec<Target> = native
+        .fetch_json_rows(&row, &from, &params, "the jobs of a stretch")
+        .await?;
     for job in jobs {
         out.insert(
             (batch.to_string(), job.visit.clone(), job.department.clone()),

@@ -239,24 +239,18 @@ pub async fn names(
     hits(native, &by_index, &[&fts_phrase(q), &pattern]).await
 }
 
-/// The rows of `select` (columns uscc, name, region, status) as one JSON value made by the
-/// database: one row crosses from SQLite's worker thread (or from PostgreSQL) instead of one
-/// per hit, which was the larger part of a search's CPU. Ordered by code here, whatever order
-/// the aggregate kept.
+/// The hits of `select` (columns uscc, name, region, status), read as one JSON value
+/// ([`Native::fetch_json_rows`]) and ordered by code here, whatever order the aggregate kept.
 async fn hits(native: &Native, select: &str, params: &[&str]) -> Result<Vec<NameHit>, sqlx::Error> {
-    let sql = match native.backend() {
-        Backend::Sqlite => format!(
-            "SELECT json_group_array(json_array(uscc, name, region, status)) FROM ({select})"
-        ),
-        Backend::Postgres => format!(
-            "SELECT COALESCE(json_agg(json_build_array(uscc, name, region, status)), '[]')::text \
-             FROM ({select}) AS hits"
-        ),
-    };
-    let rows: Vec<(String,)> = native.fetch_all(&sql, params).await?;
-    let json = rows.into_iter().next().map(|(j,)| j).unwrap_or_default();
-    let found: Vec<(String, String, String, String)> = serde_json::from_str(&json)
-        .map_err(|e| sqlx::Error::Decode(format!("name search answer: {e}").into()))?;
+    let from = format!("({select}) AS hits");
+    let found: Vec<(String, String, String, String)> = native
+        .fetch_json_rows(
+            "uscc, name, region, status",
+            &from,
+            params,
+            "name search answer",
+        )
+        .await?;
     let mut hits: Vec<NameHit> = found
         .into_iter()
         .map(|(uscc, name, region, status)| NameHit {
