@@ -132,6 +132,9 @@ export class CdpTimeout extends Error {}
 export async function screenshot(page, path) {
   let data;
   try {
+    // The page is a second tab beside the launch's about:blank: brought to the front, it is
+    // drawn, and the capture has a frame to answer with (a background tab may not be drawn).
+    await page.cmd('Page.bringToFront');
     ({ data } = await page.cmd('Page.captureScreenshot', { format: 'png' }));
   } catch (e) {
     if (!(e instanceof CdpTimeout)) throw e;
