@@ -33,10 +33,10 @@ pub fn io(path: &Path, e: impl std::fmt::Display) -> BundleError {
 #[derive(Clone, Debug)]
 pub struct Bundle {
     pub dir: PathBuf,
-    /// The SHA-256 of files this process has hashed, with their [`Stamp`] then: one step writes `manifest.json` up to four times, and each time the
-    /// population file — most of a bundle's bytes — would be read and hashed again. A file
-    /// written through [`Bundle::write`] or [`Bundle::create`], or changed on disk since, is
-    /// hashed anew.
+    /// The SHA-256 of files this process has hashed, with their [`Stamp`] then: one step
+    /// writes `manifest.json` up to four times, and each time the population file — most of a
+    /// bundle's bytes — would be read and hashed again. A file written through
+    /// [`Bundle::write`] or [`Bundle::create`], or changed on disk since, is hashed anew.
     known: Arc<Mutex<BTreeMap<String, Known>>>,
 }
 

@@ -73,8 +73,8 @@ pub const CHUNK: usize = 10_000;
 /// Proposals per INSERT statement (7 values each: below SQLite's and PostgreSQL's limits on
 /// bound values, and one cached statement for every full one).
 const INSERT_ROWS: usize = 1000;
-/// Ids per `IN (…)` list of the jobs' state change.
-const UPDATE_IDS: usize = 5000;
+/// Job ids per `IN (…)` list when the proposals read back their results' ids.
+const LOOKUP_IDS: usize = 5000;
 const MAX_ERRORS: usize = 100;
 
 /// What an import did.
@@ -703,15 +703,17 @@ async fn write(
         )
     };
     let sqlite = Backend::of(conn) == Backend::Sqlite;
-    let (ids, rows) = if sqlite {
-        ("SELECT value FROM json_each(?)", "json_each(?)")
+    // The ids' and the rows' unpacking, and the first two placeholders of each statement.
+    let (ids, rows, p1, p2) = if sqlite {
+        ("SELECT value FROM json_each(?)", "json_each(?)", "?", "?")
     } else {
         (
             "SELECT jsonb_array_elements_text($2::jsonb)::bigint",
             "jsonb_array_elements($3::jsonb) AS e(value)",
+            "$1",
+            "$2",
         )
     };
-    let (p1, p2) = if sqlite { ("?", "?") } else { ("$1", "$2") };
     let update = format!(
         "UPDATE inspection_jobs SET state = 'done', updated_at = {p1} \
          WHERE state IN ('planned', 'notified') AND id IN ({ids})"
@@ -768,7 +770,7 @@ async fn proposals(
     }
     let rules = super::proposals::rules();
     let mut ids: BTreeMap<i64, i64> = BTreeMap::new();
-    for part in raising.chunks(UPDATE_IDS) {
+    for part in raising.chunks(LOOKUP_IDS) {
         let mut q = Sql::for_conn(
             conn,
             "SELECT job_id, id FROM inspection_results WHERE version = 1 AND job_id IN (",
