@@ -408,6 +408,55 @@ both!(
 );
 
 both!(
+    a_result_and_a_close_of_one_job_at_once_do_not_both_happen,
+    |app| {
+        // A first result and a close of the same job, sent at the same moment: each reads the
+        // job locked and moves it conditionally on the state read, so of the two exactly one
+        // happens, for every job (docs/results.md §1.1).
+        let admin = app.load_fixtures().await;
+        run_draw(app).await;
+        let scjg = app.token(Role::Department, Some("SCJG")).await;
+        let all = staffed(app, &admin).await;
+        assert!(!all.is_empty());
+        for job in &all {
+            let id = job["id"].as_i64().unwrap();
+            let member = job["team"][0]["inspector"].as_str().unwrap();
+            let inspector = app.token(Role::Inspector, Some(member)).await;
+            let from = job["period_from"].as_str().unwrap();
+            let ((recorded, r), (closed, c)) = tokio::join!(
+                send(
+                    app.post(&format!("/api/v1/inspection-jobs/{id}/result"))
+                        .bearer_auth(&inspector)
+                        .json(&result_body(job, from, "未发现问题")),
+                ),
+                send(
+                    app.post(&format!("/api/v1/inspection-jobs/{id}/not-carried-out"))
+                        .bearer_auth(&scjg)
+                        .json(&json!({ "reason": "企业已注销" })),
+                )
+            );
+            let (status, now) = send(
+                app.get(&format!("/api/v1/inspection-jobs/{id}"))
+                    .bearer_auth(&admin),
+            )
+            .await;
+            assert_eq!(status, 200, "{now}");
+            match (recorded, closed) {
+                (201, 409) => {
+                    assert_eq!(c["code"], "wrong_state", "{c}");
+                    assert_eq!(now["state"], "done", "{now}");
+                }
+                (409, 200) => {
+                    assert_eq!(r["code"], "wrong_state", "{r}");
+                    assert_eq!(now["state"], "not-carried-out", "{now}");
+                }
+                other => panic!("job {id}: one of the two, not {other:?}: {r} {c}"),
+            }
+        }
+    }
+);
+
+both!(
     bulk_results_name_every_bad_row_and_write_nothing_or_everything,
     |app| {
         let admin = app.load_fixtures().await;

@@ -431,3 +431,79 @@ struct Stored {
     due_on: String,
     actor: String,
 }
+
+both!(a_result_names_a_job_that_exists_and_jobs_stay, |app| {
+    // PostgreSQL checks a result's job once per statement (a trigger over the statement's new
+    // rows) instead of with a foreign key per row; SQLite keeps its foreign key. Either way a
+    // result naming no job is refused, alone or among good rows, and jobs are never deleted
+    // nor renumbered, so the reference cannot break from their side (docs/results.md §1).
+    open_jobs(app, 3).await;
+    let id = job_id(app, "g/1").await;
+    let result = |job: i64| {
+        format!(
+            "INSERT INTO inspection_results (job_id, version, uscc, department, entered_by, checked_on, method, item_results, categories, follow_up, due_on, recorded_at, actor) \
+             VALUES ({job}, 1, 'U1', 'SCJG', 'I-1', '2026-02-01', 'on-site', 'SCJG-001=no-problem', 'no-problem', '', '2026-03-02', '2026-02-01T00:00:00Z', 'test')"
+        )
+    };
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let refused = |e: sqlx::Error| {
+        let text = e.to_string();
+        assert!(
+            text.contains("FOREIGN KEY") || text.contains("inspection result names job 99999"),
+            "{text}"
+        );
+    };
+    refused(
+        sqlx::query(&result(99_999))
+            .execute(&mut *conn)
+            .await
+            .unwrap_err(),
+    );
+    let among_good = format!(
+        "{} , ({id} + 1, 1, 'U2', 'SCJG', 'I-1', '2026-02-01', 'on-site', 'SCJG-001=no-problem', 'no-problem', '', '2026-03-02', '2026-02-01T00:00:00Z', 'test'), \
+         (99999, 1, 'U3', 'SCJG', 'I-1', '2026-02-01', 'on-site', 'SCJG-001=no-problem', 'no-problem', '', '2026-03-02', '2026-02-01T00:00:00Z', 'test')",
+        result(id)
+    );
+    refused(
+        sqlx::query(&among_good)
+            .execute(&mut *conn)
+            .await
+            .unwrap_err(),
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inspection_results")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing of the refused statements is kept");
+    sqlx::query(&result(id)).execute(&mut *conn).await.unwrap();
+    refused(
+        sqlx::query("UPDATE inspection_results SET job_id = 99999")
+            .execute(&mut *conn)
+            .await
+            .unwrap_err(),
+    );
+    for change in [
+        format!("DELETE FROM inspection_jobs WHERE id = {id}"),
+        "DELETE FROM inspection_jobs WHERE visit = 'g/3'".to_string(),
+        format!("UPDATE inspection_jobs SET id = 99999 WHERE id = {id}"),
+    ] {
+        let e = sqlx::query(&change).execute(&mut *conn).await.unwrap_err();
+        assert!(
+            e.to_string().contains("never deleted, never renumbered"),
+            "{change}: {e}"
+        );
+    }
+    sqlx::query(&format!(
+        "UPDATE inspection_jobs SET id = id, note = 'kept' WHERE id = {id}"
+    ))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let (jobs, note): (i64, String) = sqlx::query_as(&format!(
+        "SELECT (SELECT COUNT(*) FROM inspection_jobs), note FROM inspection_jobs WHERE id = {id}"
+    ))
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!((jobs, note.as_str()), (3, "kept"));
+});
