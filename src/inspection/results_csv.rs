@@ -227,7 +227,7 @@ struct Written {
 struct Vetted {
     /// The rows' results.
     count: u64,
-    /// The jobs' ids: `[id, …]`.
+    /// The jobs' ids, separated by commas (`id,…`).
     ids: String,
     /// One array per result: the columns of [`RESULT_COLUMNS`] from `job_id` to `due_on`.
     rows: String,
@@ -241,7 +241,11 @@ impl Vetted {
     fn new(good: Vec<(Written, Checked)>, clean: bool) -> Vetted {
         let rules = super::proposals::rules();
         let count = good.len() as u64;
-        let ids: Vec<i64> = good.iter().map(|(job, _)| job.id).collect();
+        let ids = good
+            .iter()
+            .map(|(job, _)| job.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let rows: Vec<_> = good
             .iter()
             .map(|(job, c)| {
@@ -260,7 +264,7 @@ impl Vetted {
                 )
             })
             .collect();
-        let (ids, rows) = (json(&ids), json(&rows));
+        let rows = json(&rows);
         let raising = good
             .into_iter()
             .filter(|(_, c)| rules.iter().any(|r| c.categories.contains(&r.category)))
@@ -704,11 +708,21 @@ async fn write(
     };
     let sqlite = Backend::of(conn) == Backend::Sqlite;
     // The ids' and the rows' unpacking, and the first two placeholders of each statement.
-    let (ids, rows, p1, p2) = if sqlite {
-        ("SELECT value FROM json_each(?)", "json_each(?)", "?", "?")
+    // The ids as a JSON array on SQLite, as an array literal on PostgreSQL: `= ANY` of an array
+    // looks the jobs up in one index scan, about 1 µs a job cheaper than `IN` over
+    // `jsonb_array_elements_text`, which hashes the ids first (docs/benchmarks.md).
+    let (ids, named, rows, p1, p2) = if sqlite {
+        (
+            format!("[{}]", stretch.ids),
+            "IN (SELECT value FROM json_each(?))",
+            "json_each(?)",
+            "?",
+            "?",
+        )
     } else {
         (
-            "SELECT jsonb_array_elements_text($2::jsonb)::bigint",
+            format!("{{{}}}", stretch.ids),
+            "= ANY ($2::bigint[])",
             "jsonb_array_elements($3::jsonb) AS e(value)",
             "$1",
             "$2",
@@ -716,11 +730,11 @@ async fn write(
     };
     let update = format!(
         "UPDATE inspection_jobs SET state = 'done', updated_at = {p1} \
-         WHERE state IN ('planned', 'notified') AND id IN ({ids})"
+         WHERE state IN ('planned', 'notified') AND id {named}"
     );
     let done = sqlx::query(&update)
         .bind(at)
-        .bind(stretch.ids.as_str())
+        .bind(ids)
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() != stretch.count {
