@@ -687,13 +687,12 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).expect("numbers and strings serialize")
 }
 
-/// Writes a checked stretch in two statements, each taking the whole stretch as one JSON text
-/// that the database unpacks (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL):
-/// binding the 14 values of each row one by one was most of the writer's time
-/// (docs/benchmarks.md). The jobs' move to `done` comes first (so that PostgreSQL's check of
-/// each result's job finds the row already locked by this transaction), then the results in
-/// the file's order, then the proposals. A job that is no longer open — another import or
-/// request recorded its result after this stretch was read — refuses the whole import.
+/// Writes a checked stretch in two statements, each taking the whole stretch as one bound text
+/// that the database unpacks (`docs/results.md` §3, step 4): binding the 14 values of each row
+/// one by one was most of the writer's time (docs/benchmarks.md). The jobs' move to `done`
+/// comes first, then the results in the file's order, then the proposals. A job that is no
+/// longer open — another import or request recorded its result after this stretch was read —
+/// refuses the whole import.
 async fn write(
     conn: &mut AnyConnection,
     stretch: &Vetted,
@@ -707,10 +706,11 @@ async fn write(
         )
     };
     let sqlite = Backend::of(conn) == Backend::Sqlite;
-    // The ids' and the rows' unpacking, and the first two placeholders of each statement.
-    // The ids as a JSON array on SQLite, as an array literal on PostgreSQL: `= ANY` of an array
-    // looks the jobs up in one index scan, about 1 µs a job cheaper than `IN` over
-    // `jsonb_array_elements_text`, which hashes the ids first (docs/benchmarks.md).
+    // The ids' text and match, the rows' unpacking, and the first two placeholders of each
+    // statement. The ids go as a JSON array on SQLite and as an array literal on PostgreSQL:
+    // there `= ANY` of an array looks the jobs up in one index scan, where `IN` over
+    // `jsonb_array_elements_text` hashed the ids first; the writing backend's CPU per million
+    // results fell from about 14.7 to 11.4 s (docs/benchmarks.md).
     let (ids, named, rows, p1, p2) = if sqlite {
         (
             format!("[{}]", stretch.ids),
