@@ -446,12 +446,19 @@ both!(a_result_names_a_job_that_exists_and_jobs_stay, |app| {
         )
     };
     let mut conn = app.db.pool.acquire().await.unwrap();
+    let postgres = app.url.starts_with("postgres");
     let refused = |e: sqlx::Error| {
         let text = e.to_string();
         assert!(
             text.contains("FOREIGN KEY") || text.contains("inspection result names job 99999"),
             "{text}"
         );
+        if postgres {
+            // What a foreign key's violation would have said: SQLSTATE and constraint name.
+            let db = e.as_database_error().expect("a database error");
+            assert_eq!(db.code().as_deref(), Some("23503"), "{text}");
+            assert_eq!(db.constraint(), Some("inspection_results_job_fk"), "{text}");
+        }
     };
     refused(
         sqlx::query(&result(99_999))
@@ -482,11 +489,20 @@ both!(a_result_names_a_job_that_exists_and_jobs_stay, |app| {
             .await
             .unwrap_err(),
     );
-    for change in [
+    sqlx::query("UPDATE inspection_results SET published_on = '2026-02-02'")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let mut changes = vec![
         format!("DELETE FROM inspection_jobs WHERE id = {id}"),
         "DELETE FROM inspection_jobs WHERE visit = 'g/3'".to_string(),
         format!("UPDATE inspection_jobs SET id = 99999 WHERE id = {id}"),
-    ] {
+    ];
+    if postgres {
+        // CASCADE would empty the teams too, and leave the results without their jobs.
+        changes.push("TRUNCATE inspection_jobs CASCADE".to_string());
+    }
+    for change in changes {
         let e = sqlx::query(&change).execute(&mut *conn).await.unwrap_err();
         assert!(
             e.to_string().contains("never deleted, never renumbered"),

@@ -23,9 +23,22 @@ END $$;
 CREATE TRIGGER inspection_results_job_inserted AFTER INSERT ON inspection_results
     REFERENCING NEW TABLE AS written FOR EACH STATEMENT
     EXECUTE FUNCTION inspection_results_name_jobs();
-CREATE TRIGGER inspection_results_job_updated AFTER UPDATE ON inspection_results
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
-    EXECUTE FUNCTION inspection_results_name_jobs();
+
+-- A result's job is changed by no statement of the service; should one change it, the new job
+-- is checked row by row, as the foreign key did. (A statement trigger would need a transition
+-- table of every updated row, and publishing results updates hundreds of thousands at once.)
+CREATE FUNCTION inspection_result_names_job() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM inspection_jobs j WHERE j.id = NEW.job_id) THEN
+        RAISE EXCEPTION 'inspection result names job %, which does not exist', NEW.job_id
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'inspection_results_job_fk';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER inspection_results_job_changed AFTER UPDATE OF job_id ON inspection_results
+    FOR EACH ROW WHEN (OLD.job_id IS DISTINCT FROM NEW.job_id)
+    EXECUTE FUNCTION inspection_result_names_job();
 
 CREATE FUNCTION inspection_jobs_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -221,9 +221,9 @@ struct Written {
     department: String,
 }
 
-/// A checked stretch, ready for the writer: its rows as the JSON texts that the writer's two
+/// A checked stretch, ready for the writer: its rows as the texts that the writer's two
 /// statements take whole (see [`write`]), made on the checker's task so that the writer only
-/// sends them.
+/// wraps the ids for its database and sends them.
 struct Vetted {
     /// The rows' results.
     count: u64,
