@@ -96,12 +96,14 @@ impl Bundle {
         let stamp = std::fs::metadata(&p)
             .and_then(|m| Stamp::of(&m))
             .map_err(|e| io(&p, e))?;
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = known.get(rel).filter(|k| k.stamp == stamp) {
+        let lock = || self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = lock().get(rel).filter(|k| k.stamp == stamp) {
             return Ok(k.sha256);
         }
+        // Hashed without the lock: the population file takes seconds, and a clone of this
+        // bundle on another thread need not wait for it to look up another file.
         let sha256 = file_sha256(&p)?;
-        known.insert(rel.to_string(), Known { stamp, sha256 });
+        lock().insert(rel.to_string(), Known { stamp, sha256 });
         Ok(sha256)
     }
 

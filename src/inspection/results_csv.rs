@@ -17,6 +17,7 @@ use crate::import::source::{self, Column, FieldError, Header, Row};
 use chrono::NaiveDate;
 use sqlx::AnyConnection;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::Read;
 
 /// The columns of a results file.
@@ -241,11 +242,13 @@ impl Vetted {
     fn new(good: Vec<(Written, Checked)>, clean: bool) -> Vetted {
         let rules = super::proposals::rules();
         let count = good.len() as u64;
-        let ids = good
-            .iter()
-            .map(|(job, _)| job.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let mut ids = String::with_capacity(good.len() * 8);
+        for (k, (job, _)) in good.iter().enumerate() {
+            if k > 0 {
+                ids.push(',');
+            }
+            write!(ids, "{}", job.id).expect("a String takes any text");
+        }
         let rows: Vec<_> = good
             .iter()
             .map(|(job, c)| {
