@@ -196,10 +196,21 @@ both!(bodies_past_their_limit_get_a_json_413, |app| {
     );
     // No length declared: cut off when the chunks run past the limit.
     let mut s = open(&addr, "/api/v1/conflicts", Some(&admin), Framing::Chunked).await;
+    // The server may answer and close as soon as the limit is passed, before the rest is sent:
+    // a write that then fails ("Broken pipe", seen once in CI) ends the sending, and the answer
+    // is read all the same.
+    let frame = [
+        format!("{:x}\r\n", 20 << 10).as_bytes(),
+        &[b' '; 20 << 10],
+        b"\r\n",
+    ]
+    .concat();
     for _ in 0..5 {
-        send_chunk(&mut s, &[b' '; 20 << 10]).await;
+        if s.write_all(&frame).await.is_err() {
+            break;
+        }
     }
-    end_chunks(&mut s).await;
+    let _ = s.write_all(b"0\r\n\r\n").await;
     let (status, head, body) = response(&mut s).await;
     assert_eq!(
         (status, body["code"].as_str()),
