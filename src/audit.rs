@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use sqlx::postgres::PgConnection;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
@@ -54,8 +55,7 @@ pub fn entry_hash(
     hex::encode(h.finalize())
 }
 
-/// The three statements of an append, shared by every writer of the log (the PostgreSQL
-/// import appends on its native connection with the same statements).
+/// The three statements of an append, shared by [`append`] and [`append_pg`].
 /// The UPDATE takes the head's write lock first, so concurrent appenders queue up.
 pub const ADVANCE_HEAD: &str =
     "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
@@ -72,6 +72,40 @@ pub async fn append(
     at: &str,
 ) -> Result<i64, sqlx::Error> {
     // The UPDATE takes the head's write lock first, so concurrent appenders queue up.
+    let head = sqlx::query(ADVANCE_HEAD).fetch_one(&mut *conn).await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev_hash: String = head.try_get("hash")?;
+    let detail = detail.to_string();
+    let hash = entry_hash(seq, at, actor, action, subject, &detail, &prev_hash);
+    sqlx::query(INSERT_ENTRY)
+        .bind(seq)
+        .bind(at)
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(&detail)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(SET_HEAD_HASH)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+/// [`append`] on a native PostgreSQL connection (the imports that write with `COPY` run on
+/// one): the same statements, entry and hash. An `AnyConnection` cannot be made from a
+/// `PgConnection`; keep the two in step.
+pub async fn append_pg(
+    conn: &mut PgConnection,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+    at: &str,
+) -> Result<i64, sqlx::Error> {
     let head = sqlx::query(ADVANCE_HEAD).fetch_one(&mut *conn).await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;

@@ -52,7 +52,7 @@ pub(super) async fn import(
     let report = report(kind, file, summary, written);
     if written > 0 {
         let detail = serde_json::to_value(&report).expect("plain data");
-        append_audit(&mut tx, ctx.actor, "import", kind.as_str(), &detail, ctx.at).await?;
+        audit::append_pg(&mut tx, ctx.actor, "import", kind.as_str(), &detail, ctx.at).await?;
     }
     tx.commit().await?;
     conn.close().await?;
@@ -126,20 +126,25 @@ fn encode_row(out: &mut Vec<u8>, line: u64, values: &[Value]) {
         match v {
             Value::Null => out.extend_from_slice(b"\\N"),
             Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-            Value::Text(s) => {
-                for &b in s.as_bytes() {
-                    match b {
-                        b'\\' => out.extend_from_slice(b"\\\\"),
-                        b'\t' => out.extend_from_slice(b"\\t"),
-                        b'\n' => out.extend_from_slice(b"\\n"),
-                        b'\r' => out.extend_from_slice(b"\\r"),
-                        _ => out.push(b),
-                    }
-                }
-            }
+            Value::Text(s) => push_text(out, s),
         }
     }
     out.push(b'\n');
+}
+
+/// A text field in `COPY`'s text format: backslash, tab, newline and carriage return escaped
+/// with a backslash (PostgreSQL's documentation of `COPY`, "Text Format"); every other byte as
+/// it is.
+pub fn push_text(out: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
 }
 
 /// `s.a = t.a AND s.b = t.b` over the key.
@@ -246,41 +251,6 @@ async fn insert(conn: &mut PgConnection, spec: &TableSpec) -> Result<u64, sqlx::
         table = spec.table,
     );
     Ok(sqlx::query(&sql).execute(conn).await?.rows_affected())
-}
-
-/// [`audit::append`] on the native connection this import runs on: the same statements, entry
-/// and hash. (An `AnyConnection` cannot be made from a `PgConnection`; keep the two in step.)
-async fn append_audit(
-    conn: &mut PgConnection,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &serde_json::Value,
-    at: &str,
-) -> Result<i64, sqlx::Error> {
-    let head = sqlx::query(audit::ADVANCE_HEAD)
-        .fetch_one(&mut *conn)
-        .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
-    let detail = detail.to_string();
-    let hash = audit::entry_hash(seq, at, actor, action, subject, &detail, &prev_hash);
-    sqlx::query(audit::INSERT_ENTRY)
-        .bind(seq)
-        .bind(at)
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(&detail)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(audit::SET_HEAD_HASH)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(seq)
 }
 
 #[cfg(test)]

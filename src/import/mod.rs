@@ -11,6 +11,7 @@
 //! staging table and merges it with a few set statements (`copy`).
 
 mod copy;
+pub use copy::push_text as push_copy_text;
 pub mod export;
 pub mod parse;
 mod reader;
