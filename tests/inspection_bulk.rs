@@ -346,12 +346,14 @@ both!(a_change_of_a_job_waits_for_a_running_import, |app| {
 });
 
 both!(an_imported_result_is_stored_as_the_api_stores_it, |app| {
-    // The import hands each stretch to the database as one JSON text; what lands in the table
-    // must be what the API writes for the same result, byte for byte — quotes, backslashes, a
-    // line break and Chinese text in the follow-up, a date and a missing date.
+    // The import hands each stretch to the database as one JSON text (SQLite) or as `COPY`
+    // text (PostgreSQL); what lands in the table must be what the API writes for the same
+    // result, byte for byte — quotes, backslashes, a line break, a carriage return, a tab,
+    // COPY's null marker `\N` as text and Chinese text in the follow-up, a date and a missing
+    // date.
     open_jobs(app, 3).await;
     let admin = app.token(Role::Admin, None).await;
-    let follow_up = "责令\"限期\"整改\\复查\n已完成";
+    let follow_up = "责令\"限期\"整改\\复查\n已完成\t\\N\r\n\\.\n备注";
     let csv_field = format!("\"{}\"", follow_up.replace('"', "\"\""));
     let body = format!(
         "batch,visit,department,inspector,checked_on,method,results,follow_up,follow_up_done_on\n\

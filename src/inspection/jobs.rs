@@ -238,7 +238,7 @@ pub async fn get_to_change(conn: &mut AnyConnection, id: i64) -> Result<Job, Ins
     let lock = match Backend::of(conn) {
         Backend::Postgres => {
             // Shared with every other change of one job, exclusive for a results import
-            // (`results_csv::hold_jobs`), which reads the jobs on other connections.
+            // (`results_csv::Writer::hold_jobs`), which reads the jobs on other connections.
             sqlx::query(&format!("SELECT pg_advisory_xact_lock_shared({JOBS_LOCK})"))
                 .execute(&mut *conn)
                 .await?;
