@@ -136,15 +136,22 @@ fn encode_row(out: &mut Vec<u8>, line: u64, values: &[Value]) {
 /// with a backslash (PostgreSQL's documentation of `COPY`, "Text Format"); every other byte as
 /// it is.
 pub fn push_text(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            _ => out.push(b),
-        }
+    let mut rest = s.as_bytes();
+    // Most texts have nothing to escape: they are copied whole, up to each byte that has.
+    while let Some(k) = rest
+        .iter()
+        .position(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(&rest[..k]);
+        out.extend_from_slice(match rest[k] {
+            b'\\' => b"\\\\",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            _ => b"\\r",
+        });
+        rest = &rest[k + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 /// `s.a = t.a AND s.b = t.b` over the key.
@@ -271,5 +278,37 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "7\ta\\tb\\\\c\\nd\\re\t-3\t\\N\t企业\n"
         );
+    }
+
+    #[test]
+    fn escapes_every_special_byte_wherever_it_stands() {
+        // Every text of up to four characters over an alphabet of the four escaped bytes, a
+        // plain one and a Chinese one, against the byte-by-byte rule.
+        let alphabet = ['\\', '\t', '\n', '\r', 'a', '企'];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.chars().count() == texts.last().unwrap().chars().count())
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        assert_eq!(texts.len(), 1 + 6 + 36 + 216 + 1296);
+        for text in &texts {
+            let mut expected = Vec::new();
+            for &b in text.as_bytes() {
+                match b {
+                    b'\\' => expected.extend_from_slice(b"\\\\"),
+                    b'\t' => expected.extend_from_slice(b"\\t"),
+                    b'\n' => expected.extend_from_slice(b"\\n"),
+                    b'\r' => expected.extend_from_slice(b"\\r"),
+                    _ => expected.push(b),
+                }
+            }
+            let mut out = b"x".to_vec();
+            push_text(&mut out, text);
+            assert_eq!(&out[1..], expected.as_slice(), "{text:?}");
+        }
     }
 }
