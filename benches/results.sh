@@ -31,20 +31,12 @@ awk -F, -v d="$DEPT" 'NR == 1 { print "抽查批次,检查编号,部门代码,�
 
 load_average() { cut -d' ' -f1 /proc/loadavg; }
 
+. benches/pg_backends.sh
+
 # CPU seconds (user + sys) of the PostgreSQL server processes of database $1 while $2 (a pid)
-# runs: each backend's counters are read every 0.2 s, the last reading of each summed.
+# runs, summed.
 pg_cpu_while() {
-    local db=$1 pid=$2
-    declare -A ticks
-    while kill -0 "$pid" 2>/dev/null; do
-        for p in $(pgrep -f "postgres: .* $db " || true); do
-            t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) && ticks[$p]=$t
-        done
-        sleep 0.2
-    done
-    local sum=0
-    for t in "${ticks[@]}"; do sum=$((sum + t)); done
-    echo "$sum $(getconf CLK_TCK)" | awk '{ printf "%.2f", $1 / $2 }'
+    backends_cpu_while "$1" "$2" | awk '{ for (i = 1; i <= NF; i++) s += $i } END { printf "%.2f", s }'
 }
 
 JOBS="INSERT INTO inspection_jobs (batch, visit, department, uscc, region, period, period_from, period_to, tasks, items, state, note, created_at, updated_at)

@@ -26,20 +26,7 @@ SQL
     psql -q "$PG/dd_results_template" -c "VACUUM FULL" -c "ANALYZE"
 fi
 
-# CPU seconds (user + sys) of each backend of database $1 while $2 (a pid) runs.
-backends_while() {
-    local db=$1 pid=$2
-    declare -A ticks
-    while kill -0 "$pid" 2>/dev/null; do
-        for p in $(pgrep -f "postgres: .* $db " || true); do
-            t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) && ticks[$p]=$t
-        done
-        sleep 0.2
-    done
-    for t in "${ticks[@]}"; do
-        echo "$t $(getconf CLK_TCK)" | awk '$1 > 0 { printf " %.2f", $1 / $2 }'
-    done
-}
+. benches/pg_backends.sh
 
 for round in $(seq "$ROUNDS"); do
     for bin in "$@"; do
@@ -49,11 +36,11 @@ for round in $(seq "$ROUNDS"); do
         DATABASE_URL=$PG/dd_results_run /usr/bin/time -o "$OUT/alternate-time.txt" -f "%e %U %S %M" \
             "$bin" inspection import "$OUT/results.csv" >/dev/null &
         pid=$!
-        cpu=$(backends_while dd_results_run "$pid")
+        cpu=$(backends_cpu_while dd_results_run "$pid")
         wait "$pid"
         read -r wall user sys rss < "$OUT/alternate-time.txt"
         awk -v b="$bin" -v r="$round" -v n="$N" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v c="$cpu" 'BEGIN {
-            printf "round %d %s: wall %.2f s = %.0f rows/s; importer %.2f CPU-s, %.1f MiB; backends, CPU-s:%s\n",
+            printf "round %d %s: wall %.2f s = %.0f rows/s; importer %.2f CPU-s, %.1f MiB; backends, CPU-s: %s\n",
                 r, b, w, n / w, u + s, m / 1024, c
         }'
     done
