@@ -414,7 +414,99 @@ both!(an_imported_result_is_stored_as_the_api_stores_it, |app| {
             .await
             .unwrap();
     assert_eq!(states, ["done", "done", "done"]);
+    drop(conn);
+
+    // Credit proposals: a result whose two items raise two of them, by the import and by the
+    // API, gives the same proposals in the same order (by the rows, then the rule table).
+    open_two_item_jobs(app).await;
+    let two = "SCJG-001=公示信息隐瞒真实情况、弄虚作假;SCJG-002=通过登记的住所（经营场所）无法联系";
+    let body = format!(
+        "batch,visit,department,inspector,checked_on,method,results\n\
+         TWO,t/1,SCJG,I-1,2026-02-03,实地,{two}\n"
+    );
+    let (status, report) = import(app, &admin, "two.csv", body).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["proposals"], 2, "{report}");
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let t2: i64 = sqlx::query_scalar("SELECT id FROM inspection_jobs WHERE visit = 't/2'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let res = app
+        .post(&format!("/api/v1/inspection-jobs/{t2}/result"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({
+            "inspector": "I-1", "checked_on": "2026-02-03", "method": "实地",
+            "items": {
+                "SCJG-001": "公示信息隐瞒真实情况、弄虚作假",
+                "SCJG-002": "通过登记的住所（经营场所）无法联系"
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201, "{}", res.text().await.unwrap());
+    let proposals: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT j.visit, p.department, p.category, p.kind, p.basis, p.state \
+         FROM credit_proposals p JOIN inspection_results r ON r.id = p.result_id \
+         JOIN inspection_jobs j ON j.id = r.job_id WHERE j.batch = 'TWO' ORDER BY p.id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let of = |visit: &str| -> Vec<_> {
+        proposals
+            .iter()
+            .filter(|p| p.0 == visit)
+            .map(|p| {
+                (
+                    p.1.clone(),
+                    p.2.clone(),
+                    p.3.clone(),
+                    p.4.clone(),
+                    p.5.clone(),
+                )
+            })
+            .collect()
+    };
+    let imported = of("t/1");
+    assert_eq!(
+        imported
+            .iter()
+            .map(|p| (p.1.as_str(), p.2.as_str(), p.4.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("unreachable", "abnormal-list", "proposed"),
+            ("falsified", "penalty-general", "proposed")
+        ],
+        "the rule table's order"
+    );
+    assert_eq!(imported, of("t/2"), "the import's proposals are the API's");
 });
+
+/// Jobs `t/1` and `t/2` of batch TWO for SCJG, with items SCJG-001 and SCJG-002 and the active
+/// team I-1, I-2.
+async fn open_two_item_jobs(app: &common::TestApp) {
+    let mut tx = app.db.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO inspection_jobs (batch, visit, department, uscc, region, period, period_from, period_to, tasks, items, state, note, created_at, updated_at) \
+         VALUES ('TWO', 't/1', 'SCJG', 'T1', '440305', 1, '2026-01-01', '2026-03-31', 'SCJG-G', 'SCJG-001;SCJG-002', 'planned', '', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), \
+                ('TWO', 't/2', 'SCJG', 'T2', '440305', 1, '2026-01-01', '2026-03-31', 'SCJG-G', 'SCJG-001;SCJG-002', 'planned', '', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    for inspector in ["I-1", "I-2"] {
+        sqlx::query(&format!(
+            "INSERT INTO job_members (job_id, inspector, source, priority, active) \
+             SELECT id, '{inspector}', 'drawn', '0', 1 FROM inspection_jobs WHERE batch = 'TWO'"
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
 
 /// A stored result with its job's visit, as the test above compares them.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]

@@ -71,10 +71,10 @@ pub const COLUMNS: &[Column] = &[
 
 /// Rows per stretch: the jobs and teams of a stretch are read with one query.
 pub const CHUNK: usize = 10_000;
-/// Proposals per INSERT statement (7 values each: below SQLite's and PostgreSQL's limits on
-/// bound values, and one cached statement for every full one).
+/// Proposals per INSERT statement on SQLite (7 values each: below its limit on bound values,
+/// and one cached statement for every full one).
 const INSERT_ROWS: usize = 1000;
-/// Job ids per `IN (…)` list when the proposals read back their results' ids.
+/// Job ids per `IN (…)` list when the proposals read back their results' ids on SQLite.
 const LOOKUP_IDS: usize = 5000;
 const MAX_ERRORS: usize = 100;
 
@@ -120,33 +120,82 @@ pub async fn import(
         ));
     }
     let at = crate::clock::now();
-    let located = |line: u64, column: &str, message: String| FieldError {
-        file: file.to_string(),
-        line,
-        column: column.to_string(),
-        message,
-    };
     // The file is parsed on its own thread and handed over a stretch at a time, so parsing
     // overlaps the database's work and memory stays flat.
     let (sender, stretches) = tokio::sync::mpsc::channel::<Stretch>(2);
     let (name, written_tx) = (file.to_string(), tokio::sync::oneshot::channel());
     let (written_sender, written_receiver) = written_tx;
     let reader = tokio::task::spawn_blocking(move || parse(&name, input, sender, written_sender));
-    // The settings, categories and calendar the checks use, read before the import begins.
-    let ctx = Context::load(&mut *db.pool.acquire().await?, today).await?;
+    let parsed = Parsed {
+        stretches,
+        names: written_receiver,
+        reader,
+    };
     let mut pg = db.pg_connection().await?;
-    let mut tx = match pg.as_mut() {
-        Some(conn) => Writer::Postgres(sqlx::Connection::begin(conn).await?),
-        None => Writer::Sqlite(db.begin().await?),
+    let outcome = {
+        let mut tx = match pg.as_mut() {
+            Some(conn) => Writer::Postgres(sqlx::Connection::begin(conn).await?),
+            None => Writer::Sqlite(db.begin().await?),
+        };
+        match check_and_write(db, p, file, parsed, &mut tx, today, &at).await {
+            Ok((results, proposals)) => {
+                let detail =
+                    serde_json::json!({ "file": file, "results": results, "proposals": proposals });
+                tx.finish(results, &p.actor(), file, &detail, &at)
+                    .await
+                    .map(|()| Imported {
+                        file: file.to_string(),
+                        results,
+                        proposals,
+                    })
+            }
+            Err(e) => {
+                // Nothing is kept; a rollback that fails leaves the same (the connection ends).
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    };
+    if let Some(conn) = pg {
+        let _ = sqlx::Connection::close(conn).await;
+    }
+    outcome
+}
+
+/// The parser's side of an import: its stretches, the file's names of the columns (for the
+/// errors), and the parsing thread, whose end reports a file that could not be read.
+struct Parsed {
+    stretches: tokio::sync::mpsc::Receiver<Stretch>,
+    names: tokio::sync::oneshot::Receiver<BTreeMap<&'static str, String>>,
+    reader: tokio::task::JoinHandle<Result<(), Vec<FieldError>>>,
+}
+
+/// Checks the parsed file and writes it in `tx`, which it leaves open: the results and the
+/// proposals written, or the error that refuses the import.
+async fn check_and_write(
+    db: &Db,
+    p: &Principal,
+    file: &str,
+    parsed: Parsed,
+    tx: &mut Writer<'_>,
+    today: NaiveDate,
+    at: &str,
+) -> Result<(u64, u64), InspectionError> {
+    let located = |line: u64, column: &str, message: String| FieldError {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        message,
     };
     tx.hold_jobs().await?;
+    let ctx = tx.context(db, today).await?;
     // The rows are checked on another task, which reads the jobs on connections of its own,
     // while this one writes the stretches checked before: on two cores the reading and the
     // writing overlap.
     let form = match tx {
         Writer::Sqlite(_) => Form::Json,
         Writer::Postgres(_) => Form::Copy {
-            recorded_at: at.clone(),
+            recorded_at: at.to_string(),
             actor: p.actor(),
         },
     };
@@ -158,17 +207,16 @@ pub async fn import(
         ctx,
         form,
     };
-    let checker = tokio::spawn(vet(vetting, stretches, written_receiver, vetted_sender));
-    let outcome = write_all(&mut tx, &mut vetted, &p.actor(), &at).await;
+    let checker = tokio::spawn(vet(vetting, parsed.stretches, parsed.names, vetted_sender));
+    let outcome = write_all(tx, &mut vetted, &p.actor(), at).await;
     drop(vetted);
-    tx.end_writing().await?;
     let mut errors = match checker.await {
         Ok(Ok(errors)) => errors,
         Ok(Err(e)) => return Err(e),
         Err(e) => vec![located(0, "", format!("checking failed: {e}"))],
     };
-    let (results, proposals) = outcome?;
-    match reader.await {
+    let written = outcome?;
+    match parsed.reader.await {
         Ok(Ok(())) => {}
         Ok(Err(mut e)) => errors.append(&mut e),
         Err(e) => errors.push(located(0, "", format!("reading failed: {e}"))),
@@ -178,13 +226,7 @@ pub async fn import(
         errors.truncate(MAX_ERRORS);
         return Err(InspectionError::File(errors));
     }
-    let detail = serde_json::json!({ "file": file, "results": results, "proposals": proposals });
-    tx.finish(results, &p.actor(), file, &detail, &at).await?;
-    Ok(Imported {
-        file: file.to_string(),
-        results,
-        proposals,
-    })
+    Ok(written)
 }
 
 /// The import's one transaction: on the pool's connection on SQLite, on a native connection on
@@ -220,6 +262,16 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// The categories, calendar and publication setting the checks use, read once the jobs are
+    /// held: in the transaction on SQLite, on a pool connection on PostgreSQL (the same
+    /// committed state: the transaction has written nothing yet).
+    async fn context(&mut self, db: &Db, today: NaiveDate) -> Result<Context, sqlx::Error> {
+        match self {
+            Writer::Sqlite(tx) => Context::load(tx, today).await,
+            Writer::Postgres(_) => Context::load(&mut *db.pool.acquire().await?, today).await,
+        }
+    }
+
     /// Writes a checked stretch: the proposals written.
     async fn write(
         &mut self,
@@ -239,9 +291,8 @@ impl Writer<'_> {
         }
     }
 
-    /// After the last stretch, whether the import goes on or not: SQLite's page cache back to
-    /// the default, as the connection goes back to the pool.
-    async fn end_writing(&mut self) -> Result<(), sqlx::Error> {
+    /// SQLite's page cache back to the default, before the connection goes back to the pool.
+    async fn restore_cache(&mut self) -> Result<(), sqlx::Error> {
         if let Writer::Sqlite(tx) = self {
             sqlx::query("PRAGMA cache_size = -2000")
                 .execute(&mut **tx)
@@ -250,15 +301,25 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Ends the transaction with nothing written.
+    async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        self.restore_cache().await?;
+        match self {
+            Writer::Sqlite(tx) => tx.tx.rollback().await,
+            Writer::Postgres(tx) => tx.rollback().await,
+        }
+    }
+
     /// Appends the import's audit entry and commits.
     async fn finish(
-        self,
+        mut self,
         results: u64,
         actor: &str,
         file: &str,
         detail: &serde_json::Value,
         at: &str,
     ) -> Result<(), InspectionError> {
+        self.restore_cache().await?;
         match self {
             Writer::Sqlite(mut tx) => {
                 crate::audit::append(&mut tx, actor, "inspection.import", file, detail, at).await?;
@@ -409,8 +470,6 @@ fn copy_rows(good: &[(Written, Checked)], recorded_at: &str, actor: &str) -> Vec
     out
 }
 
-/// Checks the stretches as they come and hands them to the writer: the errors found (the
-/// writer stops at the first, checking goes on up to [`MAX_ERRORS`]).
 /// What the checker knows of the import.
 struct Vetting {
     native: Native,
@@ -420,6 +479,8 @@ struct Vetting {
     form: Form,
 }
 
+/// Checks the stretches as they come and hands them to the writer: the errors found (the
+/// writer stops at the first, checking goes on up to [`MAX_ERRORS`]).
 async fn vet(
     v: Vetting,
     mut stretches: tokio::sync::mpsc::Receiver<Stretch>,
@@ -688,8 +749,11 @@ fn item_results(text: &str, job: &Terms) -> BTreeMap<String, String> {
             .map(|i| (i, text.trim().to_string()))
             .collect();
     }
-    source::split_list(text)
-        .iter()
+    // Only semicolons separate the items: a category's name may hold `、`
+    // (公示信息隐瞒真实情况、弄虚作假), which the general list splitter takes as a separator.
+    text.split([';', '；'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
         .map(|part| match part.split_once('=') {
             Some((i, c)) => (i.trim().to_string(), c.trim().to_string()),
             None => (String::new(), part.to_string()),
@@ -934,7 +998,7 @@ fn proposed<'a>(
 }
 
 /// Writes the credit proposals of a written stretch on SQLite: the ids of the results that raise
-/// one read back in one query, the proposals written in one statement.
+/// one read back [`LOOKUP_IDS`] at a time, the proposals written [`INSERT_ROWS`] to a statement.
 async fn proposals(
     conn: &mut AnyConnection,
     raising: &[(Written, Vec<String>)],
