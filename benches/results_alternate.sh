@@ -5,7 +5,7 @@
 #
 # Usage: benches/results_alternate.sh BIN… (ROUNDS=2 rounds, each importing once with every
 # build). Needs the database that benches/results.sh leaves (dd_results_bench) and its file of
-# results; PG as in that script. The template dd_results_template is made once from it: its
+# results; PG as in that script. The template dd_results_template is made from it afresh: its
 # results and proposals deleted, its jobs back to `planned`, VACUUM FULL, ANALYZE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,15 +16,14 @@ ROUNDS=${ROUNDS:-2}
 [ $# -ge 1 ] || { echo "usage: $0 BIN…" >&2; exit 2; }
 [ -f "$OUT/results.csv" ] || { echo "run benches/results.sh $N first" >&2; exit 2; }
 
-if ! psql -qAt "$PG/test" -c "SELECT 1 FROM pg_database WHERE datname = 'dd_results_template'" | grep -q 1; then
-    psql -q "$PG/test" -c "CREATE DATABASE dd_results_template TEMPLATE dd_results_bench"
-    psql -q "$PG/dd_results_template" <<'SQL'
+psql -q "$PG/test" -c "DROP DATABASE IF EXISTS dd_results_template" \
+    -c "CREATE DATABASE dd_results_template TEMPLATE dd_results_bench"
+psql -q "$PG/dd_results_template" <<'SQL'
 DELETE FROM credit_proposals;
 DELETE FROM inspection_results;
 UPDATE inspection_jobs SET state = 'planned';
 SQL
-    psql -q "$PG/dd_results_template" -c "VACUUM FULL" -c "ANALYZE"
-fi
+psql -q "$PG/dd_results_template" -c "VACUUM FULL" -c "ANALYZE"
 
 . benches/pg_backends.sh
 
@@ -45,4 +44,4 @@ for round in $(seq "$ROUNDS"); do
         }'
     done
 done
-psql -q "$PG/test" -c "DROP DATABASE IF EXISTS dd_results_run"
+psql -q "$PG/test" -c "DROP DATABASE IF EXISTS dd_results_run" -c "DROP DATABASE IF EXISTS dd_results_template"
