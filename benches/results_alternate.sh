@@ -16,6 +16,8 @@ ROUNDS=${ROUNDS:-2}
 [ $# -ge 1 ] || { echo "usage: $0 BIN…" >&2; exit 2; }
 [ -f "$OUT/results.csv" ] || { echo "run benches/results.sh $N first" >&2; exit 2; }
 
+jobs=$(psql -qAt "$PG/dd_results_bench" -c "SELECT count(*) FROM inspection_jobs WHERE batch = 'BENCH'" 2>/dev/null || echo 0)
+[ "$jobs" = "$N" ] || { echo "dd_results_bench has $jobs jobs, not $N: run benches/results.sh $N first" >&2; exit 2; }
 psql -q "$PG/test" -c "DROP DATABASE IF EXISTS dd_results_template" \
     -c "CREATE DATABASE dd_results_template TEMPLATE dd_results_bench"
 psql -q "$PG/dd_results_template" <<'SQL'
