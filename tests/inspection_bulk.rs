@@ -617,3 +617,57 @@ both!(a_result_names_a_job_that_exists_and_jobs_stay, |app| {
     .unwrap();
     assert_eq!((jobs, note.as_str()), (3, "kept"));
 });
+
+both!(
+    a_nul_character_in_a_text_is_refused_and_nothing_written,
+    |app| {
+        // PostgreSQL cannot store U+0000 in text: a follow-up or a correction's reason holding one
+        // is refused as bad input, by the API and by the import, on both databases, and nothing is
+        // written (it was a server error on PostgreSQL).
+        open_jobs(app, 2).await;
+        let admin = app.token(Role::Admin, None).await;
+        let body = format!(
+            "{HEADER}BULK,g/1,SCJG,I-1,2026-02-03,实地,未发现问题,\n\
+         BULK,g/2,SCJG,I-1,2026-02-03,实地,未发现问题,\"复查\u{0}完成\"\n"
+        );
+        let (status, e) = import(app, &admin, "nul.csv", body).await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+        errors(&e),
+        ["nul.csv:3: 后续处置: invalid: contains U+0000 (a NUL character), which is not text"]
+    );
+        assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
+        let id = job_id(app, "g/1").await;
+        let post = |follow_up: &'static str| {
+            app.post(&format!("/api/v1/inspection-jobs/{id}/result"))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({
+                    "inspector": "I-1", "checked_on": "2026-02-03", "method": "实地",
+                    "items": { "SCJG-001": "未发现问题" }, "follow_up": follow_up
+                }))
+                .send()
+        };
+        let res = post("复查\u{0}完成").await.unwrap();
+        assert_eq!(res.status().as_u16(), 422);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], "invalid", "{v}");
+        assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
+        let res = post("复查完成").await.unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+        let result: i64 = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let res = app
+            .post(&format!("/api/v1/inspection-results/{result}/corrections"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({
+                "inspector": "I-1", "checked_on": "2026-02-03", "method": "实地",
+                "items": { "SCJG-001": "未发现问题" }, "reason": "笔误\u{0}"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 422);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], "invalid", "{v}");
+        assert_eq!(counts(app).await[0], 1, "the correction is not written");
+    }
+);

@@ -141,6 +141,12 @@ pub async fn correct(
             "reason: a correction says why",
         ));
     }
+    if reason.contains('\0') {
+        return Err(InspectionError::invalid(
+            "invalid",
+            "reason: contains U+0000 (a NUL character), which is not text",
+        ));
+    }
     let mut tx = db.begin().await?;
     let old = results::get(&mut tx, id).await?;
     let job = jobs::get_to_change(&mut tx, old.job_id).await?;

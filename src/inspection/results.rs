@@ -266,6 +266,15 @@ pub fn check(
             }
         },
     };
+    if new.follow_up.contains('\0') {
+        // PostgreSQL cannot store U+0000 in text: refused here, as on SQLite, rather than by
+        // the database as a server error.
+        errors.push(refuse(
+            "follow_up",
+            "invalid",
+            "contains U+0000 (a NUL character), which is not text",
+        ));
+    }
     let due_on = match checked_on.filter(|_| date_ok).map(|c| ctx.due_on(c)) {
         Some(Ok(d)) => Some(d),
         Some(Err(e)) => {
