@@ -55,12 +55,11 @@ pub fn entry_hash(
     hex::encode(h.finalize())
 }
 
-/// The three statements of an append, shared by [`append`] and [`append_pg`].
+/// The three statements of an append ([`append`], [`append_pg`]).
 /// The UPDATE takes the head's write lock first, so concurrent appenders queue up.
-pub const ADVANCE_HEAD: &str =
-    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
-pub const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-pub const SET_HEAD_HASH: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+const ADVANCE_HEAD: &str = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+const SET_HEAD_HASH: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
 
 /// Appends an entry inside the caller's transaction and returns its seq.
 pub async fn append(
@@ -71,33 +70,11 @@ pub async fn append(
     detail: &serde_json::Value,
     at: &str,
 ) -> Result<i64, sqlx::Error> {
-    // The UPDATE takes the head's write lock first, so concurrent appenders queue up.
-    let head = sqlx::query(ADVANCE_HEAD).fetch_one(&mut *conn).await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
-    let detail = detail.to_string();
-    let hash = entry_hash(seq, at, actor, action, subject, &detail, &prev_hash);
-    sqlx::query(INSERT_ENTRY)
-        .bind(seq)
-        .bind(at)
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(&detail)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(SET_HEAD_HASH)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(seq)
+    append_on(conn, [actor, action, subject, at], detail).await
 }
 
 /// [`append`] on a native PostgreSQL connection (the imports that write with `COPY` run on
-/// one): the same statements, entry and hash. An `AnyConnection` cannot be made from a
-/// `PgConnection`; keep the two in step.
+/// one; an `AnyConnection` cannot be made from a `PgConnection`).
 pub async fn append_pg(
     conn: &mut PgConnection,
     actor: &str,
@@ -106,24 +83,44 @@ pub async fn append_pg(
     detail: &serde_json::Value,
     at: &str,
 ) -> Result<i64, sqlx::Error> {
-    let head = sqlx::query(ADVANCE_HEAD).fetch_one(&mut *conn).await?;
+    append_on(conn, [actor, action, subject, at], detail).await
+}
+
+/// The append itself, on a connection of either driver: `[actor, action, subject, at]`.
+async fn append_on<C, DB>(
+    conn: &mut C,
+    [actor, action, subject, at]: [&str; 4],
+    detail: &serde_json::Value,
+) -> Result<i64, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut C: sqlx::Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    i64: sqlx::Type<DB> + for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB>,
+    String: sqlx::Type<DB> + for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB>,
+    &'static str: sqlx::ColumnIndex<DB::Row>,
+{
+    // The UPDATE takes the head's write lock first, so concurrent appenders queue up.
+    let head = sqlx::query::<DB>(ADVANCE_HEAD)
+        .fetch_one(&mut *conn)
+        .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
     let detail = detail.to_string();
     let hash = entry_hash(seq, at, actor, action, subject, &detail, &prev_hash);
-    sqlx::query(INSERT_ENTRY)
+    sqlx::query::<DB>(INSERT_ENTRY)
         .bind(seq)
-        .bind(at)
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(&detail)
-        .bind(&prev_hash)
-        .bind(&hash)
+        .bind(at.to_string())
+        .bind(actor.to_string())
+        .bind(action.to_string())
+        .bind(subject.to_string())
+        .bind(detail)
+        .bind(prev_hash)
+        .bind(hash.clone())
         .execute(&mut *conn)
         .await?;
-    sqlx::query(SET_HEAD_HASH)
-        .bind(&hash)
+    sqlx::query::<DB>(SET_HEAD_HASH)
+        .bind(hash)
         .execute(&mut *conn)
         .await?;
     Ok(seq)
