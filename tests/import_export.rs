@@ -94,6 +94,34 @@ both!(reports_every_error_as_file_line_column, |app| {
     );
 });
 
+both!(
+    a_nul_character_is_a_file_error_and_nothing_is_imported,
+    |app| {
+        // PostgreSQL cannot store U+0000 as text: the import failed there with a bare database
+        // error and SQLite stored it. Both now name the line and column, and write nothing.
+        let good = std::fs::read_to_string(fixture("enterprises.csv")).unwrap();
+        let mut lines: Vec<String> = good.lines().map(String::from).collect();
+        let mut fields: Vec<String> = lines[2].split(',').map(String::from).collect();
+        fields[1].push_str("\0分公司");
+        lines[2] = fields.join(",");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nul.csv");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let out = app.cli(&["import", "enterprises", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let expected = format!(
+            "{}:3: name: contains U+0000 (a NUL character), which is not text",
+            path.display()
+        );
+        assert!(
+            stderr.contains(&expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
+        assert_eq!(count(app, "enterprises").await, 0, "nothing imported");
+    }
+);
+
 both!(refuses_credit_records_with_unknown_references, |app| {
     app.load_fixtures().await;
     let before = count(app, "credit_records").await;

@@ -142,7 +142,10 @@ pub fn read(
             continue;
         }
         let mut row = Row::new(file, line, &header, spec.columns, &record);
-        let values = kind.parse_row(&mut row, rules);
+        row.refuse_nul();
+        // A row with U+0000 is not written anywhere, not even to PostgreSQL's staging table.
+        let text = row.errors.is_empty();
+        let values = kind.parse_row(&mut row, rules).filter(|_| text);
         batch.errors.append(&mut row.errors);
         if let Some(values) = values {
             batch.rows.push((line, values));

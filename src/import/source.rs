@@ -187,6 +187,23 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// Records an error against each known column whose value holds U+0000, which PostgreSQL
+    /// cannot store as text (it failed the whole import with a database error there, and
+    /// SQLite stored it). One search over the row's bytes when there is none.
+    pub fn refuse_nul(&mut self) {
+        if !self.record.as_slice().contains('\0') {
+            return;
+        }
+        for k in 0..self.columns.len() {
+            if let Some((i, _)) = &self.header.positions[k] {
+                if self.record.get(*i).is_some_and(|v| v.contains('\0')) {
+                    let name = self.columns[k].name;
+                    self.error(name, "contains U+0000 (a NUL character), which is not text");
+                }
+            }
+        }
+    }
+
     /// The column's name as written in the file (or its canonical name when absent).
     pub fn written(&self, name: &str) -> String {
         match &self.header.positions[self.index(name)] {
