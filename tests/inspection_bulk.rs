@@ -633,9 +633,9 @@ both!(
         let (status, e) = import(app, &admin, "nul.csv", body).await;
         assert_eq!(status, 422, "{e}");
         assert_eq!(
-        errors(&e),
-        ["nul.csv:3: 后续处置: invalid: contains U+0000 (a NUL character), which is not text"]
-    );
+            errors(&e),
+            ["nul.csv:3: 后续处置: contains U+0000 (a NUL character), which is not text"]
+        );
         assert_eq!(counts(app).await, [0, 0, 0, 0], "nothing written");
         let id = job_id(app, "g/1").await;
         let post = |follow_up: &'static str| {

@@ -677,6 +677,9 @@ fn parse(
             continue;
         }
         let mut row = Row::new(file, line, &header, COLUMNS, &record);
+        // A value with U+0000 would reach PostgreSQL in the checker's query: refused here.
+        row.refuse_nul();
+        let text = row.errors.is_empty();
         let fields = (
             row.required("batch"),
             row.required("visit"),
@@ -687,6 +690,9 @@ fn parse(
             row.required("results"),
         );
         stretch.errors.append(&mut row.errors);
+        if !text {
+            continue; // no row was added: the stretch is no fuller
+        }
         if let (
             Some(batch),
             Some(visit),
